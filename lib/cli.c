@@ -1,0 +1,214 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpus.h"
+#include "process.h"
+
+int mp_parse_long(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s)
+        return -EINVAL;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*end != '\0' || end == s)
+        return -EINVAL;
+    if (errno == ERANGE || v < min || v > max)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+enum { OPT_WORKERS = 1000, OPT_MAX_WORKERS, OPT_REPEAT, OPT_QUICK, OPT_SEED, OPT_OUT,
+       OPT_NO_PLOT, OPT_TRACE, OPT_START, OPT_HELP, OPT_EXTRA /* + index */ };
+
+static const struct option shared_options[] = {
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"max-workers", required_argument, NULL, OPT_MAX_WORKERS},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"quick", no_argument, NULL, OPT_QUICK},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"no-plot", no_argument, NULL, OPT_NO_PLOT},
+    {"trace", no_argument, NULL, OPT_TRACE},
+    {"start", required_argument, NULL, OPT_START},
+    {"help", no_argument, NULL, OPT_HELP},
+};
+#define NSHARED (int)(sizeof shared_options / sizeof shared_options[0])
+#define MAX_EXTRA 16
+
+static void choices_text(const char *const *choices, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int i = 0; choices[i]; i++) {
+        strncat(buf, i ? "|" : "", len - strlen(buf) - 1);
+        strncat(buf, choices[i], len - strlen(buf) - 1);
+    }
+}
+
+static void usage(const mp_cli *cli)
+{
+    char starts[128];
+    choices_text(mp_start_names, starts, sizeof starts);
+    printf("usage: %s [flags]\n%s\n\n", cli->prog, cli->summary);
+    printf("  --workers N       workers for fixed-size experiments (default: usable CPUs, %d here)\n",
+           mp_cpus_usable());
+    printf("  --max-workers N   largest worker count in a sweep (default: --workers)\n");
+    printf("  --repeat R        runs per measurement; medians with min/max (default 3)\n");
+    printf("  --quick           small sizes: the whole lesson in under 5 seconds\n");
+    printf("  --seed S          seed for anything random (default 1)\n");
+    printf("  --out DIR         where CSV and PNG files go (default %s)\n", cli->default_out);
+    printf("  --no-plot         write the data, do not run gnuplot\n");
+    printf("  --trace           also record every experiment and draw its timeline\n");
+    printf("  --start METHOD    how processes start: %s (default fork)\n", starts);
+    for (int i = 0; i < cli->nflags; i++) {
+        const mp_flag *f = &cli->flags[i];
+        char arg[160] = "";
+        if (f->type == MP_FLAG_CHOICE)
+            choices_text(f->choices, arg, sizeof arg);
+        else if (f->type == MP_FLAG_INT)
+            snprintf(arg, sizeof arg, "%s", f->metavar ? f->metavar : "N");
+        printf("  --%s %s\n      %s\n", f->name, arg, f->help);
+    }
+    printf("  --help            this text\n");
+}
+
+/* One line, naming the flag and the problem; the caller exits with 2. */
+static bool bad(const mp_cli *cli, int *status, const char *flag, const char *value, const char *problem)
+{
+    if (value)
+        fprintf(stderr, "%s: --%s '%s': %s\n", cli->prog, flag, value, problem);
+    else
+        fprintf(stderr, "%s: %s: %s\n", cli->prog, flag, problem);
+    *status = 2;
+    return false;
+}
+
+static bool parse_int(const mp_cli *cli, int *status, const char *flag, const char *s,
+                      long min, long max, long *out)
+{
+    int rc = mp_parse_long(s, min, max, out);
+    if (rc == 0)
+        return true;
+    char why[96];
+    if (rc == -EINVAL)
+        snprintf(why, sizeof why, "not a whole number");
+    else
+        snprintf(why, sizeof why, "out of range: must be from %ld to %ld", min, max);
+    return bad(cli, status, flag, s, why);
+}
+
+static int find_choice(const char *const *choices, const char *s)
+{
+    for (int i = 0; choices[i]; i++)
+        if (strcmp(choices[i], s) == 0)
+            return i;
+    return -1;
+}
+
+bool mp_cli_parse(const mp_cli *cli, int argc, char **argv, mp_opts *o, int *status)
+{
+    *status = 0;
+    memset(o, 0, sizeof *o);
+    o->workers = mp_cpus_usable();
+    o->max_workers = 0; /* 0: follow --workers */
+    o->repeat = 0;      /* 0: 3, or 1 with --quick */
+    o->seed = 1;
+    snprintf(o->out, sizeof o->out, "%s", cli->default_out);
+    o->start = 0;
+
+    if (cli->nflags > MAX_EXTRA)
+        return bad(cli, status, "mp_cli", NULL, "too many lesson flags");
+    struct option longopts[NSHARED + MAX_EXTRA + 1];
+    memcpy(longopts, shared_options, sizeof shared_options);
+    for (int i = 0; i < cli->nflags; i++)
+        longopts[NSHARED + i] = (struct option){cli->flags[i].name,
+            cli->flags[i].type == MP_FLAG_BOOL ? no_argument : required_argument, NULL, OPT_EXTRA + i};
+    memset(&longopts[NSHARED + cli->nflags], 0, sizeof longopts[0]);
+
+    opterr = 0; /* we print our own one-line messages */
+    optind = 0; /* glibc: 0 restarts parsing from scratch (tests parse many times) */
+    long v;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        const char *a = optarg;
+        switch (c) {
+        case OPT_WORKERS:
+            if (!parse_int(cli, status, "workers", a, 1, MP_MAX_WORKERS, &v)) return false;
+            o->workers = (int)v;
+            break;
+        case OPT_MAX_WORKERS:
+            if (!parse_int(cli, status, "max-workers", a, 1, MP_MAX_WORKERS, &v)) return false;
+            o->max_workers = (int)v;
+            break;
+        case OPT_REPEAT:
+            if (!parse_int(cli, status, "repeat", a, 1, MP_MAX_REPEAT, &v)) return false;
+            o->repeat = (int)v;
+            break;
+        case OPT_SEED:
+            if (!parse_int(cli, status, "seed", a, 0, LONG_MAX, &v)) return false;
+            o->seed = (unsigned long)v;
+            break;
+        case OPT_OUT:
+            if (!*a)
+                return bad(cli, status, "out", a, "must not be empty");
+            if (strlen(a) >= sizeof o->out - 64)
+                return bad(cli, status, "out", "...", "path too long");
+            snprintf(o->out, sizeof o->out, "%s", a);
+            break;
+        case OPT_START: {
+            int i = find_choice(mp_start_names, a);
+            if (i < 0) {
+                char why[160], list[128];
+                choices_text(mp_start_names, list, sizeof list);
+                snprintf(why, sizeof why, "unknown start method: choose %s", list);
+                return bad(cli, status, "start", a, why);
+            }
+            o->start = i;
+            break;
+        }
+        case OPT_QUICK: o->quick = true; break;
+        case OPT_NO_PLOT: o->no_plot = true; break;
+        case OPT_TRACE: o->trace = true; break;
+        case OPT_HELP:
+            usage(cli);
+            *status = 0;
+            return false;
+        case ':':
+            return bad(cli, status, argv[optind - 1], NULL, "needs a value");
+        case '?':
+            return bad(cli, status, argv[optind - 1], NULL, "unknown flag (see --help)");
+        default: {
+            const mp_flag *f = &cli->flags[c - OPT_EXTRA];
+            if (f->type == MP_FLAG_BOOL) {
+                *f->value = 1;
+            } else if (f->type == MP_FLAG_INT) {
+                if (!parse_int(cli, status, f->name, a, f->min, f->max, &v)) return false;
+                *f->value = v;
+            } else {
+                int i = find_choice(f->choices, a);
+                if (i < 0) {
+                    char why[200], list[160];
+                    choices_text(f->choices, list, sizeof list);
+                    snprintf(why, sizeof why, "choose one of %s", list);
+                    return bad(cli, status, f->name, a, why);
+                }
+                *f->value = i;
+            }
+        }
+        }
+    }
+    if (optind < argc)
+        return bad(cli, status, argv[optind], NULL, "unexpected argument (flags start with --)");
+    if (o->max_workers == 0)
+        o->max_workers = o->workers;
+    if (o->repeat == 0)
+        o->repeat = o->quick ? 1 : 3;
+    return true;
+}

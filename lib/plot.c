@@ -1,0 +1,153 @@
+#include "plot.h"
+
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "report.h"
+
+#ifndef MP_ROOT
+#define MP_ROOT "."
+#endif
+
+extern char **environ;
+
+const char *mp_root(void)
+{
+    const char *r = getenv("MPKIT_ROOT");
+    return r && *r ? r : MP_ROOT;
+}
+
+bool mp_have_gnuplot(void)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return false;
+    char dir[4096];
+    while (*path) {
+        size_t len = strcspn(path, ":");
+        snprintf(dir, sizeof dir, "%.*s/gnuplot", (int)len, path);
+        if (access(dir, X_OK) == 0)
+            return true;
+        path += len + (path[len] == ':');
+    }
+    return false;
+}
+
+/* gnuplot -e "ASSIGNMENTS" SCRIPT, waiting for it. Output goes where ours goes. */
+static int run_gnuplot(const char *assignments, const char *script)
+{
+    char *argv[] = {"gnuplot", "-e", (char *)assignments, (char *)script, NULL};
+    pid_t pid;
+    fflush(NULL);
+    int rc = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
+    if (rc != 0) {
+        mp_syserr("posix_spawnp gnuplot", rc);
+        return -rc;
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -errno;
+    return (WIFEXITED(st) && WEXITSTATUS(st) == 0) ? 0 : -EIO;
+}
+
+int mp_plot(const char *script, const char *data, const char *dir, const char *stem, const char *title,
+            const char *vars, bool no_plot)
+{
+    static bool told;
+    if (no_plot)
+        return 1;
+    if (!mp_have_gnuplot()) {
+        if (!told)
+            mp_say("plots skipped: gnuplot is not installed (run scripts/install-deps.sh gnuplot, "
+                   "or apt-get install gnuplot-nox); the CSV data is written all the same");
+        told = true;
+        return 1;
+    }
+    char path[4096], png[4200], a[16384];
+    snprintf(path, sizeof path, "%s/plots/%s", mp_root(), script);
+    snprintf(png, sizeof png, "%s/%s.png", dir, stem);
+    const char *terms[] = {"png", "dumb"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(a, sizeof a, "data='%s'; png='%s'; title='%s'; term='%s'; %s", data, png, title, terms[i],
+                 vars ? vars : "");
+        int rc = run_gnuplot(a, path);
+        if (rc != 0) {
+            mp_say("gnuplot failed on %s (%s): the data is in %s", script, terms[i], data);
+            return rc;
+        }
+    }
+    mp_say("plot: %s", png);
+    return 0;
+}
+
+double mp_amdahl_speedup(double s, double n)
+{
+    return 1.0 / (s + (1.0 - s) / n);
+}
+
+double mp_amdahl_fit(const double *workers, const double *speedup, int n)
+{
+    double sxy = 0, sxx = 0;
+    for (int i = 0; i < n; i++) {
+        if (workers[i] <= 1 || speedup[i] <= 0)
+            continue;
+        double x = 1.0 - 1.0 / workers[i];
+        double y = 1.0 / speedup[i] - 1.0 / workers[i];
+        sxy += x * y;
+        sxx += x * x;
+    }
+    if (sxx == 0)
+        return -1;
+    double s = sxy / sxx;
+    return s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+void mp_series_add(mp_series *s, double workers, double base, double median, double min, double max)
+{
+    if (s->n >= MP_SERIES_MAX)
+        return;
+    s->workers[s->n] = workers;
+    s->speedup[s->n] = base / median;
+    s->lo[s->n] = base / max;
+    s->hi[s->n] = base / min;
+    s->n++;
+}
+
+int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_series *series, int nseries,
+                    bool no_plot)
+{
+    char path[4200], titles[1024] = "", fits[1024] = "";
+    snprintf(path, sizeof path, "%s/%s.dat", dir, stem);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        int e = errno;
+        mp_syserr("fopen", e);
+        return -e;
+    }
+    double xmax = 1;
+    for (int i = 0; i < nseries; i++) {
+        mp_series *s = &series[i];
+        s->s = s->fit ? mp_amdahl_fit(s->workers, s->speedup, s->n) : -1;
+        /* one gnuplot data block per series, separated by two blank lines */
+        fprintf(f, "# %s: workers speedup min max\n", s->label);
+        for (int k = 0; k < s->n; k++) {
+            fprintf(f, "%g %.4f %.4f %.4f\n", s->workers[k], s->speedup[k], s->lo[k], s->hi[k]);
+            if (s->workers[k] > xmax)
+                xmax = s->workers[k];
+        }
+        fprintf(f, "\n\n");
+        size_t t = strlen(titles), u = strlen(fits);
+        snprintf(titles + t, sizeof titles - t, "%s%s", i ? " " : "", s->label);
+        snprintf(fits + u, sizeof fits - u, "%s%.4f", i ? " " : "", s->s);
+    }
+    fclose(f);
+    char vars[2400];
+    snprintf(vars, sizeof vars, "nseries=%d; titles='%s'; fits='%s'; xmax=%g", nseries, titles, fits, xmax);
+    return mp_plot("speedup.gp", path, dir, stem, title, vars, no_plot);
+}

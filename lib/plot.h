@@ -1,0 +1,68 @@
+/* plot: gnuplot draws what a lesson measured, as a PNG and in the terminal.
+ *
+ * Plays the part matplotlib plays in the Python tutorials. A lesson writes
+ * its data (CSV), then mp_plot() runs one of the scripts in plots/ twice:
+ * once to DIR/STEM.png, once to the terminal (gnuplot's `dumb` text
+ * terminal), so you see the shape of the result without opening a file.
+ * With --no-plot, or without gnuplot, only the data is written and one line
+ * says so.
+ *
+ * Speedup plots carry two reference curves:
+ *  - the ideal line, speedup = workers;
+ *  - Amdahl's law fitted to the measured points. If a fraction s of the work
+ *    is serial, n workers can at best reach 1 / (s + (1 - s) / n). The fit
+ *    finds the s that best explains the measurements: a lesson prints it,
+ *    and it says how much of the run did not parallelise.
+ */
+#ifndef MP_PLOT_H
+#define MP_PLOT_H
+
+#include <stdbool.h>
+
+/* Run plots/SCRIPT with gnuplot on DATA. gnuplot gets the variables
+ *   data, png, title, term ('png' or 'dumb')
+ * plus `vars` (more gnuplot assignments, "a=1; b='x'", may be NULL).
+ * Writes DIR/STEM.png and shows the plot in the terminal. Returns 0, or
+ * 1 when skipped (no_plot, or gnuplot missing: one line says how to get it),
+ * or -errno when gnuplot fails. */
+int mp_plot(const char *script, const char *data, const char *dir, const char *stem, const char *title,
+            const char *vars, bool no_plot);
+
+/* Is gnuplot on the PATH? */
+bool mp_have_gnuplot(void);
+
+/* Where the kit's files are: $MPKIT_ROOT, else the source tree it was built
+ * in. plots/, lessons/ and so on are found below it. */
+const char *mp_root(void);
+
+/* Amdahl's law: the best speedup n workers can reach with serial fraction s. */
+double mp_amdahl_speedup(double s, double n);
+
+/* Least-squares serial fraction s in [0, 1] for measured speedups.
+ * Amdahl's law in time form, T(n)/T(1) = s + (1 - s)/n, is linear in s:
+ * 1/S - 1/n = s (1 - 1/n). Minimising the squared error of that line gives
+ * s = sum(x y) / sum(x x) with x = 1 - 1/n, y = 1/S - 1/n. Points with
+ * n == 1 carry no information (x = 0). Returns -1 if no point has n > 1. */
+double mp_amdahl_fit(const double *workers, const double *speedup, int n);
+
+/* A speedup plot: one curve per series (workers on x, speedup on y, with
+ * min..max bars), the ideal line, and for series with fit set, the fitted
+ * Amdahl curve; the fitted serial fraction is stored in s (-1: no fit).
+ * Labels are single words ("thread-cpu"): gnuplot lists them in the key.
+ * Writes DIR/STEM.dat, then plots DIR/STEM.png with plots/speedup.gp. */
+#define MP_SERIES_MAX 64
+typedef struct mp_series {
+    const char *label;
+    bool fit;
+    int n;
+    double workers[MP_SERIES_MAX], speedup[MP_SERIES_MAX], lo[MP_SERIES_MAX], hi[MP_SERIES_MAX];
+    double s; /* out: the fitted serial fraction */
+} mp_series;
+
+/* Add a point: speedup = base / median, bars from base/max to base/min. */
+void mp_series_add(mp_series *s, double workers, double base, double median, double min, double max);
+
+int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_series *series, int nseries,
+                    bool no_plot);
+
+#endif

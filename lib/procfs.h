@@ -1,0 +1,23 @@
+/* procfs: what the kernel says about a process, read from /proc.
+ *
+ * No Python counterpart in multiprocessing (psutil has it): lessons use it to
+ * show what the API hides -- a zombie (state Z) waiting to be reaped, a
+ * parent PID, the memory a child really uses. Tests use it to prove that
+ * nothing was left behind. Linux-specific.
+ */
+#ifndef MP_PROCFS_H
+#define MP_PROCFS_H
+
+#include <sys/types.h>
+
+/* The state letter of /proc/PID/stat: R running, S sleeping, Z zombie, ...
+ * '\0' if there is no such process (it was reaped). */
+char mp_proc_state(pid_t pid);
+
+/* Parent PID of pid, or -errno. */
+pid_t mp_proc_ppid(pid_t pid);
+
+/* Children of this process, and how many of them are zombies. */
+int mp_proc_count_children(int *zombies);
+
+#endif

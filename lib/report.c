@@ -1,0 +1,234 @@
+#define _GNU_SOURCE /* gettid() */
+#include "report.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static _Thread_local char role[32];
+static int quiet;
+
+void mp_set_role(const char *r)
+{
+    snprintf(role, sizeof role, "%s", r ? r : "");
+}
+
+const char *mp_role(void)
+{
+    if (role[0])
+        return role;
+    return gettid() == getpid() ? "main" : "thread";
+}
+
+void mp_report_quiet(int q) { quiet = q; }
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return; /* nowhere left to report it */
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+static void vsay(int fd, const char *fmt, va_list ap)
+{
+    char line[1024];
+    int n = snprintf(line, sizeof line, "[pid %d tid %d %s] ", (int)getpid(), (int)gettid(), mp_role());
+    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+    if (len > sizeof line - 2)
+        len = sizeof line - 2;
+    line[len++] = '\n';
+    fflush(stdout); /* keep order with anything printed through stdio */
+    write_all(fd, line, len);
+}
+
+void mp_say(const char *fmt, ...)
+{
+    if (quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsay(STDOUT_FILENO, fmt, ap);
+    va_end(ap);
+}
+
+void mp_section(const char *fmt, ...)
+{
+    if (quiet)
+        return;
+    char title[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(title, sizeof title, fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+    write_all(STDOUT_FILENO, "\n", 1);
+    mp_say("== %s ==", title);
+}
+
+static void say_err(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsay(STDERR_FILENO, fmt, ap);
+    va_end(ap);
+}
+
+void mp_syserr(const char *call, int err)
+{
+    say_err("error: %s: %s", call, strerror(err < 0 ? -err : err));
+}
+
+/* ---- tables ---- */
+
+static bool looks_numeric(const char *s)
+{
+    if (*s == '-' || *s == '+')
+        s++;
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s) && *s != '.' && *s != 'x' && *s != '%' && *s != 'e')
+            return false;
+    return true;
+}
+
+/* Split line at '|' into at most MP_TABLE_MAX_COLS cells (in place). */
+static int split_cells(char *line, char *cells[])
+{
+    int n = 0;
+    char *p = line;
+    while (n < MP_TABLE_MAX_COLS) {
+        cells[n++] = p;
+        p = strchr(p, '|');
+        if (!p)
+            break;
+        *p++ = '\0';
+    }
+    return n;
+}
+
+static void print_cells(mp_table *t, char *cells[], int n)
+{
+    char out[1024];
+    size_t len = 0;
+    for (int i = 0; i < n && len < sizeof out; i++) {
+        int w = i < t->ncols ? t->width[i] : 0;
+        bool right = looks_numeric(cells[i]);
+        int k = snprintf(out + len, sizeof out - len, right ? "%*s  " : "%-*s  ", w, cells[i]);
+        if (k > 0)
+            len += (size_t)k;
+    }
+    if (len >= sizeof out)
+        len = sizeof out - 1;
+    while (len > 0 && out[len - 1] == ' ')
+        len--;
+    out[len] = '\0';
+    mp_say("%s", out);
+}
+
+void mp_table_header(mp_table *t, const char *header)
+{
+    char buf[1024], *cells[MP_TABLE_MAX_COLS];
+    snprintf(buf, sizeof buf, "%s", header);
+    t->ncols = split_cells(buf, cells);
+    for (int i = 0; i < t->ncols; i++) {
+        int w = (int)strlen(cells[i]);
+        t->width[i] = w < 8 ? 8 : w;
+    }
+    print_cells(t, cells, t->ncols);
+}
+
+void mp_table_row(mp_table *t, const char *fmt, ...)
+{
+    char buf[1024], *cells[MP_TABLE_MAX_COLS];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    print_cells(t, cells, split_cells(buf, cells));
+}
+
+/* ---- files ---- */
+
+int mp_mkdirs(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return -ENAMETOOLONG;
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -errno;
+            *p = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    return 0;
+}
+
+static int count_fields(const char *line)
+{
+    int n = 1;
+    for (; *line; line++)
+        n += (*line == ',');
+    return n;
+}
+
+int mp_csv_open(mp_csv *csv, const char *dir, const char *name, const char *header)
+{
+    int rc = mp_mkdirs(dir);
+    if (rc != 0) {
+        mp_syserr("mkdir", rc);
+        return rc;
+    }
+    if (snprintf(csv->path, sizeof csv->path, "%s/%s", dir, name) >= (int)sizeof csv->path)
+        return -ENAMETOOLONG;
+    csv->f = fopen(csv->path, "w");
+    if (!csv->f) {
+        rc = -errno;
+        mp_syserr("fopen", rc);
+        return rc;
+    }
+    csv->ncols = count_fields(header);
+    fprintf(csv->f, "%s\n", header);
+    return 0;
+}
+
+int mp_csv_row(mp_csv *csv, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0 || n >= (int)sizeof line || count_fields(line) != csv->ncols)
+        return -EINVAL;
+    fprintf(csv->f, "%s\n", line);
+    return 0;
+}
+
+int mp_csv_close(mp_csv *csv)
+{
+    if (!csv->f)
+        return 0;
+    int rc = fclose(csv->f) == 0 ? 0 : -errno;
+    csv->f = NULL;
+    if (rc != 0)
+        mp_syserr("fclose", rc);
+    return rc;
+}

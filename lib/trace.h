@@ -1,0 +1,70 @@
+/* trace: a cheap log of who ran what when, across threads and processes.
+ *
+ * No Python counterpart in multiprocessing (viztracer does this for Python).
+ * A lesson marks the start and end of each task; the trace turns the marks
+ * into a timeline (a Gantt chart PNG, one lane per thread of each process)
+ * and a Chrome trace JSON that https://ui.perfetto.dev opens.
+ *
+ * How it stays cheap and bounded: the log lives in one shared memory mapping
+ * made before any child is forked, so children's events land in the same
+ * place the parent reads. Each thread (of any process) claims its own slot,
+ * a fixed array of events, on its first event; recording is a clock read and
+ * a few stores, no lock and no system call. A full slot drops further events
+ * and counts them; a thread that finds no free slot is counted too. Nothing
+ * grows, nothing crashes.
+ */
+#ifndef MP_TRACE_H
+#define MP_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MP_TRACE_NAME_LEN 23
+
+typedef enum { MP_EV_BEGIN = 'B', MP_EV_END = 'E', MP_EV_INSTANT = 'i' } mp_event_kind;
+
+typedef struct mp_event {
+    uint64_t t_ns;                      /* mp_now_ns() */
+    char kind;                          /* mp_event_kind */
+    char name[MP_TRACE_NAME_LEN];
+} mp_event;
+
+/* Make the shared log: `slots` threads at most, `capacity` events each
+ * (0, 0: defaults of 256 slots x 8192 events). Call before starting workers.
+ * Returns 0 or -errno. */
+int mp_trace_init(int slots, int capacity);
+void mp_trace_close(void);
+
+/* Recording is off until enabled; children forked afterwards inherit it. */
+void mp_trace_enable(bool on);
+bool mp_trace_enabled(void);
+
+/* Forget every event recorded so far (no thread may be recording meanwhile). */
+void mp_trace_reset(void);
+
+void mp_trace_begin(const char *name);
+void mp_trace_end(const char *name);
+void mp_trace_instant(const char *name);
+
+/* Counts over all slots. */
+typedef struct mp_trace_counts {
+    uint64_t events;   /* recorded */
+    uint64_t dropped;  /* not recorded: a slot was full, or no slot was free */
+    int threads;       /* slots in use */
+} mp_trace_counts;
+mp_trace_counts mp_trace_count(void);
+
+/* One thread's recorded events, for reading (tests, renderers). */
+typedef struct mp_trace_lane {
+    int pid, tid;
+    char role[24];
+    uint32_t count;
+    const mp_event *events;
+} mp_trace_lane;
+int mp_trace_lanes(mp_trace_lane *lanes, int max); /* returns how many */
+
+/* Write DIR/STEM.json (Chrome trace) and DIR/STEM.dat (one span a line), and
+ * plot DIR/STEM.png with plots/timeline.gp unless no_plot. Returns 0 or -errno. */
+int mp_trace_write(const char *dir, const char *stem, const char *title, bool no_plot);
+
+#endif
