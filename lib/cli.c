@@ -12,7 +12,8 @@
 
 int mp_parse_long(const char *s, long min, long max, long *out)
 {
-    if (!s || !*s)
+    /* strtol would skip leading blanks and take "+5"; we take digits only */
+    if (!s || !(*s == '-' || (*s >= '0' && *s <= '9')))
         return -EINVAL;
     char *end;
     errno = 0;

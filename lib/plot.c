@@ -73,7 +73,8 @@ int mp_plot(const char *script, const char *data, const char *dir, const char *s
     snprintf(path, sizeof path, "%s/plots/%s", mp_root(), script);
     snprintf(png, sizeof png, "%s/%s.png", dir, stem);
     const char *terms[] = {"png", "dumb"};
-    for (int i = 0; i < 2; i++) {
+    int nterms = mp_report_is_quiet() ? 1 : 2; /* quiet: the PNG only */
+    for (int i = 0; i < nterms; i++) {
         snprintf(a, sizeof a, "data='%s'; png='%s'; title='%s'; term='%s'; %s", data, png, title, terms[i],
                  vars ? vars : "");
         int rc = run_gnuplot(a, path);
@@ -122,7 +123,7 @@ void mp_series_add(mp_series *s, double workers, double base, double median, dou
 int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_series *series, int nseries,
                     bool no_plot)
 {
-    char path[4200], titles[1024] = "", fits[1024] = "";
+    char path[4200], titles[1024] = "", fits[1024] = "", tops[1024] = "";
     snprintf(path, sizeof path, "%s/%s.dat", dir, stem);
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -133,21 +134,26 @@ int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_ser
     double xmax = 1;
     for (int i = 0; i < nseries; i++) {
         mp_series *s = &series[i];
+        double top = 1;
         s->s = s->fit ? mp_amdahl_fit(s->workers, s->speedup, s->n) : -1;
         /* one gnuplot data block per series, separated by two blank lines */
         fprintf(f, "# %s: workers speedup min max\n", s->label);
         for (int k = 0; k < s->n; k++) {
             fprintf(f, "%g %.4f %.4f %.4f\n", s->workers[k], s->speedup[k], s->lo[k], s->hi[k]);
-            if (s->workers[k] > xmax)
-                xmax = s->workers[k];
+            if (s->workers[k] > top)
+                top = s->workers[k];
         }
+        if (top > xmax)
+            xmax = top;
         fprintf(f, "\n\n");
-        size_t t = strlen(titles), u = strlen(fits);
+        size_t t = strlen(titles), u = strlen(fits), v = strlen(tops);
         snprintf(titles + t, sizeof titles - t, "%s%s", i ? " " : "", s->label);
         snprintf(fits + u, sizeof fits - u, "%s%.4f", i ? " " : "", s->s);
+        snprintf(tops + v, sizeof tops - v, "%s%g", i ? " " : "", top);
     }
     fclose(f);
-    char vars[2400];
-    snprintf(vars, sizeof vars, "nseries=%d; titles='%s'; fits='%s'; xmax=%g", nseries, titles, fits, xmax);
+    char vars[3400];
+    snprintf(vars, sizeof vars, "nseries=%d; titles='%s'; fits='%s'; tops='%s'; xmax=%g", nseries, titles, fits,
+             tops, xmax);
     return mp_plot("speedup.gp", path, dir, stem, title, vars, no_plot);
 }

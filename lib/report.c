@@ -25,6 +25,7 @@ const char *mp_role(void)
 }
 
 void mp_report_quiet(int q) { quiet = q; }
+int mp_report_is_quiet(void) { return quiet; }
 
 static void write_all(int fd, const char *buf, size_t len)
 {
@@ -87,6 +88,8 @@ static void say_err(const char *fmt, ...)
 
 void mp_syserr(const char *call, int err)
 {
+    if (quiet)
+        return;
     say_err("error: %s: %s", call, strerror(err < 0 ? -err : err));
 }
 

@@ -29,8 +29,9 @@ void mp_section(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * unavailable". err is an errno value (positive or negative). */
 void mp_syserr(const char *call, int err);
 
-/* Silence mp_say (tests use it to keep their output readable). */
+/* Silence mp_say and mp_syserr (tests use it to keep their output readable). */
 void mp_report_quiet(int quiet);
+int mp_report_is_quiet(void);
 
 /* An aligned table. Cells are separated by '|' in the format string:
  *     mp_table_header(&t, "kind|workers|median s");

@@ -1,0 +1,157 @@
+/* cli: defaults, good flags, and one clear line + status 2 for bad ones. */
+#include "helpers.h"
+
+static long mode = 0, interval = 5000;
+static const char *const modes[] = {"none", "old", "new", NULL};
+static const mp_flag extra[] = {
+    {"mode", MP_FLAG_CHOICE, "MODE", "lock mode", 0, 0, modes, &mode},
+    {"interval", MP_FLAG_INT, "US", "switch interval", 1, 1000000, NULL, &interval},
+};
+static const mp_cli cli = {"lesson-xx", "a test", "plots/out/xx", extra, 2};
+
+typedef struct outcome {
+    bool run;
+    int status;
+    char err[1024];
+    mp_opts o;
+} outcome;
+
+/* Parse a NULL-ended list of words, catching what goes to stderr and stdout. */
+static outcome parse(const char *first, ...)
+{
+    char *argv[32] = {"lesson-xx"};
+    int argc = 1;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+
+    outcome r = {0};
+    fflush(stdout);
+    fflush(stderr);
+    FILE *tmp = tmpfile(), *tmp_out = tmpfile();
+    int saved = dup(2), saved_out = dup(1);
+    dup2(fileno(tmp), 2);
+    dup2(fileno(tmp_out), 1);
+    r.run = mp_cli_parse(&cli, argc, argv, &r.o, &r.status);
+    fflush(stderr);
+    fflush(stdout);
+    dup2(saved, 2);
+    dup2(saved_out, 1);
+    close(saved);
+    close(saved_out);
+    rewind(tmp);
+    size_t n = fread(r.err, 1, sizeof r.err - 1, tmp);
+    r.err[n] = '\0';
+    fclose(tmp);
+    fclose(tmp_out);
+    return r;
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    outcome r = parse(NULL);
+    assert_true(r.run);
+    assert_int_equal(r.o.workers, mp_cpus_usable());
+    assert_int_equal(r.o.max_workers, r.o.workers);
+    assert_int_equal(r.o.repeat, 3);
+    assert_false(r.o.quick || r.o.no_plot || r.o.trace);
+    assert_string_equal(r.o.out, "plots/out/xx");
+    assert_int_equal(r.o.start, MP_START_FORK);
+    r = parse("--quick", NULL);
+    assert_int_equal(r.o.repeat, 1); /* quick: one run unless told */
+}
+
+static void test_good_flags(void **state)
+{
+    (void)state;
+    outcome r = parse("--workers", "3", "--max-workers=8", "--repeat", "5", "--quick", "--seed", "42", "--out",
+                      "/tmp/x", "--no-plot", "--trace", "--start", "fork", "--mode", "old", "--interval", "100",
+                      NULL);
+    assert_true(r.run);
+    assert_int_equal(r.o.workers, 3);
+    assert_int_equal(r.o.max_workers, 8);
+    assert_int_equal(r.o.repeat, 5);
+    assert_true(r.o.quick && r.o.no_plot && r.o.trace);
+    assert_int_equal(r.o.seed, 42);
+    assert_string_equal(r.o.out, "/tmp/x");
+    assert_int_equal(mode, 1);
+    assert_int_equal(interval, 100);
+    assert_string_equal(r.err, "");
+}
+
+/* Each bad input: not run, status 2, exactly one line that names the flag. */
+static void expect_bad(outcome r, const char *flag)
+{
+    assert_false(r.run);
+    assert_int_equal(r.status, 2);
+    assert_int_equal(count_lines(r.err), 1);
+    if (!strstr(r.err, flag))
+        fail_msg("message does not name %s: %s", flag, r.err);
+    assert_non_null(strstr(r.err, "lesson-xx"));
+}
+
+static void test_bad_values(void **state)
+{
+    (void)state;
+    expect_bad(parse("--workers", "0", NULL), "workers");
+    expect_bad(parse("--workers", "-2", NULL), "workers");
+    expect_bad(parse("--workers", "abc", NULL), "workers");
+    expect_bad(parse("--workers", "4x", NULL), "workers");
+    expect_bad(parse("--workers", "", NULL), "workers");
+    expect_bad(parse("--workers", "100000", NULL), "workers");
+    expect_bad(parse("--workers", "99999999999999999999999", NULL), "workers");
+    expect_bad(parse("--max-workers", "0", NULL), "max-workers");
+    expect_bad(parse("--repeat", "0", NULL), "repeat");
+    expect_bad(parse("--repeat", "1.5", NULL), "repeat");
+    expect_bad(parse("--seed", "-1", NULL), "seed");
+    expect_bad(parse("--out", "", NULL), "out");
+    expect_bad(parse("--start", "teleport", NULL), "start");
+    expect_bad(parse("--mode", "fast", NULL), "mode");
+    expect_bad(parse("--interval", "0", NULL), "interval");
+    expect_bad(parse("--interval", "ten", NULL), "interval");
+}
+
+static void test_bad_words(void **state)
+{
+    (void)state;
+    expect_bad(parse("--frobnicate", NULL), "--frobnicate");
+    expect_bad(parse("--workers", NULL), "--workers");
+    expect_bad(parse("extra", NULL), "extra");
+    expect_bad(parse("-x", NULL), "-x");
+}
+
+static void test_help(void **state)
+{
+    (void)state;
+    outcome r = parse("--help", NULL);
+    assert_false(r.run);
+    assert_int_equal(r.status, 0);
+}
+
+static void test_parse_long(void **state)
+{
+    (void)state;
+    long v;
+    assert_int_equal(mp_parse_long("17", 1, 20, &v), 0);
+    assert_int_equal(v, 17);
+    assert_int_equal(mp_parse_long("21", 1, 20, &v), -ERANGE);
+    assert_int_equal(mp_parse_long(" 5", 1, 20, &v), -EINVAL);
+    assert_int_equal(mp_parse_long("+5", 1, 20, &v), -EINVAL);
+    assert_int_equal(mp_parse_long("-5", -10, 20, &v), 0);
+    assert_int_equal(v, -5);
+    assert_int_equal(mp_parse_long("5 ", 1, 20, &v), -EINVAL);
+    assert_int_equal(mp_parse_long("0x10", 1, 20, &v), -EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),  cmocka_unit_test(test_good_flags), cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_bad_words), cmocka_unit_test(test_help),       cmocka_unit_test(test_parse_long),
+    };
+    return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

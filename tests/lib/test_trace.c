@@ -1,0 +1,203 @@
+/* trace: ordering within a thread and across processes, bounded memory
+ * (full buffers drop and count), the written files. */
+#include "helpers.h"
+
+static void setup_trace(int slots, int capacity)
+{
+    mp_trace_close();
+    assert_int_equal(mp_trace_init(slots, capacity), 0);
+    mp_trace_enable(true);
+}
+
+static int find_lane(mp_trace_lane *lanes, int n, int pid)
+{
+    for (int i = 0; i < n; i++)
+        if (lanes[i].pid == pid)
+            return i;
+    return -1;
+}
+
+static void test_off_until_enabled(void **state)
+{
+    (void)state;
+    setup_trace(4, 16);
+    mp_trace_enable(false);
+    mp_trace_begin("x");
+    assert_int_equal(mp_trace_count().events, 0);
+    mp_trace_enable(true);
+    mp_trace_begin("x");
+    mp_trace_end("x");
+    assert_int_equal(mp_trace_count().events, 2);
+    mp_trace_close();
+}
+
+static void test_order_in_one_thread(void **state)
+{
+    (void)state;
+    setup_trace(4, 64);
+    for (int i = 0; i < 10; i++) {
+        mp_trace_begin("task");
+        mp_trace_end("task");
+    }
+    mp_trace_lane lanes[4];
+    assert_int_equal(mp_trace_lanes(lanes, 4), 1);
+    assert_int_equal(lanes[0].count, 20);
+    assert_int_equal(lanes[0].pid, getpid());
+    for (uint32_t k = 0; k < lanes[0].count; k++) {
+        assert_int_equal(lanes[0].events[k].kind, k % 2 ? MP_EV_END : MP_EV_BEGIN);
+        if (k)
+            assert_true(lanes[0].events[k].t_ns >= lanes[0].events[k - 1].t_ns);
+    }
+    mp_trace_close();
+}
+
+static int child_records(void *arg)
+{
+    (void)arg;
+    mp_trace_begin("in child");
+    mp_sleep_ns(1000000);
+    mp_trace_end("in child");
+    return 0;
+}
+
+/* A child's events reach the parent, with the child's pid, and fall between
+ * what the parent recorded before starting it and after joining it. */
+static void test_order_across_processes(void **state)
+{
+    (void)state;
+    setup_trace(8, 64);
+    mp_trace_instant("before");
+    mp_process p[2];
+    for (int i = 0; i < 2; i++) {
+        mp_process_init(&p[i], NULL, child_records, NULL);
+        assert_int_equal(mp_process_start(&p[i]), 0);
+    }
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(mp_process_join(&p[i], MP_FOREVER), 0);
+    mp_trace_instant("after");
+
+    mp_trace_lane lanes[8];
+    int n = mp_trace_lanes(lanes, 8);
+    assert_int_equal(n, 3);
+    int me = find_lane(lanes, n, getpid());
+    assert_true(me >= 0);
+    assert_int_equal(lanes[me].count, 2);
+    uint64_t before = lanes[me].events[0].t_ns, after = lanes[me].events[1].t_ns;
+    for (int i = 0; i < 2; i++) {
+        int c = find_lane(lanes, n, p[i].pid);
+        assert_true(c >= 0);
+        assert_int_equal(lanes[c].count, 2);
+        assert_string_equal(lanes[c].events[0].name, "in child");
+        assert_true(lanes[c].events[0].t_ns > before);
+        assert_true(lanes[c].events[1].t_ns < after);
+        assert_string_equal(lanes[c].role, p[i].name);
+    }
+    mp_trace_close();
+    assert_no_children();
+}
+
+/* A full buffer drops and counts; nothing crashes, nothing grows. */
+static void test_full_buffer_drops(void **state)
+{
+    (void)state;
+    setup_trace(2, 8);
+    for (int i = 0; i < 20; i++)
+        mp_trace_instant("e");
+    mp_trace_counts c = mp_trace_count();
+    assert_int_equal(c.events, 8);
+    assert_int_equal(c.dropped, 12);
+    mp_trace_close();
+}
+
+static void *record_some(void *arg)
+{
+    for (int i = 0; i < 5; i++)
+        mp_trace_instant((const char *)arg);
+    return NULL;
+}
+
+/* More threads than slots: the extra threads' events are counted as dropped. */
+static void test_too_many_threads(void **state)
+{
+    (void)state;
+    setup_trace(2, 100);
+    mp_thread t[4];
+    for (int i = 0; i < 4; i++) { /* one at a time: which ones get slots is then known */
+        mp_thread_init(&t[i], NULL, record_some, "t");
+        assert_int_equal(mp_thread_start(&t[i]), 0);
+        assert_int_equal(mp_thread_join(&t[i], NULL), 0);
+    }
+    mp_trace_counts c = mp_trace_count();
+    assert_int_equal(c.threads, 2);
+    assert_int_equal(c.events, 10);
+    assert_int_equal(c.dropped, 10);
+    mp_trace_close();
+}
+
+static void test_reset(void **state)
+{
+    (void)state;
+    setup_trace(4, 16);
+    mp_trace_instant("old");
+    mp_trace_reset();
+    assert_int_equal(mp_trace_count().events, 0);
+    mp_trace_instant("new"); /* the cached slot is stale: a fresh one is claimed */
+    mp_trace_lane lanes[4];
+    assert_int_equal(mp_trace_lanes(lanes, 4), 1);
+    assert_int_equal(lanes[0].count, 1);
+    assert_string_equal(lanes[0].events[0].name, "new");
+    mp_trace_close();
+}
+
+static void test_long_names_are_cut(void **state)
+{
+    (void)state;
+    setup_trace(1, 4);
+    mp_trace_instant("a name far longer than the twenty-three bytes we keep");
+    mp_trace_lane lanes[1];
+    assert_int_equal(mp_trace_lanes(lanes, 1), 1);
+    assert_int_equal(strlen(lanes[0].events[0].name), MP_TRACE_NAME_LEN - 1);
+    mp_trace_close();
+}
+
+static void test_write_files(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    setup_trace(4, 64);
+    for (int i = 0; i < 3; i++) {
+        mp_trace_begin("work \"quoted\"");
+        mp_trace_end("work \"quoted\"");
+    }
+    mp_report_quiet(1);
+    assert_int_equal(mp_trace_write(dir, "t", "test", true), 1); /* 1: plot skipped */
+    mp_report_quiet(0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/t.json", dir);
+    char *json = read_file(path);
+    assert_non_null(json);
+    int b = 0, e = 0;
+    for (char *p = json; (p = strstr(p, "\"ph\":\"")); p += 6)
+        b += p[6] == 'B', e += p[6] == 'E';
+    assert_int_equal(b, 3);
+    assert_int_equal(e, 3);
+    assert_non_null(strstr(json, "work \\\"quoted\\\"")); /* escaped */
+    free(json);
+    snprintf(path, sizeof path, "%s/t.dat", dir);
+    char *dat = read_file(path);
+    assert_int_equal(count_lines(dat), 1 + 3); /* header + one span per pair */
+    free(dat);
+    mp_trace_close();
+    rm_tree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_off_until_enabled),   cmocka_unit_test(test_order_in_one_thread),
+        cmocka_unit_test(test_order_across_processes), cmocka_unit_test(test_full_buffer_drops),
+        cmocka_unit_test(test_too_many_threads),    cmocka_unit_test(test_reset),
+        cmocka_unit_test(test_long_names_are_cut),  cmocka_unit_test(test_write_files),
+    };
+    return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
+}
