@@ -44,10 +44,14 @@ pid_t mp_proc_ppid(pid_t pid)
 
 int mp_proc_count_children(int *zombies)
 {
+    return mp_proc_children_of(getpid(), NULL, 0, zombies);
+}
+
+int mp_proc_children_of(pid_t parent, pid_t *pids, int max, int *zombies)
+{
     DIR *d = opendir("/proc");
     if (!d)
         return -errno;
-    pid_t self = getpid();
     int n = 0, z = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -57,7 +61,9 @@ int mp_proc_count_children(int *zombies)
             continue;
         char s;
         pid_t pp;
-        if (read_stat((pid_t)pid, &s, &pp) == 0 && pp == self) {
+        if (read_stat((pid_t)pid, &s, &pp) == 0 && pp == parent) {
+            if (n < max)
+                pids[n] = (pid_t)pid;
             n++;
             z += (s == 'Z');
         }

@@ -17,6 +17,10 @@ char mp_proc_state(pid_t pid);
 /* Parent PID of pid, or -errno. */
 pid_t mp_proc_ppid(pid_t pid);
 
+/* The children of `parent` (PIDs into pids, at most max); returns how many
+ * there are (which may exceed max), or -errno. zombies may be NULL. */
+int mp_proc_children_of(pid_t parent, pid_t *pids, int max, int *zombies);
+
 /* Children of this process, and how many of them are zombies. */
 int mp_proc_count_children(int *zombies);
 
