@@ -10,7 +10,9 @@ WARN    := -Wall -Wextra -Werror
 CPPFLAGS_ALL := -std=c17 -D_POSIX_C_SOURCE=200809L -Ilib -DMP_ROOT='"$(CURDIR)"' -MMD -MP
 SAN     ?=
 ALL_CFLAGS = $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(SAN)
-LDLIBS  := -lpthread -lm
+# -z now: resolve every library call at start-up. Lazy binding would resolve
+# (and so write, copy on write) the symbol table again in every forked child.
+LDLIBS  := -lpthread -lm -Wl,-z,now
 TESTLIBS := -lcmocka
 
 LIB_SRC  := $(wildcard lib/*.c)

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdio_ext.h> /* __fpending: glibc and musl */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -33,6 +34,7 @@ static void (*_Atomic hooks[MAX_HOOKS])(void);
 static atomic_int process_counter; /* for "Process-N" names */
 static atomic_bool installed;      /* atexit + signal handlers in place */
 static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define NFATAL (sizeof fatal_signals / sizeof fatal_signals[0])
 
 static bool registry_add(pid_t pid, bool daemon)
 {
@@ -133,7 +135,7 @@ static void install_handlers(void)
     if (atomic_exchange(&installed, true))
         return;
     atexit(at_exit);
-    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
+    for (size_t i = 0; i < NFATAL; i++) {
         struct sigaction old, sa = {.sa_handler = on_fatal_signal};
         sigemptyset(&sa.sa_mask);
         /* respect a handler the program installed itself, and SIG_IGN
@@ -144,18 +146,21 @@ static void install_handlers(void)
 }
 
 /* In a freshly forked child: it is not the parent of its parent's children,
- * and it must not run its parent's exit handlers. */
+ * and it must not run its parent's cleanup hooks. With both lists empty, the
+ * inherited signal handler and atexit handler do exactly what the default
+ * would (die of the signal; exit), and serve the child's own children if it
+ * starts some.
+ * Write only where something is set: every page a new child writes to is
+ * copied (copy on write), and each copy is a page fault that makes the kit's
+ * fork slower than a bare fork (bench/bench_process). */
 static void reset_in_child(void)
 {
     for (int i = 0; i < MAX_CHILDREN; i++)
-        children[i].pid = 0;
+        if (children[i].pid != 0)
+            children[i].pid = 0;
     for (int i = 0; i < MAX_HOOKS; i++)
-        hooks[i] = NULL;
-    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
-        struct sigaction old;
-        if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler == on_fatal_signal)
-            signal(fatal_signals[i], SIG_DFL);
-    }
+        if (hooks[i] != NULL)
+            hooks[i] = NULL;
 }
 
 int mp_exitcode_from_status(int wstatus)
@@ -180,29 +185,23 @@ void mp_process_init(mp_process *p, const char *name, mp_target target, void *ar
     p->state = MP_PROC_NEW;
 }
 
-static void block_fatal_signals(sigset_t *old)
-{
-    sigset_t set;
-    sigemptyset(&set);
-    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
-        sigaddset(&set, fatal_signals[i]);
-    pthread_sigmask(SIG_BLOCK, &set, old);
-}
-
-static _Noreturn void run_child(mp_process *p, pid_t parent, const sigset_t *mask)
+static _Noreturn void run_child(mp_process *p, pid_t parent)
 {
     reset_in_child();
     /* if the parent dies, so do we; it may already have died before prctl */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(128 + SIGKILL);
-    pthread_sigmask(SIG_SETMASK, mask, NULL);
     mp_set_role(p->name);
     int code = p->target(p->arg);
     /* _exit, not exit: the atexit handlers and stdio buffers we inherited
-     * belong to the parent. Flush only what this child printed. */
-    fflush(stdout);
-    fflush(stderr);
+     * belong to the parent. Flush only what this child printed, and only if
+     * it printed anything: fflush() writes to the FILE (its lock), a copy on
+     * write fault that a silent child need not pay. */
+    if (__fpending(stdout))
+        fflush(stdout);
+    if (__fpending(stderr))
+        fflush(stderr);
     _exit(code & 0xff);
 }
 
@@ -215,12 +214,13 @@ int mp_process_start(mp_process *p)
      * parent and once by the child, which gets a copy of the buffer. */
     fflush(NULL);
 
-    sigset_t old;
-    block_fatal_signals(&old); /* so a Ctrl-C cannot slip between fork and registry */
+    /* A Ctrl-C that lands between fork() and registry_add() finds the new
+     * child missing from the registry; the child still dies with us, since
+     * it asked for PR_SET_PDEATHSIG first thing. */
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        run_child(p, parent, &old);
+        run_child(p, parent);
     int rc = 0;
     if (pid < 0) {
         rc = -errno;
@@ -234,7 +234,6 @@ int mp_process_start(mp_process *p)
         p->pidfd = pidfd_open(pid, 0); /* -1 on kernels before 5.3: join polls */
         p->state = MP_PROC_RUNNING;
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
 }
 

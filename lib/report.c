@@ -14,7 +14,12 @@ static int quiet;
 
 void mp_set_role(const char *r)
 {
-    snprintf(role, sizeof role, "%s", r ? r : "");
+    /* a plain copy, not snprintf: a forked child calls this first thing, and
+     * printf's deep stack frame would cost it page faults (copy on write) */
+    size_t i = 0;
+    for (; r && r[i] && i < sizeof role - 1; i++)
+        role[i] = r[i];
+    role[i] = '\0';
 }
 
 const char *mp_role(void)
