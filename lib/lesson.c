@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "cpus.h"
+#include "plot.h"
 #include "trace.h"
 
 bool mp_lesson_begin(mp_lesson *L, const mp_cli *cli, int argc, char **argv, int *status)
@@ -37,7 +38,7 @@ int mp_lesson_end(mp_lesson *L)
     }
     mp_trace_close();
     mp_say("done in %.1f s; CSV data%s in %s/", mp_ns_to_s(mp_now_ns() - L->t0),
-           L->o.no_plot ? "" : " and plots", L->o.out);
+           L->o.no_plot || !mp_have_gnuplot() ? "" : " and plots", L->o.out);
     return 0;
 }
 
