@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "plot.h"
 #include "trace.h"
+#include "gil.h"
 #include "process.h"
 #include "procfs.h"
 #include "thread.h"

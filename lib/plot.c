@@ -22,7 +22,7 @@ const char *mp_root(void)
     return r && *r ? r : MP_ROOT;
 }
 
-bool mp_have_gnuplot(void)
+bool mp_have_program(const char *name)
 {
     const char *path = getenv("PATH");
     if (!path)
@@ -30,13 +30,15 @@ bool mp_have_gnuplot(void)
     char dir[4096];
     while (*path) {
         size_t len = strcspn(path, ":");
-        snprintf(dir, sizeof dir, "%.*s/gnuplot", (int)len, path);
+        snprintf(dir, sizeof dir, "%.*s/%s", (int)len, path, name);
         if (access(dir, X_OK) == 0)
             return true;
         path += len + (path[len] == ':');
     }
     return false;
 }
+
+bool mp_have_gnuplot(void) { return mp_have_program("gnuplot"); }
 
 /* gnuplot -e "ASSIGNMENTS" SCRIPT, waiting for it. Output goes where ours goes. */
 static int run_gnuplot(const char *assignments, const char *script)

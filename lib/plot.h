@@ -28,8 +28,9 @@
 int mp_plot(const char *script, const char *data, const char *dir, const char *stem, const char *title,
             const char *vars, bool no_plot);
 
-/* Is gnuplot on the PATH? */
+/* Is gnuplot (or another program) on the PATH? */
 bool mp_have_gnuplot(void);
+bool mp_have_program(const char *name);
 
 /* Where the kit's files are: $MPKIT_ROOT, else the source tree it was built
  * in. plots/, lessons/ and so on are found below it. */

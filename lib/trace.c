@@ -125,7 +125,7 @@ static slot_header *claim_slot(void)
     return s;
 }
 
-static void record(char kind, const char *name)
+static void record(char kind, const char *name, uint64_t t_ns)
 {
     if (!enabled)
         return;
@@ -143,16 +143,17 @@ static void record(char kind, const char *name)
         return;
     }
     mp_event *e = &events_of(s)[n];
-    e->t_ns = mp_now_ns();
+    e->t_ns = t_ns ? t_ns : mp_now_ns();
     e->kind = kind;
     strncpy(e->name, name, MP_TRACE_NAME_LEN - 1);
     e->name[MP_TRACE_NAME_LEN - 1] = '\0';
     atomic_store_explicit(&s->count, n + 1, memory_order_release);
 }
 
-void mp_trace_begin(const char *name) { record(MP_EV_BEGIN, name); }
-void mp_trace_end(const char *name) { record(MP_EV_END, name); }
-void mp_trace_instant(const char *name) { record(MP_EV_INSTANT, name); }
+void mp_trace_at(mp_event_kind kind, const char *name, uint64_t t_ns) { record((char)kind, name, t_ns); }
+void mp_trace_begin(const char *name) { record(MP_EV_BEGIN, name, 0); }
+void mp_trace_end(const char *name) { record(MP_EV_END, name, 0); }
+void mp_trace_instant(const char *name) { record(MP_EV_INSTANT, name, 0); }
 
 static uint32_t slots_in_use(void)
 {

@@ -42,6 +42,11 @@ bool mp_trace_enabled(void);
 /* Forget every event recorded so far (no thread may be recording meanwhile). */
 void mp_trace_reset(void);
 
+/* An event with a time of your choosing (mp_now_ns() clock), for spans whose
+ * start or end is known only afterwards (the GIL's holders, lesson 03).
+ * Events of one thread must still be recorded in time order. */
+void mp_trace_at(mp_event_kind kind, const char *name, uint64_t t_ns);
+
 void mp_trace_begin(const char *name);
 void mp_trace_end(const char *name);
 void mp_trace_instant(const char *name);
