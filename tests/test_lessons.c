@@ -102,6 +102,59 @@ static void test_lesson02(void **state)
     rm_tree(dir);
 }
 
+/* The number in column `col` (0-based) of the first row that starts with
+ * `prefix` (which begins with the newline before the row). */
+static double csv_value(const char *text, const char *prefix, int col)
+{
+    const char *line = strstr(text, prefix);
+    if (!line)
+        fail_msg("no row starting %s", prefix);
+    for (int i = 0; i < col; i++)
+        line = strchr(line, ',') + 1;
+    return atof(line);
+}
+
+static void test_lesson03(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    assert_int_equal(run_lesson("03", dir, NULL, NULL), 0);
+    char *g = csv(dir, "gil.csv");
+    assert_header(g, "mode,workers,pinned,median_s,min_s,max_s,cpu_s,ratio,handoffs,failed_wakeups");
+    assert_non_null(strstr(g, "\nsequential,1,0,"));
+    assert_non_null(strstr(g, "\nnew,2,0,"));
+    assert_non_null(strstr(g, "\nold,2,0,"));
+    assert_non_null(strstr(g, "\nold,2,1,"));
+    assert_non_null(strstr(g, "\nnone,2,0,"));
+    assert_non_null(strstr(g, "\nprocess,2,0,"));
+    /* behaviour, with wide margins: the lock serialises, processes and no
+     * lock do not (when there are 2 CPUs), the old lock battles */
+    double new_ratio = csv_value(g, "\nnew,2,0,", 7);
+    assert_true(new_ratio > 0.8);
+    if (mp_cpus_usable() >= 2) {
+        assert_true(csv_value(g, "\nprocess,2,0,", 7) < 0.85);
+        assert_true(csv_value(g, "\nnone,2,0,", 7) < 0.85);
+        assert_true(csv_value(g, "\nold,2,0,", 9) > csv_value(g, "\nold,2,0,", 8)); /* failed > handoffs */
+    }
+    free(g);
+    char *c = csv(dir, "convoy.csv");
+    assert_header(c, "setup,interval_us,cpu_threads,median_us,p99_us");
+    double alone = csv_value(c, "\nalone,", 3);
+    double beside = csv_value(c, "\nthreads,5000,1,", 3);
+    double in_process = csv_value(c, "\nprocess,", 3);
+    assert_true(beside > 3 * alone);    /* about one interval more */
+    assert_true(in_process < beside);   /* the CPU work in a process: no convoy */
+    free(c);
+    if (mp_have_program("python3")) {
+        char *py = csv(dir, "cpython.csv");
+        assert_header(py, "experiment,setup,median,unit");
+        assert_non_null(strstr(py, "\ncountdown,threads,"));
+        assert_non_null(strstr(py, "\nconvoy,alone,"));
+        free(py);
+    }
+    rm_tree(dir);
+}
+
 static void expect_refused(const char *num, const char *flag, const char *value)
 {
     char *dir = make_tmpdir();
@@ -118,14 +171,19 @@ static void expect_refused(const char *num, const char *flag, const char *value)
 static void test_bad_flags(void **state)
 {
     (void)state;
-    const char *lessons[] = {"01", "02"};
-    for (int i = 0; i < 2; i++) {
+    const char *lessons[] = {"01", "02", "03"};
+    for (int i = 0; i < 3; i++) {
         expect_refused(lessons[i], "--workers", "0");
         expect_refused(lessons[i], "--workers", "lots");
         expect_refused(lessons[i], "--repeat", "-3");
         expect_refused(lessons[i], "--max-workers", "5000");
         expect_refused(lessons[i], "--bogus", NULL);
     }
+    expect_refused("03", "--switch-interval", "0");
+    expect_refused("03", "--switch-interval", "-5");
+    expect_refused("03", "--switch-interval", "5ms");
+    expect_refused("03", "--check-interval", "0");
+    expect_refused("03", "--mode", "fastest");
 }
 
 static void test_help(void **state)
@@ -184,7 +242,7 @@ int main(void)
 {
     mp_report_quiet(1);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lesson01), cmocka_unit_test(test_lesson02),
+        cmocka_unit_test(test_lesson01), cmocka_unit_test(test_lesson02), cmocka_unit_test(test_lesson03),
         cmocka_unit_test(test_bad_flags), cmocka_unit_test(test_help),
         cmocka_unit_test(test_sigint_leaves_nothing),
     };

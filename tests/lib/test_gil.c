@@ -1,0 +1,276 @@
+/* gil: mutual exclusion, forced switching, the rate of switches, voluntary
+ * release, the free-threaded mode, and counters that add up. */
+#include "helpers.h"
+
+typedef struct shared_state {
+    mp_gil *gil;
+    uint64_t ticks;
+    atomic_int holders;     /* threads inside their "holding" window right now */
+    atomic_int violations;  /* times someone saw another holder */
+} shared_state;
+
+static void *exclusive_worker(void *arg)
+{
+    shared_state *s = arg;
+    mp_gil_thread t;
+    mp_gil_thread_init(s->gil, &t);
+    mp_gil_acquire(s->gil, &t);
+    for (uint64_t i = 0; i < s->ticks; i++) {
+        mp_gil_tick(s->gil, &t); /* may drop and re-take: after it, we hold the lock */
+        if (atomic_fetch_add(&s->holders, 1) != 0)
+            atomic_fetch_add(&s->violations, 1);
+        atomic_fetch_sub(&s->holders, 1);
+    }
+    mp_gil_release(s->gil, &t);
+    return (void *)(uintptr_t)t.acquisitions;
+}
+
+static mp_gil_counters run_threads(mp_gil *g, int n, uint64_t ticks, shared_state *s, uint64_t *acq_sum)
+{
+    *s = (shared_state){.gil = g, .ticks = ticks};
+    mp_thread th[8];
+    for (int i = 0; i < n; i++) {
+        mp_thread_init(&th[i], NULL, exclusive_worker, s);
+        assert_int_equal(mp_thread_start(&th[i]), 0);
+    }
+    *acq_sum = 0;
+    for (int i = 0; i < n; i++) {
+        void *r;
+        assert_int_equal(mp_thread_join(&th[i], &r), 0);
+        *acq_sum += (uintptr_t)r;
+    }
+    return mp_gil_read_counters(g);
+}
+
+static void test_mutual_exclusion(void **state)
+{
+    (void)state;
+    for (int mode = MP_GIL_OLD; mode <= MP_GIL_NEW; mode++) {
+        mp_gil g;
+        assert_int_equal(mp_gil_init(&g, (mp_gil_mode)mode, 100, 10), 0);
+        shared_state s;
+        uint64_t acq;
+        mp_gil_counters k = run_threads(&g, 3, mp_gil_ticks_for(0.1), &s, &acq);
+        assert_int_equal(s.violations, 0);
+        assert_true(k.handoffs >= 3); /* the lock really moved between threads */
+        mp_gil_destroy(&g);
+    }
+}
+
+/* After a forced drop by thread T, the next thread to take the lock is not T. */
+static void test_forced_drop_hands_over(void **state)
+{
+    (void)state;
+    mp_gil g;
+    assert_int_equal(mp_gil_init(&g, MP_GIL_NEW, 1000, 100), 0);
+    assert_int_equal(mp_gil_log(&g, 100000), 0);
+    shared_state s;
+    uint64_t acq;
+    run_threads(&g, 2, mp_gil_ticks_for(0.05), &s, &acq);
+    size_t n = g.log_len < g.log_cap ? g.log_len : g.log_cap;
+    int forced = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (g.log[i].what != 'F')
+            continue;
+        forced++;
+        size_t j = i + 1;
+        while (j < n && g.log[j].what != 'A')
+            j++;
+        if (j < n && g.log[j].thread == g.log[i].thread)
+            fail_msg("thread %d dropped by force at entry %zu and took the lock back first", g.log[i].thread, i);
+    }
+    assert_true(forced >= 5);
+    mp_gil_destroy(&g);
+}
+
+/* No more forced switches per second than 1/interval, with slack. */
+static void test_switch_rate_bounded(void **state)
+{
+    (void)state;
+    mp_gil g;
+    uint64_t interval_us = 2000;
+    assert_int_equal(mp_gil_init(&g, MP_GIL_NEW, interval_us, 100), 0);
+    shared_state s;
+    uint64_t acq, t0 = mp_now_ns();
+    mp_gil_counters k = run_threads(&g, 2, mp_gil_ticks_for(0.15), &s, &acq);
+    double elapsed = mp_ns_to_s(mp_now_ns() - t0);
+    double ceiling = elapsed / (interval_us / 1e6);
+    print_message("%llu forced drops in %.3f s; ceiling %.0f\n", (unsigned long long)k.forced_drops, elapsed, ceiling);
+    assert_true(k.forced_drops >= 1);
+    assert_true((double)k.forced_drops <= 1.2 * ceiling + 2);
+    mp_gil_destroy(&g);
+}
+
+/* A voluntary release lets a waiter in at once, not after an interval. */
+typedef struct handover { mp_gil *gil; atomic_int stage; uint64_t released_at, taken_at; } handover;
+
+static void *waiter(void *arg)
+{
+    handover *h = arg;
+    mp_gil_thread t;
+    mp_gil_thread_init(h->gil, &t);
+    atomic_store(&h->stage, 1);      /* about to wait */
+    mp_gil_acquire(h->gil, &t);
+    h->taken_at = mp_now_ns();
+    mp_gil_release(h->gil, &t);
+    return NULL;
+}
+
+static void test_voluntary_release_is_immediate(void **state)
+{
+    (void)state;
+    mp_gil g;
+    assert_int_equal(mp_gil_init(&g, MP_GIL_NEW, 1000000, 100), 0); /* 1 s interval: no forced switch */
+    handover h = {.gil = &g};
+    mp_gil_thread me;
+    mp_gil_thread_init(&g, &me);
+    mp_gil_acquire(&g, &me);
+    mp_thread w;
+    mp_thread_init(&w, NULL, waiter, &h);
+    assert_int_equal(mp_thread_start(&w), 0);
+    while (atomic_load(&h.stage) == 0)
+        sched_yield();
+    mp_sleep_ns(30000000); /* the waiter is now blocked in acquire */
+    h.released_at = mp_now_ns();
+    mp_gil_begin_blocking(&g, &me);
+    mp_sleep_ns(200000000); /* a long "read" */
+    mp_gil_end_blocking(&g, &me);
+    mp_gil_release(&g, &me);
+    assert_int_equal(mp_thread_join(&w, NULL), 0);
+    double waited = mp_ns_to_s(h.taken_at - h.released_at);
+    print_message("the waiter got the lock %.1f ms after the release (interval 1000 ms)\n", waited * 1e3);
+    assert_true(h.taken_at > h.released_at);
+    assert_true(waited < 0.15); /* far under the 1 s interval and the 200 ms "read" */
+    mp_gil_destroy(&g);
+}
+
+/* Free-threaded: two threads hold "the lock" at the same time. */
+typedef struct together { mp_gil *gil; atomic_int inside; atomic_int met; } together;
+
+static void *hold_together(void *arg)
+{
+    together *s = arg;
+    mp_gil_thread t;
+    mp_gil_thread_init(s->gil, &t);
+    mp_gil_acquire(s->gil, &t);
+    atomic_fetch_add(&s->inside, 1);
+    uint64_t until = mp_now_ns() + 2000000000u;
+    while (atomic_load(&s->inside) < 2 && mp_now_ns() < until)
+        sched_yield();
+    if (atomic_load(&s->inside) == 2)
+        atomic_fetch_add(&s->met, 1);
+    mp_gil_release(s->gil, &t);
+    return NULL;
+}
+
+static void test_none_never_blocks(void **state)
+{
+    (void)state;
+    mp_gil g;
+    assert_int_equal(mp_gil_init(&g, MP_GIL_NONE, 5000, 100), 0);
+    together s = {.gil = &g};
+    mp_thread th[2];
+    for (int i = 0; i < 2; i++) {
+        mp_thread_init(&th[i], NULL, hold_together, &s);
+        assert_int_equal(mp_thread_start(&th[i]), 0);
+    }
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(mp_thread_join(&th[i], NULL), 0);
+    assert_int_equal(s.met, 2);
+    mp_gil_counters k = mp_gil_read_counters(&g);
+    assert_int_equal(k.drop_requests + k.forced_drops + k.failed_wakeups + k.handoffs, 0);
+    mp_gil_destroy(&g);
+}
+
+static void test_counters_add_up(void **state)
+{
+    (void)state;
+    for (int mode = MP_GIL_OLD; mode <= MP_GIL_NEW; mode++) {
+        mp_gil g;
+        assert_int_equal(mp_gil_init(&g, (mp_gil_mode)mode, 500, 50), 0);
+        assert_int_equal(mp_gil_log(&g, 1 << 20), 0);
+        shared_state s;
+        uint64_t per_thread;
+        mp_gil_counters k = run_threads(&g, 2, mp_gil_ticks_for(0.05), &s, &per_thread);
+        assert_int_equal(k.acquisitions, per_thread);
+        assert_true(k.handoffs < k.acquisitions);
+        size_t n = g.log_len;
+        assert_true(n <= g.log_cap);
+        uint64_t changes = 0, takes = 0;
+        int prev = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (g.log[i].what != 'A')
+                continue;
+            takes++;
+            if (prev && g.log[i].thread != prev)
+                changes++;
+            prev = g.log[i].thread;
+        }
+        assert_int_equal(takes, k.acquisitions);
+        assert_int_equal(changes, k.handoffs);
+        if (mode == MP_GIL_OLD) {
+            assert_int_equal(k.drop_requests, 0);
+            assert_int_equal(k.forced_drops, 0);
+        } else {
+            assert_true(k.forced_drops <= k.drop_requests);
+        }
+        mp_gil_destroy(&g);
+    }
+}
+
+static void test_bad_settings(void **state)
+{
+    (void)state;
+    mp_gil g;
+    assert_int_equal(mp_gil_init(&g, MP_GIL_NEW, 0, 100), -EINVAL);
+    assert_int_equal(mp_gil_init(&g, MP_GIL_OLD, 100, 0), -EINVAL);
+    assert_int_equal(mp_gil_init(&g, (mp_gil_mode)7, 100, 100), -EINVAL);
+}
+
+/* Each process has its own lock: a child takes its own at once, while the
+ * parent holds its lock the whole time. */
+static int child_takes_own_lock(void *arg)
+{
+    (void)arg;
+    mp_gil g;
+    if (mp_gil_init(&g, MP_GIL_NEW, 5000, 100) != 0)
+        return 2;
+    mp_gil_thread t;
+    mp_gil_thread_init(&g, &t);
+    mp_gil_countdown(&g, &t, 1000);
+    mp_gil_destroy(&g);
+    return 0;
+}
+
+static void test_process_has_its_own_lock(void **state)
+{
+    (void)state;
+    mp_gil g;
+    assert_int_equal(mp_gil_init(&g, MP_GIL_NEW, 5000, 100), 0);
+    mp_gil_thread me;
+    mp_gil_thread_init(&g, &me);
+    mp_gil_acquire(&g, &me);
+    mp_process p;
+    mp_process_init(&p, NULL, child_takes_own_lock, NULL);
+    assert_int_equal(mp_process_start(&p), 0);
+    assert_int_equal(mp_process_join(&p, 10.0), 0);
+    assert_int_equal(p.exitcode, 0);
+    mp_gil_release(&g, &me);
+    mp_gil_destroy(&g);
+    assert_no_children();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mutual_exclusion),
+        cmocka_unit_test(test_forced_drop_hands_over),
+        cmocka_unit_test(test_switch_rate_bounded),
+        cmocka_unit_test(test_voluntary_release_is_immediate),
+        cmocka_unit_test(test_none_never_blocks),
+        cmocka_unit_test(test_counters_add_up),
+        cmocka_unit_test(test_bad_settings),
+        cmocka_unit_test(test_process_has_its_own_lock),
+    };
+    return cmocka_run_group_tests_name("gil", tests, NULL, NULL);
+}
