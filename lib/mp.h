@@ -10,6 +10,8 @@
 #include "trace.h"
 #include "gil.h"
 #include "process.h"
+#include "spawning.h"
+#include "forkserver.h"
 #include "procfs.h"
 #include "thread.h"
 #include "shm.h"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -31,8 +32,10 @@ typedef struct header {
 
 static header *hdr;       /* the shared mapping; NULL until mp_trace_init */
 static size_t map_bytes;
+static int trace_fd = -1; /* its memfd, kept for spawned children to map */
 static bool enabled;      /* per process; a forked child inherits the value */
 
+static bool atfork_done;
 static _Thread_local slot_header *my_slot;
 static _Thread_local uint32_t my_generation;
 
@@ -71,17 +74,38 @@ int mp_trace_init(int slots, int capacity)
         return -e;
     }
     void *p = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd); /* the mapping keeps the memory alive */
     if (p == MAP_FAILED) {
         int e = errno;
         mp_syserr("mmap", e);
+        close(fd);
         return -e;
     }
     hdr = p;
+    trace_fd = fd; /* close-on-exec: only handed on deliberately (spawn) */
     hdr->nslots = (uint32_t)slots;
     hdr->capacity = (uint32_t)capacity;
     hdr->slot_bytes = slot_bytes;
-    static bool atfork_done;
+    if (!atfork_done) {
+        pthread_atfork(NULL, NULL, forget_slot_in_child);
+        atfork_done = true;
+    }
+    return 0;
+}
+
+int mp_trace_fd(void) { return trace_fd; }
+
+int mp_trace_attach(int fd, bool enable)
+{
+    struct stat st;
+    if (hdr || fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(header))
+        return -EINVAL;
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    hdr = p;
+    map_bytes = (size_t)st.st_size;
+    trace_fd = fd;
+    enabled = enable;
     if (!atfork_done) {
         pthread_atfork(NULL, NULL, forget_slot_in_child);
         atfork_done = true;
@@ -93,6 +117,9 @@ void mp_trace_close(void)
 {
     if (hdr)
         munmap(hdr, map_bytes);
+    if (trace_fd >= 0)
+        close(trace_fd);
+    trace_fd = -1;
     hdr = NULL;
     enabled = false;
     my_slot = NULL;

@@ -35,6 +35,11 @@ typedef struct mp_event {
 int mp_trace_init(int slots, int capacity);
 void mp_trace_close(void);
 
+/* The log's descriptor (a memfd), and mapping it in a spawned child, which
+ * inherits no memory from its parent: only descriptors. */
+int mp_trace_fd(void);
+int mp_trace_attach(int fd, bool enable);
+
 /* Recording is off until enabled; children forked afterwards inherit it. */
 void mp_trace_enable(bool on);
 bool mp_trace_enabled(void);
