@@ -4,6 +4,7 @@
 
 #include "cpus.h"
 #include "plot.h"
+#include "process.h"
 #include "trace.h"
 
 bool mp_lesson_begin(mp_lesson *L, const mp_cli *cli, int argc, char **argv, int *status)
@@ -18,10 +19,11 @@ bool mp_lesson_begin(mp_lesson *L, const mp_cli *cli, int argc, char **argv, int
         return false;
     }
     mp_set_role("main");
+    mp_set_start_method(L->o.start);
     mp_say("%s: %s", cli->prog, cli->summary);
-    mp_say("CPUs online %d, usable by this process %d; workers %d, max workers %d, repeat %d%s",
+    mp_say("CPUs online %d, usable by this process %d; workers %d, max workers %d, repeat %d, start %s%s",
            mp_cpus_online(), mp_cpus_usable(), L->o.workers, L->o.max_workers, L->o.repeat,
-           L->o.quick ? ", quick" : "");
+           mp_start_names[L->o.start], L->o.quick ? ", quick" : "");
     mp_say("data and plots go to %s/", L->o.out);
     /* The log is made before any worker starts, so every child shares it. */
     if (mp_trace_init(0, 0) == 0)

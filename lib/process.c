@@ -36,6 +36,15 @@ static struct {
 static void (*_Atomic hooks[MAX_HOOKS])(void);
 
 static atomic_int process_counter; /* for "Process-N" names */
+static int default_start = MP_START_FORK;
+
+void mp_set_start_method(int method)
+{
+    if (method >= MP_START_FORK && method <= MP_START_FORKSERVER)
+        default_start = method;
+}
+
+int mp_get_start_method(void) { return default_start; }
 static atomic_bool installed;      /* atexit + signal handlers in place */
 static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP};
 #define NFATAL (sizeof fatal_signals / sizeof fatal_signals[0])
@@ -204,7 +213,7 @@ void mp_process_init(mp_process *p, const char *name, mp_target target, void *ar
     p->arg = arg;
     p->pidfd = -1;
     p->status_fd = -1;
-    p->start = MP_START_FORK;
+    p->start = default_start;
     p->state = MP_PROC_NEW;
 }
 

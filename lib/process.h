@@ -71,7 +71,12 @@ typedef struct mp_process {
     mp_process_state state;
 } mp_process;
 
-/* name may be NULL ("Process-N"). The start method is fork until changed. */
+/* The start method new processes get (multiprocessing.set_start_method);
+ * fork unless changed. Lessons set it from --start. */
+void mp_set_start_method(int method);
+int mp_get_start_method(void);
+
+/* name may be NULL ("Process-N"). p->start is the default start method. */
 void mp_process_init(mp_process *p, const char *name, mp_target target, void *arg);
 
 /* The argument as `len` bytes at `bytes` (kept by the caller until start):

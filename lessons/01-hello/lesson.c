@@ -53,7 +53,8 @@ static void who_is_who(mp_lesson *L)
     for (int i = 0; i < 3; i++) {
         char name[16];
         snprintf(name, sizeof name, "child-%d", i + 1);
-        mp_process_init(&p[i], name, show_ids, &ms);
+        mp_process_init(&p[i], name, show_ids, NULL);
+        mp_process_set_args(&p[i], &ms, sizeof ms); /* bytes: spawned children get a copy */
         CHECK(mp_process_start(&p[i]));
     }
     for (int i = 0; i < 2; i++) {
@@ -69,6 +70,9 @@ static void who_is_who(mp_lesson *L)
     mp_trace_end("main: start + join");
     mp_trace_enable(L->o.trace);
     mp_say("the parent is pid %d; every child has a pid of its own, the threads share the parent's", (int)getpid());
+    if (L->o.start == MP_START_FORKSERVER)
+        mp_say("(--start forkserver: the children's parent is the fork server, pid %d, not this process)",
+               (int)mp_forkserver_pid());
     mp_trace_write(L->o.out, "timeline", "lesson 01: 3 child processes and 2 threads", L->o.no_plot);
     mp_trace_reset();
 }
@@ -115,8 +119,9 @@ static void global_counter(mp_lesson *L)
         if (p[i].exitcode > max_seen)
             max_seen = p[i].exitcode;
     }
-    mp_say("processes: each child saw %d, the parent still sees %d (fork gave each child a copy)", max_seen,
-           counter);
+    mp_say("processes: each child saw %d, the parent still sees %d (each child has its own copy: %s)", max_seen,
+           counter, L->o.start == MP_START_SPAWN ? "a fresh program, counter starting at 0"
+                                                 : "a copy of a process's memory, made by fork");
     CHECK(mp_csv_row(&csv, "process,%d,%d,%d", N, max_seen, counter));
 
     counter = 0;
@@ -174,6 +179,10 @@ static void zombie(mp_lesson *L)
     mp_section("5. a child that has exited but is not joined yet: a zombie");
     mp_process p;
     mp_process_init(&p, "short-lived", return_zero, NULL);
+    if (p.start == MP_START_FORKSERVER) { /* its children are the server's to reap: no zombie of ours */
+        mp_say("(--start forkserver: the server reaps its own children, so this part forks)");
+        p.start = MP_START_FORK;
+    }
     CHECK(mp_process_start(&p));
     /* Wait (at most 2 s) for the child to exit without reaping it: waitpid
      * would reap it, so we watch /proc instead. */
@@ -197,8 +206,14 @@ static void zombie(mp_lesson *L)
     CHECK(mp_csv_close(&csv));
 }
 
+/* What a spawned or forkserver child may run: the C form of pickling a
+ * function by its qualified name. */
+static const mp_entry entries[] = {MP_ENTRY(show_ids), MP_ENTRY(increment_in_child), MP_ENTRY(return_zero),
+                                   MP_ENTRY(call_exit_5), MP_ENTRY(sleep_long), {0}};
+
 int main(int argc, char **argv)
 {
+    mp_spawn_main(argc, argv, entries); /* the `if __name__ == '__main__'` guard: see lesson 04 */
     static const mp_cli cli = {
         .prog = "lesson-01",
         .summary = "hello: processes and threads, their IDs, their memory, their exit codes",

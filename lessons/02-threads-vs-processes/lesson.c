@@ -14,6 +14,9 @@
  * serial fraction says how much of the run did not parallelise (starting the
  * workers, the slowest worker finishing last).
  */
+#include <errno.h>
+#include <unistd.h>
+
 #include "mp.h"
 
 typedef enum { CPU, IO } workload;
@@ -28,11 +31,12 @@ typedef struct job {
     int workers;
     uint64_t bound;      /* CPU: count the primes below this */
     int waits, wait_ms;  /* I/O: this many waits of this long */
-    uint64_t *shared;    /* processes leave their counts here (shared memory) */
     uint64_t primes;     /* the answer, checked against the serial one */
 } job;
 
-typedef struct share { job *j; int index; } share;
+/* What one worker needs. For a process it travels as bytes (a spawned child
+ * shares no memory with us), so it holds values, never pointers. */
+typedef struct share { job j; int index; } share;
 
 /* What one worker does: its share of the primes, or of the waits. */
 static uint64_t do_share(const job *j, int i)
@@ -53,15 +57,16 @@ static uint64_t do_share(const job *j, int i)
 static void *thread_main(void *arg)
 {
     share *s = arg;
-    return (void *)(uintptr_t)do_share(s->j, s->index);
+    return (void *)(uintptr_t)do_share(&s->j, s->index);
 }
 
+/* A child's memory is its own: its count comes back through a pipe (the
+ * descriptor it was handed), as one 8-byte write. */
 static int process_main(void *arg)
 {
-    share *s = arg;
-    /* a child's memory is its own copy: the result must go to shared memory */
-    s->j->shared[s->index] = do_share(s->j, s->index);
-    return 0;
+    const share *s = arg;
+    uint64_t r[2] = {(uint64_t)s->index, do_share(&s->j, s->index)};
+    return write(mp_child_fd(0), r, sizeof r) == sizeof r ? 0 : 1;
 }
 
 static void run_job(void *arg)
@@ -76,16 +81,21 @@ static void run_job(void *arg)
         j->primes = do_share(j, 0);
         return;
     }
+    int results[2] = {-1, -1};
+    if (j->how == PROCESS)
+        CHECK(pipe(results) == 0 ? 0 : -errno);
     mp_trace_begin(j->how == THREAD ? "start+join threads" : "start+join procs");
     for (int i = 0; i < j->workers; i++) {
         char name[24];
         snprintf(name, sizeof name, "%s-%d", kind_names[j->how], i + 1);
-        shares[i] = (share){j, i};
+        shares[i] = (share){*j, i};
         if (j->how == THREAD) {
             mp_thread_init(&threads[i], name, thread_main, &shares[i]);
             CHECK(mp_thread_start(&threads[i]));
         } else {
-            mp_process_init(&procs[i], name, process_main, &shares[i]);
+            mp_process_init(&procs[i], name, process_main, NULL);
+            mp_process_set_args(&procs[i], &shares[i], sizeof shares[i]);
+            mp_process_pass_fd(&procs[i], results[1]);
             CHECK(mp_process_start(&procs[i]));
         }
     }
@@ -100,8 +110,16 @@ static void run_job(void *arg)
                 mp_say("error: worker %d exited with %d", i, procs[i].exitcode);
                 exit(1);
             }
-            j->primes += j->shared[i];
         }
+    }
+    if (j->how == PROCESS) {
+        close(results[1]);
+        uint64_t r[2];
+        for (int i = 0; i < j->workers; i++) { /* 16-byte writes to a pipe never interleave */
+            CHECK(mp_read_full(results[0], r, sizeof r));
+            j->primes += r[1];
+        }
+        close(results[0]);
     }
     mp_trace_end(j->how == THREAD ? "start+join threads" : "start+join procs");
 }
@@ -142,8 +160,11 @@ static double speedup_at(const results *R, workload load, kind how, int workers)
     return 0;
 }
 
+static const mp_entry entries[] = {MP_ENTRY(process_main), {0}}; /* what a spawned child may run */
+
 int main(int argc, char **argv)
 {
+    mp_spawn_main(argc, argv, entries); /* the `if __name__ == '__main__'` guard: see lesson 04 */
     static const mp_cli cli = {
         .prog = "lesson-02",
         .summary = "threads vs processes: speedup of CPU-bound and I/O-bound work against workers",
@@ -154,9 +175,6 @@ int main(int argc, char **argv)
     if (!mp_lesson_begin(&L, &cli, argc, argv, &status))
         return status;
     int maxw = L.o.max_workers;
-    uint64_t *shared = mp_shared_alloc(sizeof(uint64_t) * MP_MAX_WORKERS * 4);
-    if (!shared)
-        return 1;
 
     results R = {0};
     R.series[0] = (mp_series){.label = "thread-cpu", .fit = true};
@@ -166,7 +184,7 @@ int main(int argc, char **argv)
     CHECK(mp_csv_open(&R.csv, L.o.out, "speedup.csv", "kind,workload,workers,median_s,min_s,max_s,speedup"));
 
     /* ---- CPU-bound ---- */
-    job cpu = {.load = CPU, .bound = mp_primes_bound_for(L.o.quick ? 0.08 : 0.35), .shared = shared};
+    job cpu = {.load = CPU, .bound = mp_primes_bound_for(L.o.quick ? 0.08 : 0.35)};
     mp_section("1. CPU-bound: count the primes below %llu, split over 1..%d workers",
                (unsigned long long)cpu.bound, maxw);
     mp_say("median of %d runs; speedup = serial / this; cpu/wall = CPU seconds per wall second", L.o.repeat);
@@ -188,7 +206,7 @@ int main(int argc, char **argv)
     mp_say("every run counted the same %llu primes", (unsigned long long)expected);
 
     /* ---- I/O-bound ---- */
-    job io = {.load = IO, .waits = L.o.quick ? 8 : 16, .wait_ms = L.o.quick ? 20 : 50, .shared = shared};
+    job io = {.load = IO, .waits = L.o.quick ? 8 : 16, .wait_ms = L.o.quick ? 20 : 50};
     int wlist[16], nw = 0;
     for (int w = 1; w < 4 * maxw && nw < 15; w *= 2)
         wlist[nw++] = w;
@@ -231,6 +249,5 @@ int main(int argc, char **argv)
     mp_say("C threads ran in parallel (no GIL): CPython's threads would stay near 1.00x here (lesson 03)");
     mp_say("I/O-bound, %d workers on %d CPUs: threads %.2fx, processes %.2fx: waiting needs no CPU",
            4 * maxw, mp_cpus_usable(), speedup_at(&R, IO, THREAD, 4 * maxw), speedup_at(&R, IO, PROCESS, 4 * maxw));
-    mp_shared_free(shared, sizeof(uint64_t) * MP_MAX_WORKERS * 4);
     return mp_lesson_end(&L);
 }
