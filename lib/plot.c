@@ -71,13 +71,21 @@ int mp_plot(const char *script, const char *data, const char *dir, const char *s
         told = true;
         return 1;
     }
-    char path[4096], png[4200], a[16384];
+    char path[4096], png[4200], a[16384], safe_title[512];
     snprintf(path, sizeof path, "%s/plots/%s", mp_root(), script);
+    /* inside gnuplot's single quotes, a quote is written twice */
+    size_t k = 0;
+    for (const char *t = title; *t && k < sizeof safe_title - 3; t++) {
+        if (*t == '\'')
+            safe_title[k++] = '\'';
+        safe_title[k++] = *t;
+    }
+    safe_title[k] = '\0';
     snprintf(png, sizeof png, "%s/%s.png", dir, stem);
     const char *terms[] = {"png", "dumb"};
     int nterms = mp_report_is_quiet() ? 1 : 2; /* quiet: the PNG only */
     for (int i = 0; i < nterms; i++) {
-        snprintf(a, sizeof a, "data='%s'; png='%s'; title='%s'; term='%s'; %s", data, png, title, terms[i],
+        snprintf(a, sizeof a, "data='%s'; png='%s'; title='%s'; term='%s'; %s", data, png, safe_title, terms[i],
                  vars ? vars : "");
         int rc = run_gnuplot(a, path);
         if (rc != 0) {
@@ -111,51 +119,86 @@ double mp_amdahl_fit(const double *workers, const double *speedup, int n)
     return s < 0 ? 0 : s > 1 ? 1 : s;
 }
 
-void mp_series_add(mp_series *s, double workers, double base, double median, double min, double max)
+void mp_series_point(mp_series *s, double x, double y, double lo, double hi)
 {
     if (s->n >= MP_SERIES_MAX)
         return;
-    s->workers[s->n] = workers;
-    s->speedup[s->n] = base / median;
-    s->lo[s->n] = base / max;
-    s->hi[s->n] = base / min;
+    s->x[s->n] = x;
+    s->y[s->n] = y;
+    s->lo[s->n] = lo;
+    s->hi[s->n] = hi;
     s->n++;
 }
 
-int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_series *series, int nseries,
-                    bool no_plot)
+void mp_series_add(mp_series *s, double workers, double base, double median, double min, double max)
 {
-    char path[4200], titles[1024] = "", fits[1024] = "", tops[1024] = "";
-    snprintf(path, sizeof path, "%s/%s.dat", dir, stem);
+    mp_series_point(s, workers, base / median, base / max, base / min);
+}
+
+/* One gnuplot data block per series, separated by two blank lines; the
+ * series' labels go to `titles` (space-separated) and the largest x to *xmax. */
+static int write_blocks(const char *path, const mp_series *series, int n, char *titles, size_t tlen, double *xmax)
+{
     FILE *f = fopen(path, "w");
     if (!f) {
         int e = errno;
         mp_syserr("fopen", e);
         return -e;
     }
-    double xmax = 1;
+    titles[0] = '\0';
+    *xmax = 1;
+    for (int i = 0; i < n; i++) {
+        const mp_series *s = &series[i];
+        fprintf(f, "# %s: x y min max\n", s->label);
+        for (int k = 0; k < s->n; k++) {
+            fprintf(f, "%g %.6g %.6g %.6g\n", s->x[k], s->y[k], s->lo[k], s->hi[k]);
+            if (s->x[k] > *xmax)
+                *xmax = s->x[k];
+        }
+        fprintf(f, "\n\n");
+        size_t t = strlen(titles);
+        snprintf(titles + t, tlen - t, "%s%s", i ? " " : "", s->label);
+    }
+    return fclose(f) == 0 ? 0 : -errno;
+}
+
+int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_series *series, int nseries,
+                    bool no_plot)
+{
+    char path[4200], titles[1024], fits[1024] = "", tops[1024] = "";
+    snprintf(path, sizeof path, "%s/%s.dat", dir, stem);
+    double xmax;
     for (int i = 0; i < nseries; i++) {
         mp_series *s = &series[i];
+        s->s = s->fit ? mp_amdahl_fit(s->x, s->y, s->n) : -1;
         double top = 1;
-        s->s = s->fit ? mp_amdahl_fit(s->workers, s->speedup, s->n) : -1;
-        /* one gnuplot data block per series, separated by two blank lines */
-        fprintf(f, "# %s: workers speedup min max\n", s->label);
-        for (int k = 0; k < s->n; k++) {
-            fprintf(f, "%g %.4f %.4f %.4f\n", s->workers[k], s->speedup[k], s->lo[k], s->hi[k]);
-            if (s->workers[k] > top)
-                top = s->workers[k];
-        }
-        if (top > xmax)
-            xmax = top;
-        fprintf(f, "\n\n");
-        size_t t = strlen(titles), u = strlen(fits), v = strlen(tops);
-        snprintf(titles + t, sizeof titles - t, "%s%s", i ? " " : "", s->label);
+        for (int k = 0; k < s->n; k++)
+            if (s->x[k] > top)
+                top = s->x[k];
+        size_t u = strlen(fits), v = strlen(tops);
         snprintf(fits + u, sizeof fits - u, "%s%.4f", i ? " " : "", s->s);
         snprintf(tops + v, sizeof tops - v, "%s%g", i ? " " : "", top);
     }
-    fclose(f);
+    int rc = write_blocks(path, series, nseries, titles, sizeof titles, &xmax);
+    if (rc != 0)
+        return rc;
     char vars[3400];
     snprintf(vars, sizeof vars, "nseries=%d; titles='%s'; fits='%s'; tops='%s'; xmax=%g", nseries, titles, fits,
              tops, xmax);
     return mp_plot("speedup.gp", path, dir, stem, title, vars, no_plot);
+}
+
+int mp_lines_plot(const char *dir, const char *stem, const char *title, const mp_series *series, int nseries,
+                  const char *xlabel, const char *ylabel, bool logy, bool no_plot)
+{
+    char path[4200], titles[1024];
+    snprintf(path, sizeof path, "%s/%s.dat", dir, stem);
+    double xmax;
+    int rc = write_blocks(path, series, nseries, titles, sizeof titles, &xmax);
+    if (rc != 0)
+        return rc;
+    char vars[2400];
+    snprintf(vars, sizeof vars, "nseries=%d; titles='%s'; xlabel='%s'; ylabel='%s'; logy=%d", nseries, titles,
+             xlabel, ylabel, logy);
+    return mp_plot("lines.gp", path, dir, stem, title, vars, no_plot);
 }

@@ -56,14 +56,21 @@ typedef struct mp_series {
     const char *label;
     bool fit;
     int n;
-    double workers[MP_SERIES_MAX], speedup[MP_SERIES_MAX], lo[MP_SERIES_MAX], hi[MP_SERIES_MAX];
+    double x[MP_SERIES_MAX], y[MP_SERIES_MAX], lo[MP_SERIES_MAX], hi[MP_SERIES_MAX];
     double s; /* out: the fitted serial fraction */
 } mp_series;
 
-/* Add a point: speedup = base / median, bars from base/max to base/min. */
+/* Add a speedup point: x = workers, y = base / median, bars from base/max
+ * to base/min. */
 void mp_series_add(mp_series *s, double workers, double base, double median, double min, double max);
+/* Add any point, with its bar from lo to hi. */
+void mp_series_point(mp_series *s, double x, double y, double lo, double hi);
 
 int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_series *series, int nseries,
                     bool no_plot);
+
+/* Any series against x (plots/lines.gp), optionally with a log y axis. */
+int mp_lines_plot(const char *dir, const char *stem, const char *title, const mp_series *series, int nseries,
+                  const char *xlabel, const char *ylabel, bool logy, bool no_plot);
 
 #endif

@@ -73,3 +73,22 @@ int mp_proc_children_of(pid_t parent, pid_t *pids, int max, int *zombies)
         *zombies = z;
     return n;
 }
+
+int mp_proc_memory(pid_t pid, long *rss_kib, long *pss_kib)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -errno;
+    *rss_kib = *pss_kib = -1;
+    while (fgets(line, sizeof line, f)) {
+        long v;
+        if (sscanf(line, "Rss: %ld kB", &v) == 1)
+            *rss_kib = v;
+        else if (sscanf(line, "Pss: %ld kB", &v) == 1)
+            *pss_kib = v;
+    }
+    fclose(f);
+    return *rss_kib >= 0 && *pss_kib >= 0 ? 0 : -EIO;
+}

@@ -21,6 +21,12 @@ pid_t mp_proc_ppid(pid_t pid);
  * there are (which may exceed max), or -errno. zombies may be NULL. */
 int mp_proc_children_of(pid_t parent, pid_t *pids, int max, int *zombies);
 
+/* Resident and proportional memory of pid, in KiB, from
+ * /proc/PID/smaps_rollup. RSS counts every page the process maps, shared or
+ * not; PSS divides each shared page among the processes sharing it, so the
+ * PSS of all processes adds up to the memory really used. 0 or -errno. */
+int mp_proc_memory(pid_t pid, long *rss_kib, long *pss_kib);
+
 /* Children of this process, and how many of them are zombies. */
 int mp_proc_count_children(int *zombies);
 

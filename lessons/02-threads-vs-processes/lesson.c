@@ -155,8 +155,8 @@ static double speedup_at(const results *R, workload load, kind how, int workers)
 {
     const mp_series *s = &R->series[(load == IO ? 2 : 0) + (how == PROCESS)];
     for (int i = 0; i < s->n; i++)
-        if ((int)s->workers[i] == workers)
-            return s->speedup[i];
+        if ((int)s->x[i] == workers)
+            return s->y[i];
     return 0;
 }
 

@@ -45,7 +45,7 @@ static void test_speedup_plot_files(void **state)
         mp_series_add(&s[0], w, 1.0, 1.0 / mp_amdahl_speedup(0.2, w), 0.9 / w, 1.1);
         mp_series_add(&s[1], w, 1.0, 1.0, 1.0, 1.0);
     }
-    assert_true(fabs(s[0].speedup[3] - mp_amdahl_speedup(0.2, 4)) < 1e-9);
+    assert_true(fabs(s[0].y[3] - mp_amdahl_speedup(0.2, 4)) < 1e-9);
     mp_report_quiet(1);
     int rc = mp_speedup_plot(dir, "sp", "test", s, 2, !mp_have_gnuplot());
     mp_report_quiet(0);
@@ -55,6 +55,7 @@ static void test_speedup_plot_files(void **state)
     char *dat = read_file(path);
     assert_non_null(dat);
     assert_non_null(strstr(dat, "# a:"));
+    assert_non_null(strstr(dat, "\n\n\n# b:")); /* a block per series */
     assert_non_null(strstr(dat, "# b:"));
     free(dat);
     if (mp_have_gnuplot()) { /* then a real PNG must have been written */
