@@ -155,6 +155,72 @@ static void test_lesson03(void **state)
     rm_tree(dir);
 }
 
+static void test_lesson04(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    assert_int_equal(run_lesson("04", dir, NULL, NULL), 0);
+    char *s = csv(dir, "startup.csv");
+    assert_header(s, "method,parent_mib,median_us,min_us,max_us");
+    const char *methods[] = {"fork", "spawn", "forkserver", "raw-fork", "raw-vfork", "raw-posix_spawn"};
+    for (int i = 0; i < 6; i++) {
+        char row[64];
+        snprintf(row, sizeof row, "\n%s,0,", methods[i]);
+        assert_non_null(strstr(s, row));
+        snprintf(row, sizeof row, "\n%s,256,", methods[i]);
+        assert_non_null(strstr(s, row));
+    }
+    /* fork copies page tables: a 256 MiB parent costs it far more than vfork */
+    assert_true(csv_value(s, "\nfork,256,", 2) > 3 * csv_value(s, "\nfork,0,", 2));
+    assert_true(csv_value(s, "\nfork,256,", 2) > 5 * csv_value(s, "\nraw-vfork,256,", 2));
+    free(s);
+    char *m = csv(dir, "memory.csv");
+    assert_header(m, "method,parent_mib,phase,child_rss_kib,child_pss_kib");
+    double idle_rss = csv_value(m, "\nfork,256,idle,", 3), idle_pss = csv_value(m, "\nfork,256,idle,", 4);
+    double written_pss = csv_value(m, "\nfork,256,after-write,", 4);
+    assert_true(idle_rss > 200 * 1024);          /* it maps the parent's pages... */
+    assert_true(idle_pss < 0.7 * idle_rss);      /* ...shared, so its share is about half */
+    /* writing a quarter (64 MiB) made private copies: +64 private, -32 of shared share */
+    assert_true(written_pss > idle_pss + 20 * 1024);
+    assert_true(csv_value(m, "\nspawn,256,idle,", 3) < 10 * 1024);
+    free(m);
+    char *h = csv(dir, "hazard.csv");
+    assert_header(h, "method,outcome,exitcode,waited_s");
+    assert_non_null(strstr(h, "\nfork,hung,-9,"));
+    assert_non_null(strstr(h, "\nspawn,finished,0,"));
+    assert_non_null(strstr(h, "\nforkserver,finished,0,"));
+    free(h);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    char *out = read_file(path);
+    assert_non_null(strstr(out, "main() is running again, from the top"));
+    assert_non_null(strstr(out, "bootstrapping phase"));
+    free(out);
+    rm_tree(dir);
+}
+
+/* Lessons 01 and 02 under the other start methods. */
+static void test_start_methods_in_lessons(void **state)
+{
+    (void)state;
+    const char *starts[] = {"spawn", "forkserver"};
+    for (int i = 0; i < 2; i++) {
+        char *dir = make_tmpdir();
+        assert_int_equal(run_lesson("01", dir, "--start", starts[i]), 0);
+        char *c = csv(dir, "counter.csv");
+        assert_non_null(strstr(c, "process,4,1,0\n"));
+        free(c);
+        c = csv(dir, "exitcodes.csv");
+        assert_non_null(strstr(c, "terminate (SIGTERM),-15,-15\n"));
+        free(c);
+        assert_int_equal(run_lesson("02", dir, "--start", starts[i]), 0);
+        c = csv(dir, "speedup.csv");
+        assert_non_null(strstr(c, "\nprocess,cpu,2,"));
+        free(c);
+        rm_tree(dir);
+    }
+}
+
 static void expect_refused(const char *num, const char *flag, const char *value)
 {
     char *dir = make_tmpdir();
@@ -171,13 +237,14 @@ static void expect_refused(const char *num, const char *flag, const char *value)
 static void test_bad_flags(void **state)
 {
     (void)state;
-    const char *lessons[] = {"01", "02", "03"};
-    for (int i = 0; i < 3; i++) {
+    const char *lessons[] = {"01", "02", "03", "04"};
+    for (int i = 0; i < 4; i++) {
         expect_refused(lessons[i], "--workers", "0");
         expect_refused(lessons[i], "--workers", "lots");
         expect_refused(lessons[i], "--repeat", "-3");
         expect_refused(lessons[i], "--max-workers", "5000");
         expect_refused(lessons[i], "--bogus", NULL);
+        expect_refused(lessons[i], "--start", "teleport");
     }
     expect_refused("03", "--switch-interval", "0");
     expect_refused("03", "--switch-interval", "-5");
@@ -243,6 +310,7 @@ int main(void)
     mp_report_quiet(1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lesson01), cmocka_unit_test(test_lesson02), cmocka_unit_test(test_lesson03),
+        cmocka_unit_test(test_lesson04), cmocka_unit_test(test_start_methods_in_lessons),
         cmocka_unit_test(test_bad_flags), cmocka_unit_test(test_help),
         cmocka_unit_test(test_sigint_leaves_nothing),
     };

@@ -1,0 +1,54 @@
+/* Exercise 04.1 -- pack the arguments of a spawned child.
+ *
+ * A spawned child is a fresh run of the program: it has none of the
+ * parent's memory. Whatever it needs must travel as bytes -- Python pickles
+ * the target's arguments for exactly this reason. A struct holding a
+ * pointer cannot simply be copied: the pointer is an address in the
+ * parent, meaningless (or worse, pointing at something else) in the child.
+ *
+ * pack_job(): write spec into buf (at most cap bytes) so that unpack_job()
+ * can rebuild it in another process: the label's characters, not its
+ * address. Return the number of bytes written, or 0 if cap is too small.
+ *
+ * unpack_job(): rebuild the job from len bytes. The label's characters go
+ * into label_buf (label_cap bytes, NUL-terminated) and out->label points
+ * there. Return 0, or -1 if the bytes are cut short, inconsistent, or the
+ * label does not fit.
+ *
+ * A simple layout: repeat (4 bytes), scale (8 bytes), the label's length
+ * (4 bytes), then its characters. Use memcpy, not casts (alignment).
+ * Test: make check-4
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "ex1-pack-args.h"
+
+size_t pack_job(const job_spec *spec, unsigned char *buf, size_t cap)
+{
+    uint32_t len = (uint32_t)strlen(spec->label);
+    size_t need = 4 + 8 + 4 + (size_t)len;
+    if (cap < need)
+        return 0;
+    memcpy(buf, &spec->repeat, 4);
+    memcpy(buf + 4, &spec->scale, 8);
+    memcpy(buf + 12, &len, 4);
+    memcpy(buf + 16, spec->label, len); /* the characters, not the address */
+    return need;
+}
+
+int unpack_job(const unsigned char *buf, size_t len, job_spec *out, char *label_buf, size_t label_cap)
+{
+    uint32_t label_len;
+    if (len < 16)
+        return -1;
+    memcpy(&out->repeat, buf, 4);
+    memcpy(&out->scale, buf + 4, 8);
+    memcpy(&label_len, buf + 12, 4);
+    if (len != 16 + (size_t)label_len || label_len + 1 > label_cap)
+        return -1;
+    memcpy(label_buf, buf + 16, label_len);
+    label_buf[label_len] = '\0';
+    out->label = label_buf; /* an address in *this* process */
+    return 0;
+}
