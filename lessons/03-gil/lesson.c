@@ -15,7 +15,9 @@
  *   6. the same countdown and convoy in real CPython (if python3 is here),
  *      side by side with the simulation.
  */
+#define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -38,8 +40,16 @@ typedef struct countdown {
     how how;
     mp_gil_mode mode;
     uint64_t ticks;    /* per worker; sequential does twice this */
-    mp_gil_counters *counters; /* shared memory: the last run's counters */
+    mp_gil_counters counters; /* the last run's */
 } countdown;
+
+/* What a child process needs, as bytes: a spawned child has none of our
+ * memory, not even the flags we parsed. */
+typedef struct lock_job {
+    mp_gil_mode mode;
+    uint64_t ticks;
+    long interval_us, check;
+} lock_job;
 
 typedef struct worker { mp_gil *gil; uint64_t ticks; } worker;
 
@@ -52,11 +62,11 @@ static void *countdown_thread(void *arg)
 }
 
 /* Two threads count down under one lock; the lock's counters are kept. */
-static void two_threads(mp_gil_mode mode, uint64_t ticks, mp_gil_counters *out)
+static void two_threads_with(const lock_job *j, mp_gil_counters *out)
 {
     mp_gil gil;
-    CHECK(mp_gil_init(&gil, mode, (uint64_t)interval_flag, (uint32_t)check_flag));
-    worker w = {&gil, ticks};
+    CHECK(mp_gil_init(&gil, j->mode, (uint64_t)j->interval_us, (uint32_t)j->check));
+    worker w = {&gil, j->ticks};
     mp_thread th[2];
     for (int i = 0; i < 2; i++) {
         char name[16];
@@ -70,24 +80,32 @@ static void two_threads(mp_gil_mode mode, uint64_t ticks, mp_gil_counters *out)
     mp_gil_destroy(&gil);
 }
 
-/* In a child: pin to one CPU (its threads inherit it), then two threads. */
+static void two_threads(mp_gil_mode mode, uint64_t ticks, mp_gil_counters *out)
+{
+    lock_job j = {mode, ticks, interval_flag, check_flag};
+    two_threads_with(&j, out);
+}
+
+/* In a child: pin to one CPU (its threads inherit it), then two threads;
+ * the counters go back through the pipe we were handed. */
 static int pinned_child(void *arg)
 {
-    countdown *c = arg;
+    const lock_job *j = arg;
     if (mp_pin_to_cpu(0) != 0)
         return 3;
-    two_threads(c->mode, c->ticks, c->counters);
-    return 0;
+    mp_gil_counters k;
+    two_threads_with(j, &k);
+    return write(mp_child_fd(0), &k, sizeof k) == sizeof k ? 0 : 4;
 }
 
 /* A process has its own interpreter, hence its own lock. */
 static int countdown_process(void *arg)
 {
-    countdown *c = arg;
+    const lock_job *j = arg;
     mp_gil gil;
-    if (mp_gil_init(&gil, MP_GIL_NEW, (uint64_t)interval_flag, (uint32_t)check_flag) != 0)
+    if (mp_gil_init(&gil, MP_GIL_NEW, (uint64_t)j->interval_us, (uint32_t)j->check) != 0)
         return 3;
-    worker w = {&gil, c->ticks};
+    worker w = {&gil, j->ticks};
     countdown_thread(&w);
     mp_gil_destroy(&gil);
     return 0;
@@ -95,11 +113,17 @@ static int countdown_process(void *arg)
 
 static void run_processes(countdown *c, mp_target target, int n)
 {
+    lock_job j = {c->mode, c->ticks, interval_flag, check_flag};
+    int back[2];
+    CHECK(pipe2(back, O_CLOEXEC) == 0 ? 0 : -errno);
     mp_process p[2];
     for (int i = 0; i < n; i++) {
-        mp_process_init(&p[i], NULL, target, c);
+        mp_process_init(&p[i], NULL, target, NULL);
+        mp_process_set_args(&p[i], &j, sizeof j);
+        mp_process_pass_fd(&p[i], back[1]);
         CHECK(mp_process_start(&p[i]));
     }
+    close(back[1]);
     for (int i = 0; i < n; i++) {
         CHECK(mp_process_join(&p[i], MP_FOREVER));
         if (p[i].exitcode != 0) {
@@ -107,12 +131,15 @@ static void run_processes(countdown *c, mp_target target, int n)
             exit(1);
         }
     }
+    if (target == pinned_child)
+        CHECK(mp_read_full(back[0], &c->counters, sizeof c->counters));
+    close(back[0]);
 }
 
 static void run_countdown(void *arg)
 {
     countdown *c = arg;
-    *c->counters = (mp_gil_counters){0};
+    c->counters = (mp_gil_counters){0};
     switch (c->how) {
     case SEQUENTIAL: {
         mp_gil gil;
@@ -122,7 +149,7 @@ static void run_countdown(void *arg)
         mp_gil_destroy(&gil);
         break;
     }
-    case THREADS: two_threads(c->mode, c->ticks, c->counters); break;
+    case THREADS: two_threads(c->mode, c->ticks, &c->counters); break;
     case PINNED: run_processes(c, pinned_child, 1); break;
     case PROCESSES: run_processes(c, countdown_process, 2); break;
     }
@@ -131,18 +158,18 @@ static void run_countdown(void *arg)
 typedef struct exp1_result { double ratio[6], cpu_per_wall[6]; mp_gil_counters k[6]; } exp1_result;
 enum { R_SEQ, R_NEW, R_OLD, R_OLD_PINNED, R_NONE, R_PROC };
 
-static void experiment_countdown(mp_lesson *L, mp_gil_counters *shared, exp1_result *R)
+static void experiment_countdown(mp_lesson *L, exp1_result *R)
 {
     uint64_t ticks = mp_gil_ticks_for(L->o.quick ? 0.05 : 0.15);
     mp_section("1. the countdown: %llu ticks twice in a row, then split over 2 threads or processes",
                (unsigned long long)ticks);
     countdown runs[] = {
-        {"sequential", SEQUENTIAL, MP_GIL_NEW, ticks, shared},
-        {"new", THREADS, MP_GIL_NEW, ticks, shared},
-        {"old", THREADS, MP_GIL_OLD, ticks, shared},
-        {"old", PINNED, MP_GIL_OLD, ticks, shared},
-        {"none", THREADS, MP_GIL_NONE, ticks, shared},
-        {"process", PROCESSES, MP_GIL_NEW, ticks, shared},
+        {"sequential", SEQUENTIAL, MP_GIL_NEW, ticks, {0}},
+        {"new", THREADS, MP_GIL_NEW, ticks, {0}},
+        {"old", THREADS, MP_GIL_OLD, ticks, {0}},
+        {"old", PINNED, MP_GIL_OLD, ticks, {0}},
+        {"none", THREADS, MP_GIL_NONE, ticks, {0}},
+        {"process", PROCESSES, MP_GIL_NEW, ticks, {0}},
     };
     const char *what[] = {"1 thread, 2x the work", "2 threads, new lock (3.2+)", "2 threads, old lock (<=3.1)",
                           "2 threads, old lock, 1 CPU", "2 threads, no lock (3.13t)", "2 processes, a lock each"};
@@ -164,13 +191,14 @@ static void experiment_countdown(mp_lesson *L, mp_gil_counters *shared, exp1_res
             seq = wall.median;
         R->ratio[i] = wall.median / seq;
         R->cpu_per_wall[i] = cpu.median / wall.median;
-        R->k[i] = *shared;
+        const mp_gil_counters *k = &runs[i].counters;
+        R->k[i] = *k;
         mp_table_row(&tab, "%s|%.3f|%.3f|%.3f|%.3f|%.2f|%llu|%llu", what[i], wall.median, wall.min, wall.max,
-                     cpu.median, R->ratio[i], (unsigned long long)shared->handoffs,
-                     (unsigned long long)shared->failed_wakeups);
+                     cpu.median, R->ratio[i], (unsigned long long)k->handoffs,
+                     (unsigned long long)k->failed_wakeups);
         CHECK(mp_csv_row(&csv, "%s,%d,%d,%.6f,%.6f,%.6f,%.6f,%.4f,%llu,%llu", runs[i].label, i == R_SEQ ? 1 : 2,
                          runs[i].how == PINNED, wall.median, wall.min, wall.max, cpu.median, R->ratio[i],
-                         (unsigned long long)shared->handoffs, (unsigned long long)shared->failed_wakeups));
+                         (unsigned long long)k->handoffs, (unsigned long long)k->failed_wakeups));
         if (bf)
             fprintf(bf, "\"%s\" %.4f\n", what[i], R->ratio[i]);
     }
@@ -239,15 +267,16 @@ static void experiment_sweep(mp_lesson *L)
 /* The "network": a child process that answers each request after ~200 us. */
 static int server_main(void *arg)
 {
-    int *fds = arg; /* [0]: requests in, [1]: answers out, [2] and [3]: the lesson's ends */
-    /* Close our copies of the lesson's ends: a pipe reports EOF only once
+    (void)arg;
+    /* handed over: 0 requests in, 1 answers out, 2 and 3 the lesson's ends.
+     * Close our copies of the lesson's ends: a pipe reports EOF only once
      * every copy of its write end is closed, ours included. */
-    close(fds[2]);
-    close(fds[3]);
+    close(mp_child_fd(2));
+    close(mp_child_fd(3));
     char b;
-    while (read(fds[0], &b, 1) == 1) {
+    while (read(mp_child_fd(0), &b, 1) == 1) {
         mp_sleep_ns(SERVER_DELAY_US * 1000);
-        if (write(fds[1], &b, 1) != 1)
+        if (write(mp_child_fd(1), &b, 1) != 1)
             return 1;
     }
     return 0; /* EOF: the lesson closed its end */
@@ -346,11 +375,13 @@ static void experiment_convoy(mp_lesson *L, convoy_setup *setups, int n)
     mp_section("3. the convoy effect: %d request/response round trips to a child answering after %d us",
                requests, SERVER_DELAY_US);
     int req[2], resp[2];
-    CHECK(pipe(req) == 0 ? 0 : -errno);
-    CHECK(pipe(resp) == 0 ? 0 : -errno);
-    int server_fds[4] = {req[0], resp[1], req[1], resp[0]};
+    CHECK(pipe2(req, O_CLOEXEC) == 0 ? 0 : -errno); /* close-on-exec: only handed on on purpose */
+    CHECK(pipe2(resp, O_CLOEXEC) == 0 ? 0 : -errno);
     mp_process server;
-    mp_process_init(&server, "server", server_main, server_fds);
+    mp_process_init(&server, "server", server_main, NULL);
+    int fds[4] = {req[0], resp[1], req[1], resp[0]};
+    for (int i = 0; i < 4; i++)
+        mp_process_pass_fd(&server, fds[i]);
     server.daemon = true; /* a helper: if the lesson stops early, terminate it instead of waiting */
     CHECK(mp_process_start(&server));
     close(req[0]);
@@ -540,8 +571,12 @@ static void experiment_cpython(mp_lesson *L, cpython *py)
 
 static const char *yes(bool ok) { return ok ? "yes" : "NO"; }
 
+static const mp_entry entries[] = {MP_ENTRY(pinned_child), MP_ENTRY(countdown_process), MP_ENTRY(server_main),
+                                   MP_ENTRY(spin_process), {0}};
+
 int main(int argc, char **argv)
 {
+    mp_spawn_main(argc, argv, entries); /* the `if __name__ == '__main__'` guard: see lesson 04 */
     static const mp_flag flags[] = {
         {"mode", MP_FLAG_CHOICE, "MODE", "which lock(s) the timeline (part 5) shows: none, old, new or all",
          0, 0, mode_choices, &mode_flag},
@@ -562,12 +597,9 @@ int main(int argc, char **argv)
     if (!mp_lesson_begin(&L, &cli, argc, argv, &status))
         return status;
     mp_say("switch interval %ld us, check interval %ld ticks", interval_flag, check_flag);
-    mp_gil_counters *shared = mp_shared_alloc(sizeof *shared);
-    if (!shared)
-        return 1;
 
     exp1_result R;
-    experiment_countdown(&L, shared, &R);
+    experiment_countdown(&L, &R);
     experiment_sweep(&L);
     convoy_setup conv[] = {
         {"alone", interval_flag, 0, 0, 0},      {"threads", 100, 1, 0, 0},  {"threads", 1000, 1, 0, 0},
@@ -579,7 +611,6 @@ int main(int argc, char **argv)
     experiment_timelines(&L);
     cpython py = {0};
     experiment_cpython(&L, &py);
-    mp_shared_free(shared, sizeof *shared);
 
     /* ---- what the numbers show, computed from this run ---- */
     mp_section("what this machine shows (%d CPUs usable)", mp_cpus_usable());
