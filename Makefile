@@ -27,6 +27,7 @@ LIB_TESTS  := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%,$(wildcard tests/lib
 OTHER_TESTS := $(BUILD)/tests/test_lessons $(BUILD)/tests/test_unsolved
 # tests/exercises/NN-name/exK-what.c tests exercises/NN-name/exK-what.c;
 # it is built twice: against the solution and against the untouched exercise.
+# A header the three share (an interface) lives beside the test.
 EX_TEST_SRC := $(sort $(wildcard tests/exercises/*/ex*.c))
 EX_SOL_BINS := $(patsubst tests/exercises/%.c,$(BUILD)/tests/solutions/%,$(EX_TEST_SRC))
 EX_EXE_BINS := $(patsubst tests/exercises/%.c,$(BUILD)/tests/exercises/%,$(EX_TEST_SRC))
@@ -96,12 +97,12 @@ $(BUILD)/tests/test_unsolved: tests/test_unsolved.c $(LIBMP) $(BUILD)/.cmocka
 # An exercise test links the student file: solutions/... or exercises/...
 $(BUILD)/tests/solutions/%: tests/exercises/%.c solutions/%.c $(LIBMP) $(BUILD)/.cmocka
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -I$(dir solutions/$*) $< solutions/$*.c $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -I$(dir $<) $< solutions/$*.c $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
 
 # An untouched exercise may warn (unused parameters next to a TODO): no -Werror.
 $(BUILD)/tests/exercises/%: tests/exercises/%.c exercises/%.c $(LIBMP) $(BUILD)/.cmocka
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) -Wall -Wextra -Wno-unused-parameter $(CFLAGS) $(SAN) -Itests -I$(dir exercises/$*) \
+	$(CC) $(CPPFLAGS_ALL) -Wall -Wextra -Wno-unused-parameter $(CFLAGS) $(SAN) -Itests -I$(dir $<) \
 	    $< exercises/$*.c $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
 
 # The README's test command: every runtime test, every lesson's smoke run,

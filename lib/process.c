@@ -241,11 +241,15 @@ static _Noreturn void run_child(mp_process *p, pid_t parent)
         _exit(128 + SIGKILL);
     mp_set_role(p->name);
     mp_set_child_fds(p->fds, p->nfds); /* same numbers: fork copied them all */
-    int code = p->target(p->arg);
-    /* _exit, not exit: the atexit handlers and stdio buffers we inherited
-     * belong to the parent. Flush only what this child printed, and only if
-     * it printed anything: fflush() writes to the FILE (its lock), a copy on
-     * write fault that a silent child need not pay. */
+    mp_child_exit(p->target(p->arg));
+}
+
+_Noreturn void mp_child_exit(int code)
+{
+    /* _exit, not exit: the atexit handlers and stdio buffers a forked child
+     * inherited belong to the parent. Flush only what this child printed,
+     * and only if it printed anything: fflush() writes to the FILE (its
+     * lock), a copy on write fault that a silent child need not pay. */
     if (__fpending(stdout))
         fflush(stdout);
     if (__fpending(stderr))

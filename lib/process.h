@@ -107,6 +107,10 @@ bool mp_process_is_alive(mp_process *p); /* reaps the child if it has ended */
 int mp_process_terminate(mp_process *p); /* SIGTERM; 0 if already ended */
 int mp_process_kill(mp_process *p);      /* SIGKILL; 0 if already ended */
 
+/* How a child ends after its target returns: flush what it printed, then
+ * _exit(code) (never exit(): the parent's atexit handlers are not its own). */
+_Noreturn void mp_child_exit(int code);
+
 /* Exit code from a waitpid() status: WEXITSTATUS, or -signal. */
 int mp_exitcode_from_status(int wstatus);
 

@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -185,12 +184,7 @@ _Noreturn void mp_spawn_run(mp_spawn_job *job, const int *fds, int nfds, pid_t p
         _exit(128 + SIGKILL);
     mp_set_child_fds(fds, nfds);
     mp_set_role(job->role);
-    int code = job->fn(job->args);
-    if (__fpending(stdout))
-        fflush(stdout);
-    if (__fpending(stderr))
-        fflush(stderr);
-    _exit(code & 0xff);
+    mp_child_exit(job->fn(job->args));
 }
 
 /* ---- the child's side of spawn ---- */

@@ -119,6 +119,14 @@ static inline void assert_no_children(void)
     assert_int_equal(mp_active_children(), 0);
 }
 
+/* A new-style simulated GIL, initialised and held by the calling thread. */
+static inline void hold_new_gil(mp_gil *g, mp_gil_thread *me, uint64_t interval_us)
+{
+    assert_int_equal(mp_gil_init(g, MP_GIL_NEW, interval_us, 100), 0);
+    mp_gil_thread_init(g, me);
+    mp_gil_acquire(g, me);
+}
+
 /* Wait up to timeout_s for a PID to disappear; true if it did. */
 static inline bool pid_gone(pid_t pid, double timeout_s)
 {

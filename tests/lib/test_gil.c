@@ -120,11 +120,9 @@ static void test_voluntary_release_is_immediate(void **state)
 {
     (void)state;
     mp_gil g;
-    assert_int_equal(mp_gil_init(&g, MP_GIL_NEW, 1000000, 100), 0); /* 1 s interval: no forced switch */
-    handover h = {.gil = &g};
     mp_gil_thread me;
-    mp_gil_thread_init(&g, &me);
-    mp_gil_acquire(&g, &me);
+    hold_new_gil(&g, &me, 1000000); /* 1 s interval: no forced switch */
+    handover h = {.gil = &g};
     mp_thread w;
     mp_thread_init(&w, NULL, waiter, &h);
     assert_int_equal(mp_thread_start(&w), 0);
@@ -246,10 +244,8 @@ static void test_process_has_its_own_lock(void **state)
 {
     (void)state;
     mp_gil g;
-    assert_int_equal(mp_gil_init(&g, MP_GIL_NEW, 5000, 100), 0);
     mp_gil_thread me;
-    mp_gil_thread_init(&g, &me);
-    mp_gil_acquire(&g, &me);
+    hold_new_gil(&g, &me, 5000);
     mp_process p;
     mp_process_init(&p, NULL, child_takes_own_lock, NULL);
     assert_int_equal(mp_process_start(&p), 0);

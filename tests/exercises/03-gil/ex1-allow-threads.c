@@ -35,10 +35,8 @@ static void test_others_run_during_the_read(void **state)
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     mp_gil g;
-    assert_int_equal(mp_gil_init(&g, MP_GIL_NEW, 1000000, 100), 0); /* 1 s: no forced switch */
     mp_gil_thread me;
-    mp_gil_thread_init(&g, &me);
-    mp_gil_acquire(&g, &me);
+    hold_new_gil(&g, &me, 1000000); /* 1 s: no forced switch */
 
     other o = {.gil = &g};
     mp_thread th, wt;
@@ -71,10 +69,8 @@ static void test_errors_pass_through(void **state)
 {
     (void)state;
     mp_gil g;
-    assert_int_equal(mp_gil_init(&g, MP_GIL_NEW, 5000, 100), 0);
     mp_gil_thread me;
-    mp_gil_thread_init(&g, &me);
-    mp_gil_acquire(&g, &me);
+    hold_new_gil(&g, &me, 5000);
     char buf[4];
     errno = 0;
     assert_int_equal(gil_read(&g, &me, -1, buf, sizeof buf), -1);

@@ -1,4 +1,5 @@
-/* The job a spawned child is asked to run (exercise 04.1). */
+/* The job a spawned child is asked to run (exercise 04.1): the interface the
+ * tests, the exercise and the solution share, so it lives with the tests. */
 #ifndef EX1_PACK_ARGS_H
 #define EX1_PACK_ARGS_H
 
