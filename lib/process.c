@@ -240,7 +240,8 @@ static _Noreturn void run_child(mp_process *p, pid_t parent)
     if (getppid() != parent)
         _exit(128 + SIGKILL);
     mp_set_role(p->name);
-    mp_set_child_fds(p->fds, p->nfds); /* same numbers: fork copied them all */
+    if (p->nfds > 0) /* same numbers: fork copied them all (no write when none: copy on write) */
+        mp_set_child_fds(p->fds, p->nfds);
     mp_child_exit(p->target(p->arg));
 }
 
