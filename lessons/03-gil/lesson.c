@@ -53,15 +53,20 @@ typedef struct lock_job {
 
 typedef struct worker { mp_gil *gil; uint64_t ticks; } worker;
 
+/* Returns the nanoseconds this thread spent waiting for the lock. */
 static void *countdown_thread(void *arg)
 {
     worker *w = arg;
     mp_gil_thread t;
     mp_gil_thread_init(w->gil, &t);
-    return (void *)(uintptr_t)mp_gil_countdown(w->gil, &t, w->ticks);
+    mp_gil_countdown(w->gil, &t, w->ticks);
+    return (void *)(uintptr_t)t.wait_ns;
 }
 
-/* Two threads count down under one lock; the lock's counters are kept. */
+/* Two threads count down under one lock; the lock's counters are kept, and
+ * the time both threads spent waiting for it. */
+static uint64_t last_wait_ns;
+
 static void two_threads_with(const lock_job *j, mp_gil_counters *out)
 {
     mp_gil gil;
@@ -74,8 +79,12 @@ static void two_threads_with(const lock_job *j, mp_gil_counters *out)
         mp_thread_init(&th[i], name, countdown_thread, &w);
         CHECK(mp_thread_start(&th[i]));
     }
-    for (int i = 0; i < 2; i++)
-        CHECK(mp_thread_join(&th[i], NULL));
+    last_wait_ns = 0;
+    for (int i = 0; i < 2; i++) {
+        void *waited;
+        CHECK(mp_thread_join(&th[i], &waited));
+        last_wait_ns += (uintptr_t)waited;
+    }
     *out = mp_gil_read_counters(&gil);
     mp_gil_destroy(&gil);
 }
@@ -177,7 +186,8 @@ static void experiment_countdown(mp_lesson *L, exp1_result *R)
     CHECK(mp_csv_open(&csv, L->o.out, "gil.csv",
                       "mode,workers,pinned,median_s,min_s,max_s,cpu_s,ratio,handoffs,failed_wakeups"));
     mp_table tab;
-    mp_table_header(&tab, "run                        |median s|min s|max s|cpu s|ratio|handoffs|failed wake-ups");
+    mp_table_header(&tab, "run                        |median s|min s|max s|cpu s|ratio|handoffs|forced drops|"
+                          "failed wake-ups|waited s");
     double seq = 0;
     char bars[4200];
     snprintf(bars, sizeof bars, "%s/gil-bars.dat", L->o.out);
@@ -193,9 +203,13 @@ static void experiment_countdown(mp_lesson *L, exp1_result *R)
         R->cpu_per_wall[i] = cpu.median / wall.median;
         const mp_gil_counters *k = &runs[i].counters;
         R->k[i] = *k;
-        mp_table_row(&tab, "%s|%.3f|%.3f|%.3f|%.3f|%.2f|%llu|%llu", what[i], wall.median, wall.min, wall.max,
-                     cpu.median, R->ratio[i], (unsigned long long)k->handoffs,
-                     (unsigned long long)k->failed_wakeups);
+        /* waited: both threads' time blocked on the lock, in the last run (threads only) */
+        char waited[32] = "-";
+        if (runs[i].how == THREADS)
+            snprintf(waited, sizeof waited, "%.3f", (double)last_wait_ns / 1e9);
+        mp_table_row(&tab, "%s|%.3f|%.3f|%.3f|%.3f|%.2f|%llu|%llu|%llu|%s", what[i], wall.median, wall.min,
+                     wall.max, cpu.median, R->ratio[i], (unsigned long long)k->handoffs,
+                     (unsigned long long)k->forced_drops, (unsigned long long)k->failed_wakeups, waited);
         CHECK(mp_csv_row(&csv, "%s,%d,%d,%.6f,%.6f,%.6f,%.6f,%.4f,%llu,%llu", runs[i].label, i == R_SEQ ? 1 : 2,
                          runs[i].how == PINNED, wall.median, wall.min, wall.max, cpu.median, R->ratio[i],
                          (unsigned long long)k->handoffs, (unsigned long long)k->failed_wakeups));
