@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -126,6 +127,52 @@ static inline void hold_new_gil(mp_gil *g, mp_gil_thread *me, uint64_t interval_
     mp_gil_thread_init(g, me);
     mp_gil_acquire(g, me);
 }
+
+/* How much parallelism the machine offers right now: the speedup of 2
+ * threads over 1 on the same fixed work (about 2 on an idle 2-CPU machine,
+ * about 1 when other programs keep the CPUs busy). Tests that assert a
+ * parallel speedup first ask this, measured in the same test, and only
+ * assert when the machine could show one. */
+static inline void *spin_work(void *arg)
+{
+    volatile uint64_t x = 0;
+    for (uint64_t i = 0; i < *(uint64_t *)arg; i++)
+        x += i;
+    return NULL;
+}
+
+static inline double parallel_capacity(void)
+{
+    if (mp_cpus_usable() < 2)
+        return 1.0;
+    uint64_t work = 50000000;
+    uint64_t t0 = mp_now_ns();
+    spin_work(&work);
+    spin_work(&work);
+    double one = (double)(mp_now_ns() - t0);
+    pthread_t a, b;
+    t0 = mp_now_ns();
+    pthread_create(&a, NULL, spin_work, &work);
+    pthread_create(&b, NULL, spin_work, &work);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    double speedup = one / (double)(mp_now_ns() - t0);
+    print_message("parallel capacity of the machine right now: %.2fx\n", speedup);
+    return speedup;
+}
+
+/* A timing check that may fail only on a quiet machine: when it does not
+ * hold, the machine's parallel capacity is measured at once, and a busy
+ * machine (other programs on our CPUs) turns the failure into a note. */
+#define assert_when_quiet(cond)                                                            \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
+            double cap_ = parallel_capacity();                                             \
+            if (cap_ >= 1.7 || mp_cpus_usable() < 2)                                       \
+                fail_msg("%s (the machine was quiet: capacity %.2fx)", #cond, cap_);       \
+            print_message("not checked, the machine is busy (capacity %.2fx): %s\n", cap_, #cond); \
+        }                                                                                  \
+    } while (0)
 
 /* Wait up to timeout_s for a PID to disappear; true if it did. */
 static inline bool pid_gone(pid_t pid, double timeout_s)

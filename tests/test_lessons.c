@@ -129,12 +129,12 @@ static void test_lesson03(void **state)
     assert_non_null(strstr(g, "\nprocess,2,0,"));
     /* behaviour, with wide margins: the lock serialises, processes and no
      * lock do not (when there are 2 CPUs), the old lock battles */
-    double new_ratio = csv_value(g, "\nnew,2,0,", 7);
-    assert_true(new_ratio > 0.8);
+    /* timing: checked unless other programs were keeping the CPUs busy */
+    assert_when_quiet(csv_value(g, "\nnew,2,0,", 7) > 0.8); /* the lock serialises the threads */
     if (mp_cpus_usable() >= 2) {
-        assert_true(csv_value(g, "\nprocess,2,0,", 7) < 0.85);
-        assert_true(csv_value(g, "\nnone,2,0,", 7) < 0.85);
-        assert_true(csv_value(g, "\nold,2,0,", 9) > csv_value(g, "\nold,2,0,", 8)); /* failed > handoffs */
+        assert_when_quiet(csv_value(g, "\nprocess,2,0,", 7) < 0.85);
+        assert_when_quiet(csv_value(g, "\nnone,2,0,", 7) < 0.85);
+        assert_when_quiet(csv_value(g, "\nold,2,0,", 9) > csv_value(g, "\nold,2,0,", 8)); /* failed > handoffs */
     }
     free(g);
     char *c = csv(dir, "convoy.csv");
@@ -142,8 +142,8 @@ static void test_lesson03(void **state)
     double alone = csv_value(c, "\nalone,", 3);
     double beside = csv_value(c, "\nthreads,5000,1,", 3);
     double in_process = csv_value(c, "\nprocess,", 3);
-    assert_true(beside > 3 * alone);    /* about one interval more */
-    assert_true(in_process < beside);   /* the CPU work in a process: no convoy */
+    assert_when_quiet(beside > 3 * alone);  /* about one interval more */
+    assert_when_quiet(in_process < beside); /* the CPU work in a process: no convoy */
     free(c);
     if (mp_have_program("python3")) {
         char *py = csv(dir, "cpython.csv");
