@@ -14,6 +14,7 @@ set ytics nomirror
 eval 'set ytics '.lanes
 set grid xtics
 unset key
-set style fill solid 0.6 border -1
+# no border: a lane with thousands of short spans (the old lock) would be all border
+set style fill solid 0.8 noborder
 # colour by lane; x is the middle of the span, xdelta half its width
 plot data using (($2 + $3) / 2):1:(($3 - $2) / 2):(0.35):1 with boxxyerror lc variable
