@@ -15,6 +15,7 @@ set ylabel 'speedup (serial median / median)'
 set key top left
 set grid
 set xrange [0.5:xmax + 0.5]
+if (xmax <= 16) { set xtics 1 }   # whole workers only
 set yrange [0:*]
 amdahl(s, n) = 1.0 / (s + (1.0 - s) / n)
 fit_of(i) = real(word(fits, i))

@@ -237,8 +237,11 @@ int main(int argc, char **argv)
     mp_trace_write(L.o.out, "timeline", "lesson 02: CPU-bound, threads then processes", L.o.no_plot);
     mp_trace_reset();
 
-    mp_section("4. the speedup plot");
-    mp_speedup_plot(L.o.out, "speedup", "lesson 02: speedup against workers", R.series, 4, L.o.no_plot);
+    mp_section("4. the speedup plots: CPU-bound, then I/O-bound");
+    mp_speedup_plot(L.o.out, "speedup-cpu", "lesson 02: CPU-bound speedup against workers", R.series, 2,
+                    L.o.no_plot);
+    mp_speedup_plot(L.o.out, "speedup-io", "lesson 02: I/O-bound speedup against workers", R.series + 2, 2,
+                    L.o.no_plot);
 
     /* ---- what the numbers say, computed from this run ---- */
     mp_section("what this machine shows");
