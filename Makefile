@@ -86,11 +86,8 @@ $(BUILD)/tests/lib/%: tests/lib/%.c $(LIBMP) $(BUILD)/.cmocka
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests $< $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
 
-$(BUILD)/tests/test_lessons: tests/test_lessons.c $(LIBMP) $(BUILD)/.cmocka
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -DBUILD_DIR='"$(BUILD)"' $< $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
-
-$(BUILD)/tests/test_unsolved: tests/test_unsolved.c $(LIBMP) $(BUILD)/.cmocka
+# tests that run the built lessons and exercises need to know where they are
+$(OTHER_TESTS): $(BUILD)/tests/%: tests/%.c $(LIBMP) $(BUILD)/.cmocka
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -DBUILD_DIR='"$(BUILD)"' $< $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
 

@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -19,7 +18,7 @@
 #include "spawning.h"
 #include "trace.h"
 
-enum { SERVER_SOCK = 3, SERVER_TRACE = 5, MAX_SERVED = 1024 };
+enum { SERVER_SOCK = 3, SERVER_TRACE = MP_SPAWN_FD_TRACE, MAX_SERVED = 1024 };
 
 /* ===================== the client: this program ===================== */
 
@@ -69,31 +68,16 @@ static int start_server(void)
         mp_on_cleanup(stop_server);
         hooks = true;
     }
-    const char *exe = mp_spawn_self();
     int sv[2];
-    if (!exe || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         return -errno;
-    int theirs = fcntl(sv[1], F_DUPFD_CLOEXEC, 64);
-    close(sv[1]);
-    int tfd = mp_trace_fd() >= 0 ? fcntl(mp_trace_fd(), F_DUPFD_CLOEXEC, 64) : -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, theirs, SERVER_SOCK);
-    if (tfd >= 0)
-        posix_spawn_file_actions_adddup2(&fa, tfd, SERVER_TRACE);
-    char *argv[] = {(char *)exe, "--mp-forkserver", NULL};
-    char **env = mp_spawn_environ();
+    int at = SERVER_SOCK;
     pid_t pid;
-    int rc = env ? posix_spawn(&pid, exe, &fa, NULL, argv, env) : ENOMEM;
-    posix_spawn_file_actions_destroy(&fa);
-    free(env);
-    close(theirs);
-    if (tfd >= 0)
-        close(tfd);
+    int rc = mp_spawn_self_with("--mp-forkserver", &sv[1], &at, 1, &pid);
+    close(sv[1]);
     if (rc != 0) {
         close(sv[0]);
-        mp_syserr("posix_spawn (forkserver)", rc);
-        return -rc;
+        return rc;
     }
     /* its hello says it reached its loop; EOF means its main() never called
      * mp_spawn_main() */
@@ -150,7 +134,7 @@ int mp_forkserver_start_child(mp_process *p)
         int fds[MP_MAX_PASS_FDS + 1] = {st[1]};
         for (int i = 0; i < p->nfds; i++)
             fds[i + 1] = p->fds[i];
-        mp_spawn_request r = mp_spawn_header(p, name, mp_trace_enabled());
+        mp_spawn_request r = mp_spawn_header(p, name, mp_trace_fd() < 0 ? -1 : mp_trace_enabled());
         rc = send_header(&r, fds, p->nfds + 1);
         if (rc == 0)
             rc = mp_spawn_write_body(sock, p, name);
@@ -211,8 +195,9 @@ static void reap(void)
     while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
         for (int i = 0; i < MAX_SERVED; i++)
             if (kids[i].pid == pid) {
-                if (mp_write_full(kids[i].status_fd, &st, sizeof st) != 0) { /* nobody listens: fine */
-                }
+                /* if nobody listens any more, that is fine: the parent is gone */
+                int unused = mp_write_full(kids[i].status_fd, &st, sizeof st);
+                (void)unused;
                 close(kids[i].status_fd);
                 kids[i].pid = 0;
                 break;
@@ -311,9 +296,9 @@ _Noreturn void mp_forkserver_serve(void)
             shut_down(1);
         }
         if (pfd[1].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            if (read(sfd, &si, sizeof si) < 0 && errno != EAGAIN) {
-            }
+            struct signalfd_siginfo si; /* drained only: reap() asks waitpid who ended */
+            ssize_t unused = read(sfd, &si, sizeof si);
+            (void)unused;
             reap();
         }
         if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))

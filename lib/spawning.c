@@ -28,7 +28,7 @@ static int child_fds[MP_MAX_PASS_FDS];
 static int child_nfds;
 
 /* A spawned child finds these descriptors at these numbers. */
-enum { FD_REQUEST = 3, FD_STATUS = 4, FD_TRACE = 5, FD_FIRST_PASSED = 10 };
+enum { FD_REQUEST = 3, FD_STATUS = 4, FD_TRACE = MP_SPAWN_FD_TRACE, FD_FIRST_PASSED = 10 };
 #define SPAWN_ENV "MPKIT_SPAWNED=1"
 
 const char *mp_spawn_name_of(mp_target fn)
@@ -94,12 +94,15 @@ int mp_read_full(int fd, void *buf, size_t n)
 int mp_write_full(int fd, const void *buf, size_t n)
 {
     const char *p = buf;
+    bool socket = true; /* until send() says otherwise */
     while (n > 0) {
-        /* send() with MSG_NOSIGNAL: a child that died early gives EPIPE,
-         * not a SIGPIPE that would kill the parent */
-        ssize_t put = send(fd, p, n, MSG_NOSIGNAL);
-        if (put < 0 && errno == ENOTSOCK)
-            put = write(fd, p, n);
+        /* send() with MSG_NOSIGNAL on a socket: a child that died early gives
+         * EPIPE, not a SIGPIPE that would kill the parent */
+        ssize_t put = socket ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
+        if (put < 0 && errno == ENOTSOCK) {
+            socket = false;
+            continue;
+        }
         if (put < 0 && errno == EINTR)
             continue;
         if (put < 0)
@@ -112,7 +115,7 @@ int mp_write_full(int fd, const void *buf, size_t n)
 
 /* ---- the request ---- */
 
-mp_spawn_request mp_spawn_header(const mp_process *p, const char *name, bool trace)
+mp_spawn_request mp_spawn_header(const mp_process *p, const char *name, int trace)
 {
     return (mp_spawn_request){
         .magic = MP_SPAWN_MAGIC,
@@ -133,7 +136,7 @@ int mp_spawn_write_body(int fd, const mp_process *p, const char *name)
     return rc;
 }
 
-int mp_spawn_write_request(int fd, const mp_process *p, const char *name, bool trace)
+int mp_spawn_write_request(int fd, const mp_process *p, const char *name, int trace)
 {
     mp_spawn_request r = mp_spawn_header(p, name, trace);
     int rc = mp_write_full(fd, &r, sizeof r);
@@ -241,20 +244,45 @@ char **mp_spawn_environ(void)
     return env;
 }
 
-/* Descriptors above the ones we place in the child, so dup2 never collides. */
-static int high_fd(int fd)
+int mp_spawn_self_with(const char *mode, const int *from, const int *at, int n, pid_t *pid)
 {
-    int h = fcntl(fd, F_DUPFD_CLOEXEC, 64);
-    close(fd);
-    return h;
+    const char *exe = mp_spawn_self();
+    if (!exe)
+        return -ENOENT;
+    /* Every source is first copied above 64, so that placing one at 3, 4, 5
+     * or 10+ in the child can never overwrite another source. */
+    int high[MP_MAX_PASS_FDS + 3], tfd = -1;
+    if (n > MP_MAX_PASS_FDS + 2)
+        return -EINVAL;
+    for (int i = 0; i < n; i++)
+        high[i] = fcntl(from[i], F_DUPFD_CLOEXEC, 64);
+    if (mp_trace_fd() >= 0)
+        tfd = fcntl(mp_trace_fd(), F_DUPFD_CLOEXEC, 64);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    for (int i = 0; i < n; i++)
+        if (high[i] >= 0)
+            posix_spawn_file_actions_adddup2(&fa, high[i], at[i]); /* dup2 clears close-on-exec */
+    if (tfd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, tfd, MP_SPAWN_FD_TRACE);
+    char *argv[] = {(char *)exe, (char *)mode, NULL};
+    char **env = mp_spawn_environ();
+    int rc = env ? posix_spawn(pid, exe, &fa, NULL, argv, env) : ENOMEM;
+    posix_spawn_file_actions_destroy(&fa);
+    free(env);
+    for (int i = 0; i < n; i++)
+        if (high[i] >= 0)
+            close(high[i]);
+    if (tfd >= 0)
+        close(tfd);
+    if (rc != 0)
+        mp_syserr("posix_spawn", rc);
+    return -rc;
 }
 
 int mp_spawn_launch(mp_process *p)
 {
     const char *name = mp_spawn_name_of(p->target);
-    const char *exe = mp_spawn_self();
-    if (!exe)
-        return -errno;
     int req[2], st[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, req) != 0)
         return -errno;
@@ -264,46 +292,22 @@ int mp_spawn_launch(mp_process *p)
         close(req[1]);
         return e;
     }
-    req[0] = high_fd(req[0]);
-    st[1] = high_fd(st[1]);
-
-    /* Every source descriptor is first copied above 64, so that placing one
-     * at 3, 4, 5 or 10+ in the child can never overwrite another source. */
-    int tfd = mp_trace_fd() >= 0 ? fcntl(mp_trace_fd(), F_DUPFD_CLOEXEC, 64) : -1;
-    bool traced = tfd >= 0;
-    int passed[MP_MAX_PASS_FDS];
-    for (int i = 0; i < p->nfds; i++)
-        passed[i] = fcntl(p->fds[i], F_DUPFD_CLOEXEC, 64);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, req[0], FD_REQUEST); /* dup2 clears close-on-exec */
-    posix_spawn_file_actions_adddup2(&fa, st[1], FD_STATUS);
-    if (tfd >= 0)
-        posix_spawn_file_actions_adddup2(&fa, tfd, FD_TRACE);
-    for (int i = 0; i < p->nfds; i++)
-        if (passed[i] >= 0)
-            posix_spawn_file_actions_adddup2(&fa, passed[i], FD_FIRST_PASSED + i);
-    char *argv[] = {(char *)exe, "--mp-spawn", NULL};
-    char **env = mp_spawn_environ();
+    int from[MP_MAX_PASS_FDS + 2] = {req[0], st[1]}, at[MP_MAX_PASS_FDS + 2] = {FD_REQUEST, FD_STATUS};
+    for (int i = 0; i < p->nfds; i++) {
+        from[2 + i] = p->fds[i];
+        at[2 + i] = FD_FIRST_PASSED + i;
+    }
     pid_t pid = -1;
-    int rc = env ? posix_spawn(&pid, exe, &fa, NULL, argv, env) : ENOMEM;
-    posix_spawn_file_actions_destroy(&fa);
-    free(env);
+    int rc = mp_spawn_self_with("--mp-spawn", from, at, 2 + p->nfds, &pid);
     close(req[0]);
     close(st[1]);
-    if (tfd >= 0)
-        close(tfd);
-    for (int i = 0; i < p->nfds; i++)
-        if (passed[i] >= 0)
-            close(passed[i]);
     if (rc != 0) {
-        mp_syserr("posix_spawn", rc);
         close(req[1]);
         close(st[0]);
-        return -rc;
+        return rc;
     }
     p->pid = pid;
-    rc = mp_spawn_write_request(req[1], p, name, traced && mp_trace_enabled());
+    rc = mp_spawn_write_request(req[1], p, name, mp_trace_fd() < 0 ? -1 : mp_trace_enabled());
     close(req[1]);
     /* Wait for the child's word: it has read the request and is about to run
      * the entry, or it tells us why not. A child that dies first (its main()

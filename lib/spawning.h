@@ -75,7 +75,7 @@ typedef struct mp_spawn_request {
     uint32_t nfds;      /* descriptors passed (spawn: at 10, 11, ...; forkserver: SCM_RIGHTS) */
     uint64_t args_len;
     int32_t parent;     /* the PID of the process that asked for the child */
-    int32_t trace;      /* 1: record trace events in the child */
+    int32_t trace;      /* 1: record trace events in the child; -1: no trace log was handed over */
 } mp_spawn_request;
 
 /* What a child (or the forkserver) answers: 0, or -ENOENT (no such entry),
@@ -95,9 +95,9 @@ typedef struct mp_spawn_job {
 
 /* Write/read one request: the header, then the body (name, role, args).
  * read: 0, -EPROTO (short or bad), -ENOENT (the name is not registered). */
-mp_spawn_request mp_spawn_header(const mp_process *p, const char *name, bool trace);
+mp_spawn_request mp_spawn_header(const mp_process *p, const char *name, int trace);
 int mp_spawn_write_body(int fd, const mp_process *p, const char *name);
-int mp_spawn_write_request(int fd, const mp_process *p, const char *name, bool trace);
+int mp_spawn_write_request(int fd, const mp_process *p, const char *name, int trace);
 int mp_spawn_read_body(int fd, mp_spawn_job *job); /* job->req already read */
 int mp_spawn_read_request(int fd, mp_spawn_job *job);
 void mp_spawn_job_free(mp_spawn_job *job);
@@ -113,6 +113,12 @@ char **mp_spawn_environ(void);
 /* The parent's side of --start spawn: launch, hand over the request, wait
  * for the child's acknowledgement. Fills p->pid. 0 or -errno. */
 int mp_spawn_launch(mp_process *p);
+
+/* posix_spawn this program as `exe MODE`, descriptor from[i] placed at
+ * at[i] in the child and the trace log (if any) at MP_SPAWN_FD_TRACE; the
+ * child's environment says it is bootstrapping. 0 or -errno (reported). */
+#define MP_SPAWN_FD_TRACE 5
+int mp_spawn_self_with(const char *mode, const int *from, const int *at, int n, pid_t *pid);
 
 /* The path of the running binary (/proc/self/exe, resolved once). */
 const char *mp_spawn_self(void);

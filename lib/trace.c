@@ -22,7 +22,10 @@ typedef struct slot {
     _Atomic uint64_t dropped; /* events that did not fit */
 } slot_header;
 
+#define TRACE_MAGIC 0x4d50545247ull /* "MPTRG": what mp_trace_attach expects to find */
+
 typedef struct header {
+    uint64_t magic;
     _Atomic uint32_t next_slot;
     _Atomic uint32_t generation; /* bumped by mp_trace_reset: cached slots go stale */
     _Atomic uint64_t no_slot;    /* events from threads that found no free slot */
@@ -35,7 +38,6 @@ static size_t map_bytes;
 static int trace_fd = -1; /* its memfd, kept for spawned children to map */
 static bool enabled;      /* per process; a forked child inherits the value */
 
-static bool atfork_done;
 static _Thread_local slot_header *my_slot;
 static _Thread_local uint32_t my_generation;
 
@@ -49,6 +51,13 @@ static mp_event *events_of(slot_header *s) { return (mp_event *)(s + 1); }
 /* After fork only the forking thread exists in the child, and its cached
  * slot belongs to the parent's thread: forget it, claim a new one. */
 static void forget_slot_in_child(void) { my_slot = NULL; }
+static void register_atfork(void) { pthread_atfork(NULL, NULL, forget_slot_in_child); }
+
+static void forget_slots_at_fork(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, register_atfork);
+}
 
 int mp_trace_init(int slots, int capacity)
 {
@@ -82,13 +91,11 @@ int mp_trace_init(int slots, int capacity)
     }
     hdr = p;
     trace_fd = fd; /* close-on-exec: only handed on deliberately (spawn) */
+    hdr->magic = TRACE_MAGIC;
     hdr->nslots = (uint32_t)slots;
     hdr->capacity = (uint32_t)capacity;
     hdr->slot_bytes = slot_bytes;
-    if (!atfork_done) {
-        pthread_atfork(NULL, NULL, forget_slot_in_child);
-        atfork_done = true;
-    }
+    forget_slots_at_fork();
     return 0;
 }
 
@@ -102,14 +109,17 @@ int mp_trace_attach(int fd, bool enable)
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED)
         return -errno;
-    hdr = p;
+    header *h = p;
+    if (h->magic != TRACE_MAGIC ||
+        (size_t)st.st_size < sizeof(header) + (size_t)h->nslots * h->slot_bytes) { /* not a trace log */
+        munmap(p, (size_t)st.st_size);
+        return -EINVAL;
+    }
+    hdr = h;
     map_bytes = (size_t)st.st_size;
     trace_fd = fd;
     enabled = enable;
-    if (!atfork_done) {
-        pthread_atfork(NULL, NULL, forget_slot_in_child);
-        atfork_done = true;
-    }
+    forget_slots_at_fork();
     return 0;
 }
 

@@ -46,9 +46,9 @@ static uint64_t do_share(const job *j, int i)
     if (j->load == CPU) {
         r = mp_count_primes_share(0, j->bound, j->workers, i);
     } else {
-        /* waits dealt out as evenly as possible: the first (waits % workers) get one more */
-        int n = j->waits / j->workers + (i < j->waits % j->workers);
-        mp_io_wait(n, j->wait_ms);
+        uint64_t lo, hi; /* waits dealt out as evenly as possible */
+        mp_split_range(0, (uint64_t)j->waits, j->workers, i, &lo, &hi);
+        mp_io_wait((int)(hi - lo), j->wait_ms);
     }
     mp_trace_end(j->load == CPU ? "count primes" : "wait");
     return r;
