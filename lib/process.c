@@ -31,6 +31,9 @@ static struct {
     _Atomic int flags;
     _Atomic int status_fd;
 } children[MAX_CHILDREN];
+/* Slots at or above this were never used: every scan stops here. (A forked
+ * child reading all 1024 slots would fault in pages it never needs.) */
+static atomic_int children_top;
 
 #define MAX_HOOKS 32
 static void (*_Atomic hooks[MAX_HOOKS])(void);
@@ -54,6 +57,9 @@ int mp_registry_add(pid_t pid, int flags, int status_fd)
     for (int i = 0; i < MAX_CHILDREN; i++) {
         pid_t expect = 0;
         if (atomic_compare_exchange_strong(&children[i].pid, &expect, -1)) {
+            int top = atomic_load(&children_top);
+            while (top < i + 1 && !atomic_compare_exchange_weak(&children_top, &top, i + 1))
+                ;
             children[i].flags = flags;
             children[i].status_fd = status_fd;
             children[i].pid = pid;
@@ -65,7 +71,7 @@ int mp_registry_add(pid_t pid, int flags, int status_fd)
 
 void mp_registry_remove(pid_t pid)
 {
-    for (int i = 0; i < MAX_CHILDREN; i++) {
+    for (int i = 0, top = children_top; i < top; i++) {
         pid_t expect = pid;
         if (atomic_compare_exchange_strong(&children[i].pid, &expect, 0))
             return;
@@ -75,7 +81,7 @@ void mp_registry_remove(pid_t pid)
 int mp_active_children(void)
 {
     int n = 0;
-    for (int i = 0; i < MAX_CHILDREN; i++)
+    for (int i = 0, top = children_top; i < top; i++)
         n += children[i].pid > 0 && !(children[i].flags & MP_REG_SERVER);
     return n;
 }
@@ -118,13 +124,13 @@ static void wait_remote(int status_fd)
  * children, join all the others, then clean up (which stops the forkserver). */
 static void at_exit(void)
 {
-    for (int i = 0; i < MAX_CHILDREN; i++) {
+    for (int i = 0, top = children_top; i < top; i++) {
         pid_t pid = children[i].pid;
         int f = children[i].flags;
         if (pid > 0 && (f & MP_REG_DAEMON) && !(f & MP_REG_SERVER))
             kill(pid, SIGTERM);
     }
-    for (int i = 0; i < MAX_CHILDREN; i++) {
+    for (int i = 0, top = children_top; i < top; i++) {
         if (children[i].flags & MP_REG_SERVER)
             continue; /* stopped last, by its cleanup hook */
         pid_t pid = atomic_exchange(&children[i].pid, 0);
@@ -143,12 +149,12 @@ static void at_exit(void)
 static void on_fatal_signal(int sig)
 {
     int saved = errno;
-    for (int i = 0; i < MAX_CHILDREN; i++) {
+    for (int i = 0, top = children_top; i < top; i++) {
         pid_t pid = children[i].pid;
         if (pid > 0)
             kill(pid, SIGKILL);
     }
-    for (int i = 0; i < MAX_CHILDREN; i++) {
+    for (int i = 0, top = children_top; i < top; i++) {
         pid_t pid = atomic_exchange(&children[i].pid, 0);
         if (pid > 0 && !(children[i].flags & MP_REG_REMOTE)) /* the server reaps its own */
             reap_blocking(pid);
@@ -185,7 +191,7 @@ static void install_handlers(void)
  * fork slower than a bare fork (bench/bench_process). */
 static void reset_in_child(void)
 {
-    for (int i = 0; i < MAX_CHILDREN; i++)
+    for (int i = 0, top = children_top; i < top; i++)
         if (children[i].pid != 0)
             children[i].pid = 0;
     for (int i = 0; i < MAX_HOOKS; i++)
