@@ -105,6 +105,38 @@ static bool parse_int(const mp_cli *cli, int *status, const char *flag, const ch
     return bad(cli, status, flag, s, why);
 }
 
+/* An unknown word that looks like a flag: say which word, and why. getopt
+ * reports a short flag (`-xz`) by its letter, a long flag that takes no
+ * value but got one (`--no-plot=1`) like an unknown one: tell them apart. */
+static bool unknown_flag(const mp_cli *cli, int *status, const char *word, const struct option *longopts)
+{
+    char flag[64];
+    if (optopt && optopt != '?') {
+        snprintf(flag, sizeof flag, "-%c", optopt);
+        return bad(cli, status, flag, NULL, "unknown flag (flags are long: --workers N; see --help)");
+    }
+    const char *eq = strchr(word, '=');
+    if (word[0] == '-' && word[1] == '-' && eq) {
+        size_t n = (size_t)(eq - word - 2);
+        for (const struct option *lo = longopts; lo->name; lo++)
+            if (strlen(lo->name) == n && strncmp(lo->name, word + 2, n) == 0 && lo->has_arg == no_argument) {
+                snprintf(flag, sizeof flag, "--%s", lo->name);
+                return bad(cli, status, flag, NULL, "takes no value");
+            }
+    }
+    snprintf(flag, sizeof flag, "%s", word);
+    return bad(cli, status, flag, NULL, "unknown flag (see --help)");
+}
+
+/* One line per shared flag given that this lesson does not use. */
+static void say_unused(const mp_cli *cli, const mp_opts *o)
+{
+    for (const mp_unused *u = cli->unused; u && u->flag; u++)
+        for (int i = 0; i < NSHARED; i++)
+            if (strcmp(shared_options[i].name, u->flag) == 0 && (o->given & (1u << (shared_options[i].val - OPT_WORKERS))))
+                printf("%s: --%s changes nothing in this lesson: %s\n", cli->prog, u->flag, u->why);
+}
+
 static int find_choice(const char *const *choices, const char *s)
 {
     for (int i = 0; choices[i]; i++)
@@ -137,15 +169,24 @@ bool mp_cli_parse(const mp_cli *cli, int argc, char **argv, mp_opts *o, int *sta
     optind = 0; /* glibc: 0 restarts parsing from scratch (tests parse many times) */
     long v;
     int c;
+    int most = cli->workers_limit > 0 && cli->workers_limit < MP_MAX_WORKERS ? cli->workers_limit : MP_MAX_WORKERS;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
         const char *a = optarg;
+        if (c >= OPT_WORKERS && c < OPT_HELP)
+            o->given |= 1u << (c - OPT_WORKERS);
+        /* `--out --quick`: the next word is a flag, not the value */
+        if (a && a[0] == '-' && a[1] == '-') {
+            char flag[64];
+            snprintf(flag, sizeof flag, "%s", argv[optind - 2]);
+            return bad(cli, status, flag, NULL, "needs a value (the next word is a flag)");
+        }
         switch (c) {
         case OPT_WORKERS:
-            if (!parse_int(cli, status, "workers", a, 1, MP_MAX_WORKERS, &v)) return false;
+            if (!parse_int(cli, status, "workers", a, 1, most, &v)) return false;
             o->workers = (int)v;
             break;
         case OPT_MAX_WORKERS:
-            if (!parse_int(cli, status, "max-workers", a, 1, MP_MAX_WORKERS, &v)) return false;
+            if (!parse_int(cli, status, "max-workers", a, 1, most, &v)) return false;
             o->max_workers = (int)v;
             break;
         case OPT_REPEAT:
@@ -184,7 +225,7 @@ bool mp_cli_parse(const mp_cli *cli, int argc, char **argv, mp_opts *o, int *sta
         case ':':
             return bad(cli, status, argv[optind - 1], NULL, "needs a value");
         case '?':
-            return bad(cli, status, argv[optind - 1], NULL, "unknown flag (see --help)");
+            return unknown_flag(cli, status, argv[optind - 1], longopts);
         default: {
             const mp_flag *f = &cli->flags[c - OPT_EXTRA];
             if (f->type == MP_FLAG_BOOL) {
@@ -211,5 +252,6 @@ bool mp_cli_parse(const mp_cli *cli, int argc, char **argv, mp_opts *o, int *sta
         o->max_workers = o->workers;
     if (o->repeat == 0)
         o->repeat = o->quick ? 1 : 3;
+    say_unused(cli, o);
     return true;
 }

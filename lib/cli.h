@@ -26,7 +26,12 @@ typedef struct mp_opts {
     bool no_plot;     /* --no-plot: write data, skip gnuplot */
     bool trace;       /* --trace: also record and draw a timeline of everything */
     int start;        /* --start: index into mp_start_names (see process.h) */
+    unsigned given;   /* which shared flags were on the command line: 1u << MP_OPT_... */
 } mp_opts;
+
+/* The shared flags, as bits of mp_opts.given. */
+enum { MP_OPT_WORKERS, MP_OPT_MAX_WORKERS, MP_OPT_REPEAT, MP_OPT_QUICK, MP_OPT_SEED, MP_OPT_OUT, MP_OPT_NO_PLOT,
+       MP_OPT_TRACE, MP_OPT_START };
 
 /* A lesson's own flag. For MP_FLAG_INT the value must lie in [min, max];
  * for MP_FLAG_CHOICE it is the index of the word in choices (NULL-ended);
@@ -43,12 +48,22 @@ typedef struct mp_flag {
     long *value;         /* holds the default on entry */
 } mp_flag;
 
+/* A shared flag this lesson has no use for, and why: given on the command
+ * line, it is accepted (scripts pass the same flags to every lesson) and one
+ * line says it changes nothing here. */
+typedef struct mp_unused {
+    const char *flag; /* "seed" */
+    const char *why;  /* "nothing in this lesson is random" */
+} mp_unused;
+
 typedef struct mp_cli {
     const char *prog;        /* "lesson-02" */
     const char *summary;     /* one line: what the lesson asks */
     const char *default_out; /* "plots/out/02-threads-vs-processes" */
     const mp_flag *flags;    /* the lesson's own, may be NULL */
     int nflags;
+    const mp_unused *unused; /* ends with {0}; may be NULL */
+    int workers_limit;       /* the most --workers/--max-workers it can honour (0: MP_MAX_WORKERS) */
 } mp_cli;
 
 /* Parse argv into opts (defaults filled first). Returns true when the lesson

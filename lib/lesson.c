@@ -1,20 +1,52 @@
 #include "lesson.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cpus.h"
 #include "plot.h"
 #include "process.h"
 #include "trace.h"
 
+/* --out must be a folder we can write to: said now, with status 2, rather
+ * than discovered when the first CSV file fails halfway through the run. */
+static int check_out(const mp_lesson *L)
+{
+    const char *why = NULL;
+    int rc = mp_mkdirs(L->o.out);
+    struct stat st;
+    char probe[PATH_MAX];
+    if (rc != 0)
+        why = strerror(-rc);
+    else if (stat(L->o.out, &st) != 0 || !S_ISDIR(st.st_mode))
+        why = "not a folder";
+    else if (mp_out_path(probe, sizeof probe, L->o.out, ".mpkit-probe-XXXXXX") != 0)
+        why = "path too long";
+    else {
+        int fd = mkstemp(probe);
+        if (fd < 0)
+            why = strerror(errno);
+        else {
+            close(fd);
+            unlink(probe);
+        }
+    }
+    if (!why)
+        return 0;
+    fprintf(stderr, "%s: --out '%s': cannot write there: %s\n", L->cli->prog, L->o.out, why);
+    return -1;
+}
+
 bool mp_lesson_begin(mp_lesson *L, const mp_cli *cli, int argc, char **argv, int *status)
 {
+    memset(L, 0, sizeof *L);
     L->cli = cli;
     if (!mp_cli_parse(cli, argc, argv, &L->o, status))
         return false;
-    int rc = mp_mkdirs(L->o.out);
-    if (rc != 0) {
-        fprintf(stderr, "%s: --out '%s': cannot create it: %s\n", cli->prog, L->o.out, strerror(-rc));
+    if (check_out(L) != 0) {
         *status = 2;
         return false;
     }
@@ -28,15 +60,55 @@ bool mp_lesson_begin(mp_lesson *L, const mp_cli *cli, int argc, char **argv, int
     /* The log is made before any worker starts, so every child shares it. */
     if (mp_trace_init(0, 0) == 0)
         mp_trace_enable(L->o.trace);
+    else
+        mp_say("%s: tracing is off, so no timeline will be drawn: %s", L->o.trace ? "--trace" : "note",
+               mp_trace_off_reason());
     L->t0 = mp_now_ns();
     return true;
 }
 
+static void end_part(mp_lesson *L)
+{
+    if (L->part[0])
+        mp_trace_end(L->part);
+    L->part[0] = '\0';
+}
+
+uint64_t mp_lesson_part(mp_lesson *L, const char *fmt, ...)
+{
+    char title[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(title, sizeof title, fmt, ap);
+    va_end(ap);
+    end_part(L);
+    mp_section("%s", title);
+    /* the span's name: the part's number and first words */
+    snprintf(L->part, sizeof L->part, "part %.60s", title);
+    mp_trace_begin(L->part);
+    return mp_now_ns();
+}
+
+void mp_lesson_verdicts(mp_lesson *L)
+{
+    end_part(L);
+    mp_section("what this machine shows (%d CPUs usable)", mp_cpus_usable());
+}
+
 int mp_lesson_end(mp_lesson *L)
 {
+    end_part(L);
+    int given = L->held + L->failed + L->unsure + L->not_here;
+    if (given) {
+        mp_say("verdicts: %d yes, %d NO, %d can't tell (too noisy), %d not shown on this machine", L->held, L->failed,
+               L->unsure, L->not_here);
+        if (L->o.repeat == 1)
+            mp_say("one run per measurement (--repeat 1%s): no spread to judge the noise by; --repeat 5 gives one",
+                   L->o.quick ? ", as --quick sets" : "");
+    }
     if (L->o.trace) {
         mp_trace_enable(false);
-        mp_trace_write(L->o.out, "trace-all", "every recorded task (--trace)", L->o.no_plot);
+        mp_trace_write_window(L->o.out, "trace-all", "the whole run (--trace)", L->t0, 0, L->o.no_plot);
     }
     mp_trace_close();
     mp_say("done in %.1f s; CSV data%s in %s/", mp_ns_to_s(mp_now_ns() - L->t0),
@@ -64,4 +136,49 @@ int mp_measure(int repeat, void (*run)(void *), void *arg, mp_stats *wall, mp_st
         rc = mp_stats_of(c, (size_t)repeat, cpu);
     free(w);
     return rc;
+}
+
+double mp_spread(const mp_stats *s)
+{
+    if (!s || s->n < 2 || s->median <= 0)
+        return 0;
+    return (s->max - s->min) / s->median;
+}
+
+mp_outcome mp_verdict(mp_lesson *L, bool holds, double spread, const char *not_here, const char *fmt, ...)
+{
+    char claim[700], end[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(claim, sizeof claim, fmt, ap);
+    va_end(ap);
+    mp_outcome o;
+    if (not_here) {
+        o = MP_NOT_HERE;
+        L->not_here++;
+        snprintf(end, sizeof end, "not shown here: %s", not_here);
+    } else if (spread > MP_SPREAD_LIMIT) {
+        o = MP_UNSURE;
+        L->unsure++;
+        int more = L->o.repeat < 3 ? 5 : L->o.repeat * 3 > MP_MAX_REPEAT ? MP_MAX_REPEAT : L->o.repeat * 3;
+        snprintf(end, sizeof end,
+                 "can't tell: the runs spread %.0f%% (over %.0f%%), too wide for the medians (%s) to settle it; "
+                 "run it again with --repeat %d, on a quieter machine",
+                 100 * spread, 100 * MP_SPREAD_LIMIT, holds ? "they say yes" : "they say no", more);
+    } else {
+        o = holds ? MP_HOLDS : MP_FAILS;
+        if (holds)
+            L->held++;
+        else
+            L->failed++;
+        snprintf(end, sizeof end, "%s", holds ? "yes" : "NO");
+    }
+    mp_say("%s -- %s", claim, end);
+    return o;
+}
+
+int mp_out_path(char *buf, size_t len, const char *dir, const char *name)
+{
+    int n = snprintf(buf, len, "%s/%s", dir, name);
+    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

@@ -1,15 +1,28 @@
-/* lesson: what every lesson program does before and after its experiments.
+/* lesson: what every lesson program does before, between and after its
+ * experiments.
  *
  * The shared harness (perfbook's CodeSamples have one too): parse the shared
- * flags, create the --out folder, announce the lesson and the machine, set
- * up the trace; at the end, write the --trace timeline and say where the
- * data went. Plus mp_measure(), the one way lessons time a run: repeat it,
- * keep the median with min and max, wall time and CPU time side by side.
+ * flags, check the --out folder, announce the lesson and the machine, set up
+ * the trace; start each part with a heading (and, with --trace, a span on
+ * the timeline); close with verdicts computed from the run's own numbers;
+ * at the end, write the --trace timeline and tally the verdicts. Plus
+ * mp_measure(), the one way lessons time a run: repeat it, keep the median
+ * with min and max, wall time and CPU time side by side.
+ *
+ * A lesson's main() reads as its table of contents:
+ *
+ *     if (!mp_lesson_begin(&L, &cli, argc, argv, &status)) return status;
+ *     part_one(&L); part_two(&L);
+ *     mp_lesson_verdicts(&L);
+ *     ...mp_verdict() lines...
+ *     return mp_lesson_end(&L);
  */
 #ifndef MP_LESSON_H
 #define MP_LESSON_H
 
+#include <limits.h> /* PATH_MAX: the size of an output path's buffer */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,10 +34,23 @@ typedef struct mp_lesson {
     mp_opts o;
     const mp_cli *cli;
     uint64_t t0;
+    char part[96];                 /* the part under way: its span on the timeline */
+    int held, failed, unsure, not_here; /* the verdicts so far */
 } mp_lesson;
 
-/* true: run the lesson. false: return *status from main (help or bad flag). */
+/* true: run the lesson. false: return *status from main (0 after --help; 2
+ * after a bad flag or an --out that cannot be written, with one line said). */
 bool mp_lesson_begin(mp_lesson *L, const mp_cli *cli, int argc, char **argv, int *status);
+
+/* "== title ==" after a blank line; with --trace, the part is also a span
+ * on the main thread's lane, so trace-all shows where each part starts.
+ * Returns mp_now_ns() at the start: a lesson that draws a timeline of just
+ * this part passes it to mp_trace_write_window(). */
+uint64_t mp_lesson_part(mp_lesson *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "== what this machine shows ==": the closing verdicts follow. */
+void mp_lesson_verdicts(mp_lesson *L);
+
 /* Returns the exit status for main: 0. */
 int mp_lesson_end(mp_lesson *L);
 
@@ -32,15 +58,41 @@ int mp_lesson_end(mp_lesson *L);
  * seconds used by this process and the children it reaped during the run. */
 int mp_measure(int repeat, void (*run)(void *arg), void *arg, mp_stats *wall, mp_stats *cpu);
 
+/* ---- verdicts: closing lines computed from the run, true on any machine ----
+ *
+ * How far apart repeated runs were: (max - min) / median. 0.1 means the
+ * slowest run took 10% of the median longer than the fastest. One run has
+ * no spread (0). */
+double mp_spread(const mp_stats *s);
+#define MP_SPREAD_LIMIT 0.25 /* wider than this, a comparison of medians proves nothing */
+
+typedef enum { MP_HOLDS, MP_FAILS, MP_UNSURE, MP_NOT_HERE } mp_outcome;
+
+/* One closing line: the claim in words with this run's numbers, then
+ *   "-- yes" / "-- NO",
+ *   "-- can't tell: the runs spread 61% (over 25%), so the medians could say
+ *    either; run it again with --repeat 9",
+ *   "-- not shown here: <not_here>" (this machine cannot show it, e.g.
+ *    "only 1 CPU is usable").
+ * holds: what this run's medians say; spread: the widest mp_spread() of the
+ * measurements the claim rests on; not_here: NULL, or why the machine cannot
+ * show it. Returns the outcome, and mp_lesson_end tallies them. */
+mp_outcome mp_verdict(mp_lesson *L, bool holds, double spread, const char *not_here, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Build DIR/NAME into buf (PATH_MAX); -ENAMETOOLONG if it does not fit. */
+int mp_out_path(char *buf, size_t len, const char *dir, const char *name);
+
 /* An always-evaluated check for calls returning 0 or -errno: on failure, one
- * line naming the call and the error, and the lesson stops (status 1). Never
- * assert() around a call with side effects: -DNDEBUG would remove the call. */
+ * line on stderr naming the call and the error, and the lesson stops
+ * (status 1). Never assert() around a call with side effects: -DNDEBUG would
+ * remove the call. */
 #define CHECK(expr)                                                                  \
     do {                                                                             \
         int check_rc_ = (expr);                                                      \
         if (check_rc_ < 0) {                                                         \
-            mp_say("error: %s failed: %s (%s:%d)", #expr, strerror(-check_rc_),      \
-                   __FILE__, __LINE__);                                              \
+            mp_error("%s failed: %s (%s:%d)", #expr, strerror(-check_rc_),           \
+                     __FILE__, __LINE__);                                            \
             exit(1);                                                                 \
         }                                                                            \
     } while (0)

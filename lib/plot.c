@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,8 +59,27 @@ static int run_gnuplot(const char *assignments, const char *script)
     return (WIFEXITED(st) && WEXITSTATUS(st) == 0) ? 0 : -EIO;
 }
 
-int mp_plot(const char *script, const char *data, const char *dir, const char *stem, const char *title,
-            const char *vars, bool no_plot)
+static int clamp(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+void mp_terminal_size(int *cols, int *rows)
+{
+    struct winsize ws = {0};
+    int c = 0, r = 0;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+        c = ws.ws_col;
+        r = ws.ws_row ? ws.ws_row - 4 : 0; /* leave the lines around the plot in view */
+    }
+    const char *e;
+    if (c <= 0 && (e = getenv("COLUMNS")))
+        c = atoi(e);
+    if (r <= 0 && (e = getenv("LINES")))
+        r = atoi(e) - 4;
+    *cols = clamp(c > 0 ? c : 80, 60, 200);
+    *rows = clamp(r > 0 ? r : 24, 20, 40);
+}
+
+static int plot_to(const char *script, const char *data, const char *dir, const char *stem, const char *title,
+                   const char *vars, bool no_plot, bool terminal)
 {
     static bool told;
     if (no_plot)
@@ -71,7 +91,7 @@ int mp_plot(const char *script, const char *data, const char *dir, const char *s
         told = true;
         return 1;
     }
-    char path[4096], png[4200], a[16384], safe_title[512];
+    char path[4096], png[4200], a[20000], safe_title[512];
     snprintf(path, sizeof path, "%s/plots/%s", mp_root(), script);
     /* inside gnuplot's single quotes, a quote is written twice */
     size_t k = 0;
@@ -82,19 +102,33 @@ int mp_plot(const char *script, const char *data, const char *dir, const char *s
     }
     safe_title[k] = '\0';
     snprintf(png, sizeof png, "%s/%s.png", dir, stem);
+    int cols, rows;
+    mp_terminal_size(&cols, &rows);
     const char *terms[] = {"png", "dumb"};
-    int nterms = mp_report_is_quiet() ? 1 : 2; /* quiet: the PNG only */
+    int nterms = terminal && !mp_report_is_quiet() ? 2 : 1; /* quiet: the PNG only */
     for (int i = 0; i < nterms; i++) {
-        snprintf(a, sizeof a, "data='%s'; png='%s'; title='%s'; term='%s'; %s", data, png, safe_title, terms[i],
-                 vars ? vars : "");
+        snprintf(a, sizeof a, "data='%s'; png='%s'; title='%s'; term='%s'; cols=%d; rows=%d; %s", data, png,
+                 safe_title, terms[i], cols, rows, vars ? vars : "");
         int rc = run_gnuplot(a, path);
         if (rc != 0) {
             mp_say("gnuplot failed on %s (%s): the data is in %s", script, terms[i], data);
             return rc;
         }
     }
-    mp_say("plot: %s", png);
+    mp_say(terminal ? "plot: %s" : "plot: %s (in the terminal: the table above)", png);
     return 0;
+}
+
+int mp_plot(const char *script, const char *data, const char *dir, const char *stem, const char *title,
+            const char *vars, bool no_plot)
+{
+    return plot_to(script, data, dir, stem, title, vars, no_plot, true);
+}
+
+int mp_plot_png(const char *script, const char *data, const char *dir, const char *stem, const char *title,
+                const char *vars, bool no_plot)
+{
+    return plot_to(script, data, dir, stem, title, vars, no_plot, false);
 }
 
 double mp_amdahl_speedup(double s, double n)
@@ -139,12 +173,9 @@ void mp_series_add(mp_series *s, double workers, double base, double median, dou
  * series' labels go to `titles` (space-separated) and the largest x to *xmax. */
 static int write_blocks(const char *path, const mp_series *series, int n, char *titles, size_t tlen, double *xmax)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        int e = errno;
-        mp_syserr("fopen", e);
-        return -e;
-    }
+    FILE *f = mp_file_create(path);
+    if (!f)
+        return -errno;
     titles[0] = '\0';
     *xmax = 1;
     for (int i = 0; i < n; i++) {
@@ -159,7 +190,7 @@ static int write_blocks(const char *path, const mp_series *series, int n, char *
         size_t t = strlen(titles);
         snprintf(titles + t, tlen - t, "%s%s", i ? " " : "", s->label);
     }
-    return fclose(f) == 0 ? 0 : -errno;
+    return mp_file_close(f, path);
 }
 
 int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_series *series, int nseries,
@@ -170,9 +201,12 @@ int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_ser
     double xmax;
     for (int i = 0; i < nseries; i++) {
         mp_series *s = &series[i];
-        s->s = s->fit ? mp_amdahl_fit(s->x, s->y, s->n) : -1;
+        int upto = 0; /* the points fitted: those up to fit_upto (x ascending) */
+        while (upto < s->n && (s->fit_upto <= 0 || s->x[upto] <= s->fit_upto))
+            upto++;
+        s->s = s->fit ? mp_amdahl_fit(s->x, s->y, upto) : -1;
         double top = 1;
-        for (int k = 0; k < s->n; k++)
+        for (int k = 0; k < upto; k++)
             if (s->x[k] > top)
                 top = s->x[k];
         size_t u = strlen(fits), v = strlen(tops);

@@ -20,13 +20,25 @@
 #include <stdbool.h>
 
 /* Run plots/SCRIPT with gnuplot on DATA. gnuplot gets the variables
- *   data, png, title, term ('png' or 'dumb')
+ *   data, png, title, term ('png' or 'dumb'), cols and rows (the terminal
+ *   plot's size, see mp_terminal_size)
  * plus `vars` (more gnuplot assignments, "a=1; b='x'", may be NULL).
  * Writes DIR/STEM.png and shows the plot in the terminal. Returns 0, or
  * 1 when skipped (no_plot, or gnuplot missing: one line says how to get it),
  * or -errno when gnuplot fails. */
 int mp_plot(const char *script, const char *data, const char *dir, const char *stem, const char *title,
             const char *vars, bool no_plot);
+
+/* The same, PNG only: for charts that text cannot draw legibly (bars with
+ * long labels). The lesson prints the numbers as a table instead; the line
+ * naming the PNG says so. */
+int mp_plot_png(const char *script, const char *data, const char *dir, const char *stem, const char *title,
+                const char *vars, bool no_plot);
+
+/* The terminal plot's size in characters: the terminal's width (TIOCGWINSZ
+ * on stdout, else $COLUMNS, else 80), between 60 and 200; rows from
+ * $LINES or the terminal, between 20 and 40. */
+void mp_terminal_size(int *cols, int *rows);
 
 /* Is gnuplot (or another program) on the PATH? */
 bool mp_have_gnuplot(void);
@@ -55,6 +67,9 @@ double mp_amdahl_fit(const double *workers, const double *speedup, int n);
 typedef struct mp_series {
     const char *label;
     bool fit;
+    double fit_upto; /* fit only the points with x <= fit_upto (0: all): Amdahl's
+                      * law is about serial work, and past the CPUs there are
+                      * more workers than CPUs, which is not serial work */
     int n;
     double x[MP_SERIES_MAX], y[MP_SERIES_MAX], lo[MP_SERIES_MAX], hi[MP_SERIES_MAX];
     double s; /* out: the fitted serial fraction */

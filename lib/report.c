@@ -91,6 +91,18 @@ static void say_err(const char *fmt, ...)
     va_end(ap);
 }
 
+void mp_error(const char *fmt, ...)
+{
+    if (quiet)
+        return;
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    say_err("error: %s", msg);
+}
+
 void mp_syserr(const char *call, int err)
 {
     if (quiet)
@@ -189,6 +201,43 @@ int mp_mkdirs(const char *path)
     return 0;
 }
 
+static void say_path_err(const char *what, const char *path, int err)
+{
+    if (!quiet)
+        say_err("error: %s %s: %s", what, path, strerror(err < 0 ? -err : err));
+}
+
+FILE *mp_file_create(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        say_path_err("cannot create", path, errno);
+    return f;
+}
+
+int mp_file_close(FILE *f, const char *path)
+{
+    if (!f)
+        return 0;
+    errno = 0;
+    int failed = ferror(f);
+    int e = errno;
+    if (fflush(f) != 0 && !failed) {
+        failed = 1;
+        e = errno;
+    }
+    if (fclose(f) != 0 && !failed) {
+        failed = 1;
+        e = errno;
+    }
+    if (!failed)
+        return 0;
+    if (e == 0)
+        e = EIO;
+    say_path_err("writing", path, e);
+    return -e;
+}
+
 static int count_fields(const char *line)
 {
     int n = 1;
@@ -199,21 +248,20 @@ static int count_fields(const char *line)
 
 int mp_csv_open(mp_csv *csv, const char *dir, const char *name, const char *header)
 {
+    csv->f = NULL;
     int rc = mp_mkdirs(dir);
     if (rc != 0) {
-        mp_syserr("mkdir", rc);
+        say_path_err("cannot create the folder", dir, rc);
         return rc;
     }
     if (snprintf(csv->path, sizeof csv->path, "%s/%s", dir, name) >= (int)sizeof csv->path)
         return -ENAMETOOLONG;
-    csv->f = fopen(csv->path, "w");
-    if (!csv->f) {
-        rc = -errno;
-        mp_syserr("fopen", rc);
-        return rc;
-    }
+    csv->f = mp_file_create(csv->path);
+    if (!csv->f)
+        return -errno;
     csv->ncols = count_fields(header);
-    fprintf(csv->f, "%s\n", header);
+    if (fprintf(csv->f, "%s\n", header) < 0)
+        return -EIO; /* reported by mp_csv_close, which sees the error */
     return 0;
 }
 
@@ -224,19 +272,21 @@ int mp_csv_row(mp_csv *csv, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0 || n >= (int)sizeof line || count_fields(line) != csv->ncols)
+    if (!csv->f || n < 0 || n >= (int)sizeof line || count_fields(line) != csv->ncols)
         return -EINVAL;
-    fprintf(csv->f, "%s\n", line);
+    /* a failed write is seen (and reported with the path) at close, or now
+     * when stdio already knows */
+    if (fprintf(csv->f, "%s\n", line) < 0 || ferror(csv->f)) {
+        int rc = mp_file_close(csv->f, csv->path);
+        csv->f = NULL;
+        return rc ? rc : -EIO;
+    }
     return 0;
 }
 
 int mp_csv_close(mp_csv *csv)
 {
-    if (!csv->f)
-        return 0;
-    int rc = fclose(csv->f) == 0 ? 0 : -errno;
+    int rc = mp_file_close(csv->f, csv->path);
     csv->f = NULL;
-    if (rc != 0)
-        mp_syserr("fclose", rc);
     return rc;
 }

@@ -25,6 +25,10 @@ void mp_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A blank line, then "== title ==": the start of an experiment. */
 void mp_section(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* An error line, tagged like mp_say, to stderr (so `> log` or `| head`
+ * never hides it): "error: " is prepended. */
+void mp_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Report a failed system call: "[pid..] error: fork: Resource temporarily
  * unavailable". err is an errno value (positive or negative). */
 void mp_syserr(const char *call, int err);
@@ -58,6 +62,13 @@ typedef struct mp_csv {
 int mp_csv_open(mp_csv *csv, const char *dir, const char *name, const char *header);
 int mp_csv_row(mp_csv *csv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int mp_csv_close(mp_csv *csv);
+
+/* Output files, checked: mp_file_create opens PATH for writing (NULL, with
+ * "error: cannot create PATH: why" reported, on failure); mp_file_close
+ * closes it and returns 0, or -errno with "error: writing PATH: why"
+ * reported when any write, the flush or the close failed (a full disk). */
+FILE *mp_file_create(const char *path);
+int mp_file_close(FILE *f, const char *path);
 
 /* mkdir -p. Returns 0 or -errno. */
 int mp_mkdirs(const char *path);

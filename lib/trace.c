@@ -59,35 +59,44 @@ static void forget_slots_at_fork(void)
     pthread_once(&once, register_atfork);
 }
 
+static char off_reason[96] = "not set up";
+
+const char *mp_trace_off_reason(void) { return hdr ? NULL : off_reason; }
+
+static int trace_failed(const char *call, int e)
+{
+    snprintf(off_reason, sizeof off_reason, "%s: %s", call, strerror(e));
+    return -e;
+}
+
 int mp_trace_init(int slots, int capacity)
 {
     if (hdr)
         return 0;
-    if (slots <= 0) slots = 256;
+    if (slots <= 0) slots = 2048;
     if (capacity <= 0) capacity = 8192;
+    /* sizes whose product does not fit are refused, never wrapped */
+    const size_t limit = (size_t)1 << 40;
     size_t slot_bytes = sizeof(slot_header) + (size_t)capacity * sizeof(mp_event);
+    if ((size_t)capacity > limit / sizeof(mp_event) || slot_bytes > limit / (size_t)slots)
+        return trace_failed("mp_trace_init", EINVAL);
     map_bytes = sizeof(header) + (size_t)slots * slot_bytes;
     /* memfd rather than MAP_ANONYMOUS: a descriptor can later be handed to a
      * child that does not inherit our memory (spawn). It is not a /dev/shm
      * name, so nothing can be left behind. */
     int fd = memfd_create("mpkit-trace", MFD_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        mp_syserr("memfd_create", e);
-        return -e;
-    }
+    if (fd < 0)
+        return trace_failed("memfd_create", errno);
     if (ftruncate(fd, (off_t)map_bytes) != 0) {
         int e = errno;
-        mp_syserr("ftruncate", e);
         close(fd);
-        return -e;
+        return trace_failed("ftruncate", e);
     }
     void *p = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED) {
         int e = errno;
-        mp_syserr("mmap", e);
         close(fd);
-        return -e;
+        return trace_failed("mmap", e);
     }
     hdr = p;
     trace_fd = fd; /* close-on-exec: only handed on deliberately (spawn) */
@@ -133,6 +142,7 @@ void mp_trace_close(void)
     hdr = NULL;
     enabled = false;
     my_slot = NULL;
+    snprintf(off_reason, sizeof off_reason, "closed");
 }
 
 void mp_trace_enable(bool on) { enabled = on && hdr; }
@@ -234,13 +244,65 @@ int mp_trace_lanes(mp_trace_lane *lanes, int max)
 
 /* ---- rendering ---- */
 
-static uint64_t first_time(const mp_trace_lane *lanes, int n)
+/* A span: one begin paired with its end (or an instant, start == end),
+ * already cut to the window being written. */
+typedef struct span {
+    int lane;
+    uint64_t start, end;
+    const char *name;
+    bool instant;
+} span;
+
+typedef struct window {
+    uint64_t from, to;
+    span *spans;
+    size_t n, cap;
+} window;
+
+static int add_span(window *w, int lane, uint64_t start, uint64_t end, const char *name, bool instant)
 {
-    uint64_t t0 = UINT64_MAX;
-    for (int i = 0; i < n; i++)
-        if (lanes[i].count && lanes[i].events[0].t_ns < t0)
-            t0 = lanes[i].events[0].t_ns;
-    return t0 == UINT64_MAX ? 0 : t0;
+    if (end < w->from || start > w->to)
+        return 0; /* outside the window */
+    if (start < w->from) start = w->from;
+    if (end > w->to) end = w->to;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 1024;
+        span *p = realloc(w->spans, cap * sizeof *p);
+        if (!p)
+            return -ENOMEM;
+        w->spans = p;
+        w->cap = cap;
+    }
+    w->spans[w->n++] = (span){lane, start, end, name[0] ? name : "-", instant};
+    return 0;
+}
+
+/* Pair each end with the latest open begin of the same lane (spans nest);
+ * a begin still open when the log was read ends at the window's end. */
+static int collect(window *w, const mp_trace_lane *lanes, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const mp_trace_lane *l = &lanes[i];
+        uint32_t open[64];
+        int depth = 0, rc = 0;
+        for (uint32_t k = 0; k < l->count && rc == 0; k++) {
+            const mp_event *e = &l->events[k];
+            if (e->kind == MP_EV_BEGIN && depth < 64)
+                open[depth++] = k;
+            else if (e->kind == MP_EV_END && depth > 0) {
+                const mp_event *b = &l->events[open[--depth]];
+                rc = add_span(w, i, b->t_ns, e->t_ns, b->name, false);
+            } else if (e->kind == MP_EV_INSTANT)
+                rc = add_span(w, i, e->t_ns, e->t_ns, e->name, true);
+        }
+        while (depth > 0 && rc == 0) {
+            const mp_event *b = &l->events[open[--depth]];
+            rc = add_span(w, i, b->t_ns, w->to, b->name, false);
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 static void json_string(FILE *f, const char *s)
@@ -255,86 +317,149 @@ static void json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static int write_json(const char *path, const mp_trace_lane *lanes, int n, uint64_t t0)
+/* Chrome trace JSON: a name per thread, then one complete event ("X",
+ * start and duration) per span, times in microseconds from the window's start. */
+static int write_json(const char *path, const window *w, const mp_trace_lane *lanes, int n, uint64_t t0)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = mp_file_create(path);
     if (!f)
         return -errno;
     fprintf(f, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
-    bool first = true;
     for (int i = 0; i < n; i++) {
         const mp_trace_lane *l = &lanes[i];
-        fprintf(f, "%s{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"args\":{\"name\":",
-                first ? "" : ",\n", l->pid, l->tid);
+        fprintf(f, "%s{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"args\":{\"name\":", i ? ",\n" : "",
+                l->pid, l->tid);
         json_string(f, l->role);
         fprintf(f, "}}");
-        first = false;
-        for (uint32_t k = 0; k < l->count; k++) {
-            const mp_event *e = &l->events[k];
-            fprintf(f, ",\n{\"name\":");
-            json_string(f, e->name);
-            fprintf(f, ",\"ph\":\"%c\",\"ts\":%.3f,\"pid\":%d,\"tid\":%d%s}", e->kind,
-                    (double)(e->t_ns - t0) / 1e3, l->pid, l->tid, e->kind == MP_EV_INSTANT ? ",\"s\":\"t\"" : "");
-        }
+    }
+    for (size_t k = 0; k < w->n; k++) {
+        const span *s = &w->spans[k];
+        const mp_trace_lane *l = &lanes[s->lane];
+        fprintf(f, "%s{\"name\":", n || k ? ",\n" : "");
+        json_string(f, s->name);
+        if (s->instant)
+            fprintf(f, ",\"ph\":\"i\",\"s\":\"t\",\"ts\":%.3f,\"pid\":%d,\"tid\":%d}", (double)(s->start - t0) / 1e3,
+                    l->pid, l->tid);
+        else
+            fprintf(f, ",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":%d,\"tid\":%d}", (double)(s->start - t0) / 1e3,
+                    (double)(s->end - s->start) / 1e3, l->pid, l->tid);
     }
     fprintf(f, "\n]}\n");
-    return fclose(f) == 0 ? 0 : -errno;
+    return mp_file_close(f, path);
 }
 
-/* Spans for the Gantt chart: "lane start_ms end_ms name", pairing each end
- * with the latest open begin of the same lane (spans nest). */
-static int write_spans(const char *path, const mp_trace_lane *lanes, int n, uint64_t t0, char *ytics, size_t ylen)
+/* For the Gantt chart: "lane start_ms end_ms name", and the lanes' labels. */
+static int write_spans(const char *path, const window *w, const mp_trace_lane *lanes, int n, uint64_t t0,
+                       char *ytics, size_t ylen)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = mp_file_create(path);
     if (!f)
         return -errno;
     fprintf(f, "# lane start_ms end_ms name\n");
+    for (size_t k = 0; k < w->n; k++) {
+        const span *s = &w->spans[k];
+        fprintf(f, "%d %.4f %.4f %s\n", s->lane, (double)(s->start - t0) / 1e6, (double)(s->end - t0) / 1e6, s->name);
+    }
     size_t used = (size_t)snprintf(ytics, ylen, "(");
+    for (int i = 0; i < n && used < ylen; i++)
+        used += (size_t)snprintf(ytics + used, ylen - used, "%s\"%s %d\" %d", i ? ", " : "", lanes[i].role,
+                                 lanes[i].tid, i);
+    if (used + 2 < ylen)
+        snprintf(ytics + used, ylen - used, ")");
+    else
+        ytics[0] = '\0'; /* too many lanes to name: timeline.gp numbers them */
+    return mp_file_close(f, path);
+}
+
+/* Keep only the lanes that have a span in the window, renumbered 0, 1, ... */
+static int keep_busy_lanes(window *w, mp_trace_lane *lanes, int n)
+{
+    int *map = calloc((size_t)n + 1, sizeof *map);
+    if (!map)
+        return -ENOMEM;
+    for (size_t k = 0; k < w->n; k++)
+        map[w->spans[k].lane] = 1;
+    int m = 0;
     for (int i = 0; i < n; i++) {
-        const mp_trace_lane *l = &lanes[i];
-        if (used < ylen)
-            used += (size_t)snprintf(ytics + used, ylen - used, "%s\"%s %d\" %d", i ? ", " : "", l->role, l->tid, i);
-        uint32_t open[64];
-        int depth = 0;
-        for (uint32_t k = 0; k < l->count; k++) {
-            const mp_event *e = &l->events[k];
-            if (e->kind == MP_EV_BEGIN && depth < 64) {
-                open[depth++] = k;
-            } else if (e->kind == MP_EV_END && depth > 0) {
-                const mp_event *b = &l->events[open[--depth]];
-                fprintf(f, "%d %.4f %.4f %s\n", i, (double)(b->t_ns - t0) / 1e6, (double)(e->t_ns - t0) / 1e6,
-                        b->name[0] ? b->name : "-");
-            } else if (e->kind == MP_EV_INSTANT) {
-                double t = (double)(e->t_ns - t0) / 1e6;
-                fprintf(f, "%d %.4f %.4f %s\n", i, t, t, e->name[0] ? e->name : "-");
-            }
+        if (map[i]) {
+            lanes[m] = lanes[i];
+            map[i] = m++;
         }
     }
-    if (used < ylen)
-        snprintf(ytics + used, ylen - used, ")");
-    return fclose(f) == 0 ? 0 : -errno;
+    for (size_t k = 0; k < w->n; k++)
+        w->spans[k].lane = map[w->spans[k].lane];
+    free(map);
+    return m;
+}
+
+static int count_processes(const mp_trace_lane *lanes, int n)
+{
+    int p = 0;
+    for (int i = 0; i < n; i++) {
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = lanes[j].pid == lanes[i].pid;
+        p += !seen;
+    }
+    return p;
+}
+
+int mp_trace_write_window(const char *dir, const char *stem, const char *title, uint64_t from_ns, uint64_t to_ns,
+                          bool no_plot)
+{
+    if (!hdr) {
+        mp_say("timeline %s skipped: tracing is off (%s)", stem, off_reason);
+        return 1;
+    }
+    enum { MAX_LANES = 4096 };
+    static mp_trace_lane lanes[MAX_LANES];
+    int n = mp_trace_lanes(lanes, MAX_LANES);
+    window w = {.from = from_ns, .to = to_ns ? to_ns : mp_now_ns()};
+    int rc = collect(&w, lanes, n);
+    if (rc == 0)
+        rc = n = keep_busy_lanes(&w, lanes, n);
+    if (rc < 0) {
+        free(w.spans);
+        mp_syserr("reading the trace", rc);
+        return rc;
+    }
+    if (w.n == 0) {
+        free(w.spans);
+        mp_say("timeline %s: nothing was recorded in this window, so no file was written", stem);
+        return 1;
+    }
+    rc = mp_mkdirs(dir);
+    if (rc != 0) {
+        free(w.spans);
+        mp_syserr(dir, rc);
+        return rc;
+    }
+    uint64_t t0 = UINT64_MAX;
+    for (size_t k = 0; k < w.n; k++)
+        if (w.spans[k].start < t0)
+            t0 = w.spans[k].start;
+    char json[4200], dat[4200], ytics[16384];
+    snprintf(json, sizeof json, "%s/%s.json", dir, stem);
+    snprintf(dat, sizeof dat, "%s/%s.dat", dir, stem);
+    rc = write_json(json, &w, lanes, n, t0);
+    if (rc == 0)
+        rc = write_spans(dat, &w, lanes, n, t0, ytics, sizeof ytics);
+    size_t nspans = w.n;
+    free(w.spans);
+    if (rc != 0)
+        return rc;
+    mp_trace_counts c = mp_trace_count();
+    mp_say("timeline %s: %zu spans from %d threads in %d processes -> %s", stem, nspans, n, count_processes(lanes, n),
+           json);
+    if (c.dropped)
+        mp_say("timeline %s is incomplete: %llu events were dropped (a thread's buffer was full, or no slot was "
+               "free)", stem, (unsigned long long)c.dropped);
+    char vars[16500];
+    snprintf(vars, sizeof vars, "lanes='%s'; nlanes=%d", ytics, n);
+    return mp_plot("timeline.gp", dat, dir, stem, title, vars, no_plot);
 }
 
 int mp_trace_write(const char *dir, const char *stem, const char *title, bool no_plot)
 {
-    enum { MAX_LANES = 1024 };
-    static mp_trace_lane lanes[MAX_LANES];
-    int n = mp_trace_lanes(lanes, MAX_LANES);
-    int rc = mp_mkdirs(dir);
-    if (rc != 0)
-        return rc;
-    uint64_t t0 = first_time(lanes, n);
-    char json[4200], dat[4200], ytics[8192];
-    snprintf(json, sizeof json, "%s/%s.json", dir, stem);
-    snprintf(dat, sizeof dat, "%s/%s.dat", dir, stem);
-    if ((rc = write_json(json, lanes, n, t0)) != 0 || (rc = write_spans(dat, lanes, n, t0, ytics, sizeof ytics)) != 0) {
-        mp_syserr("writing the trace", rc);
-        return rc;
-    }
-    mp_trace_counts c = mp_trace_count();
-    mp_say("trace: %llu events from %d threads (%llu dropped) -> %s", (unsigned long long)c.events, c.threads,
-           (unsigned long long)c.dropped, json);
-    char vars[9000];
-    snprintf(vars, sizeof vars, "lanes='%s'; nlanes=%d", ytics, n);
-    return mp_plot("timeline.gp", dat, dir, stem, title, vars, no_plot);
+    return mp_trace_write_window(dir, stem, title, 0, 0, no_plot);
 }

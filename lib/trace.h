@@ -30,10 +30,15 @@ typedef struct mp_event {
 } mp_event;
 
 /* Make the shared log: `slots` threads at most, `capacity` events each
- * (0, 0: defaults of 256 slots x 8192 events). Call before starting workers.
- * Returns 0 or -errno. */
+ * (0, 0: defaults of 2048 slots x 8192 events: 512 MiB of address space, of
+ * which only the pages threads write to are ever backed by memory). Call
+ * before starting workers. Returns 0 or -errno (-EINVAL for sizes that do
+ * not fit). mp_trace_off_reason() then says why tracing is off. */
 int mp_trace_init(int slots, int capacity);
 void mp_trace_close(void);
+/* NULL while the log exists; otherwise why there is none ("not set up",
+ * "mmap: Cannot allocate memory"). */
+const char *mp_trace_off_reason(void);
 
 /* The log's descriptor (a memfd), and mapping it in a spawned child, which
  * inherits no memory from its parent: only descriptors. */
@@ -73,8 +78,20 @@ typedef struct mp_trace_lane {
 } mp_trace_lane;
 int mp_trace_lanes(mp_trace_lane *lanes, int max); /* returns how many */
 
-/* Write DIR/STEM.json (Chrome trace) and DIR/STEM.dat (one span a line), and
- * plot DIR/STEM.png with plots/timeline.gp unless no_plot. Returns 0 or -errno. */
+/* Write DIR/STEM.json (Chrome trace: one complete event per span, which
+ * Perfetto opens) and DIR/STEM.dat (one span a line), and plot DIR/STEM.png
+ * with plots/timeline.gp unless no_plot. Only what happened between from_ns
+ * and to_ns (mp_now_ns() clock; to_ns 0: until now) is written, spans cut to
+ * that window: a lesson marks the time before an experiment and draws just
+ * that experiment, while --trace keeps the whole run for trace-all.
+ * One line says what was written, and when events were dropped, that the
+ * timeline is incomplete. Returns 0; 1 when nothing was written (tracing is
+ * off, or nothing was recorded in the window: a line says which) or when
+ * only the plot was skipped; -errno when a file could not be written (the
+ * path and the error are reported). */
+int mp_trace_write_window(const char *dir, const char *stem, const char *title, uint64_t from_ns, uint64_t to_ns,
+                          bool no_plot);
+/* The whole log: mp_trace_write_window(dir, stem, title, 0, 0, no_plot). */
 int mp_trace_write(const char *dir, const char *stem, const char *title, bool no_plot);
 
 #endif

@@ -1,16 +1,28 @@
 # Lines: one series per data block (blocks separated by two blank lines),
 # x in column 1, y in column 2, bars from column 3 to column 4 if present.
-# Variables: data png title term nseries titles xlabel ylabel logy (0 or 1)
+# Variables: data png title term cols rows nseries titles xlabel ylabel logy (0 or 1)
+#   xcat (0 or 1): x values are categories (0, 64, 256, 1024 MiB): evenly
+#   spaced and labelled with their values, so 0 and 64 do not crowd together
+#   and 0 still has a place (a log axis has none for it)
+if (!exists("xcat")) xcat = 0
 if (term eq 'png') {
     set terminal pngcairo size 900,600 noenhanced font ',10'
     set output png
+    set key top left
 } else {
-    set terminal dumb size 100,30 noenhanced
+    set terminal dumb size cols,rows noenhanced
+    set key outside below
 }
 set title title
 set xlabel xlabel
 set ylabel ylabel
 if (logy) { set logscale y }
-set key top left
 set grid
-plot for [i=1:nseries] data index (i-1) using 1:2:3:4 with yerrorlines lw 2 title word(titles, i)
+if (xcat) {
+    # column 0 is the point's index within its block: the category's place
+    set xrange [-0.3:*]
+    set offsets 0, 0.3, 0, 0
+    plot for [i=1:nseries] data index (i-1) using 0:2:3:4:xtic(1) with yerrorlines lw 2 title word(titles, i)
+} else {
+    plot for [i=1:nseries] data index (i-1) using 1:2:3:4 with yerrorlines lw 2 title word(titles, i)
+}

@@ -6,8 +6,9 @@ if (term eq 'png') {
     set terminal pngcairo size 900,550 noenhanced font ',10'
     set output png
 } else {
-    set terminal dumb size 100,28 noenhanced
+    set terminal dumb size cols,rows noenhanced
 }
+is_text = term ne 'png'
 set title title
 set logscale x
 set logscale y2
@@ -17,7 +18,7 @@ set y2label 'hand-overs per second'
 set ytics nomirror
 set y2tics
 set yrange [0:*]
-set key top center
+if (is_text) { set key outside below } else { set key top center }
 set grid
 plot data using 1:2 with linespoints lw 2 title 'wall time (left)', \
      data using 1:3 axes x1y2 with linespoints lw 2 title 'hand-overs/s (right)', \

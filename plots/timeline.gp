@@ -1,17 +1,19 @@
 # Timeline (Gantt chart): one lane per thread of each process, one bar per
 # recorded task from its start to its end, in milliseconds.
-# Variables from mp_trace_write(): data png title term lanes nlanes
+# Variables from mp_trace_write(): data png title term cols rows lanes nlanes
+# (lanes: gnuplot ytics naming each lane, or '' when there are too many)
 if (term eq 'png') {
-    set terminal pngcairo size 1000,(150 + 40 * nlanes) noenhanced font ',10'
+    # 40 pixels a lane, up to 60 lanes; beyond, the lanes get thinner
+    set terminal pngcairo size 1000,(150 + (nlanes <= 60 ? 40 * nlanes : 2400)) noenhanced font ',10'
     set output png
 } else {
-    set terminal dumb size 100,(8 + 2 * nlanes) noenhanced
+    set terminal dumb size cols,(nlanes * 2 + 8 < rows ? nlanes * 2 + 8 : rows) noenhanced
 }
 set title title
 set xlabel 'time since the first event (ms)'
 set yrange [-0.7:nlanes - 0.3]
 set ytics nomirror
-eval 'set ytics '.lanes
+if (strlen(lanes) > 0 && nlanes <= 60) { eval 'set ytics '.lanes } else { set ylabel 'lane (thread)' }
 set grid xtics
 unset key
 # no border: a lane with thousands of short spans (the old lock) would be all border

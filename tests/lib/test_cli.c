@@ -7,7 +7,7 @@ static const mp_flag extra[] = {
     {"mode", MP_FLAG_CHOICE, "MODE", "lock mode", 0, 0, modes, &mode},
     {"interval", MP_FLAG_INT, "US", "switch interval", 1, 1000000, NULL, &interval},
 };
-static const mp_cli cli = {"lesson-xx", "a test", "plots/out/xx", extra, 2};
+static const mp_cli cli = {"lesson-xx", "a test", "plots/out/xx", extra, 2, NULL, 0};
 
 typedef struct outcome {
     bool run;

@@ -2,6 +2,8 @@
  * (full buffers drop and count), the written files. */
 #include "helpers.h"
 
+#include <limits.h>
+
 static void setup_trace(int slots, int capacity)
 {
     mp_trace_close();
@@ -176,11 +178,10 @@ static void test_write_files(void **state)
     snprintf(path, sizeof path, "%s/t.json", dir);
     char *json = read_file(path);
     assert_non_null(json);
-    int b = 0, e = 0;
+    int spans = 0;
     for (char *p = json; (p = strstr(p, "\"ph\":\"")); p += 6)
-        b += p[6] == 'B', e += p[6] == 'E';
-    assert_int_equal(b, 3);
-    assert_int_equal(e, 3);
+        spans += p[6] == 'X';
+    assert_int_equal(spans, 3); /* one complete event per begin/end pair */
     assert_non_null(strstr(json, "work \\\"quoted\\\"")); /* escaped */
     free(json);
     snprintf(path, sizeof path, "%s/t.dat", dir);
@@ -191,6 +192,58 @@ static void test_write_files(void **state)
     rm_tree(dir);
 }
 
+/* A window keeps what happened inside it, spans cut at its edges. */
+static void test_window(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    setup_trace(4, 64);
+    mp_trace_at(MP_EV_BEGIN, "before", 1000);
+    mp_trace_at(MP_EV_END, "before", 2000);
+    mp_trace_at(MP_EV_BEGIN, "across", 2500);
+    mp_trace_at(MP_EV_END, "across", 3500);
+    mp_trace_at(MP_EV_BEGIN, "inside", 3600);
+    mp_trace_at(MP_EV_END, "inside", 3700);
+    mp_trace_at(MP_EV_INSTANT, "after", 9000);
+    mp_report_quiet(1);
+    assert_int_equal(mp_trace_write_window(dir, "w", "test", 3000, 4000, true), 1); /* plot skipped */
+    /* an empty window writes nothing and says so */
+    assert_int_equal(mp_trace_write_window(dir, "empty", "test", 5000, 6000, true), 1);
+    mp_report_quiet(0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/w.dat", dir);
+    char *dat = read_file(path);
+    assert_non_null(dat);
+    assert_int_equal(count_lines(dat), 1 + 2);
+    assert_non_null(strstr(dat, "0 0.0000 0.0005 across")); /* cut to start at 3000 ns: time 0 */
+    assert_non_null(strstr(dat, "0 0.0006 0.0007 inside"));
+    assert_null(strstr(dat, "before"));
+    assert_null(strstr(dat, "after"));
+    free(dat);
+    snprintf(path, sizeof path, "%s/empty.json", dir);
+    assert_int_equal(access(path, F_OK), -1);
+    mp_trace_close();
+    rm_tree(dir);
+}
+
+/* Sizes whose product does not fit are refused, and tracing says why it is off. */
+static void test_absurd_sizes_refused(void **state)
+{
+    (void)state;
+    mp_trace_close();
+    assert_int_equal(mp_trace_init(1 << 28, INT_MAX), -EINVAL);
+    assert_non_null(mp_trace_off_reason());
+    mp_trace_enable(true);
+    assert_false(mp_trace_enabled());
+    mp_trace_begin("nothing to record into"); /* must not crash */
+    assert_int_equal(mp_trace_count().events, 0);
+    char *dir = make_tmpdir();
+    mp_report_quiet(1);
+    assert_int_equal(mp_trace_write(dir, "t", "test", true), 1);
+    mp_report_quiet(0);
+    rm_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_order_across_processes), cmocka_unit_test(test_full_buffer_drops),
         cmocka_unit_test(test_too_many_threads),    cmocka_unit_test(test_reset),
         cmocka_unit_test(test_long_names_are_cut),  cmocka_unit_test(test_write_files),
+        cmocka_unit_test(test_window),              cmocka_unit_test(test_absurd_sizes_refused),
     };
     return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
 }
