@@ -95,6 +95,14 @@ void mp_lesson_verdicts(mp_lesson *L)
     mp_section("what this machine shows (%d CPUs usable)", mp_cpus_usable());
 }
 
+static bool lesson_uses(const mp_lesson *L, const char *flag)
+{
+    for (const mp_unused *u = L->cli->unused; u && u->flag; u++)
+        if (strcmp(u->flag, flag) == 0)
+            return false;
+    return true;
+}
+
 int mp_lesson_end(mp_lesson *L)
 {
     end_part(L);
@@ -102,7 +110,7 @@ int mp_lesson_end(mp_lesson *L)
     if (given) {
         mp_say("verdicts: %d yes, %d NO, %d can't tell (too noisy), %d not shown on this machine", L->held, L->failed,
                L->unsure, L->not_here);
-        if (L->o.repeat == 1)
+        if (L->o.repeat == 1 && lesson_uses(L, "repeat"))
             mp_say("one run per measurement (--repeat 1%s): no spread to judge the noise by; --repeat 5 gives one",
                    L->o.quick ? ", as --quick sets" : "");
     }

@@ -223,7 +223,7 @@ int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_ser
 }
 
 int mp_lines_plot(const char *dir, const char *stem, const char *title, const mp_series *series, int nseries,
-                  const char *xlabel, const char *ylabel, bool logy, bool no_plot)
+                  const char *xlabel, const char *ylabel, unsigned flags, bool no_plot)
 {
     char path[4200], titles[1024];
     snprintf(path, sizeof path, "%s/%s.dat", dir, stem);
@@ -232,7 +232,7 @@ int mp_lines_plot(const char *dir, const char *stem, const char *title, const mp
     if (rc != 0)
         return rc;
     char vars[2400];
-    snprintf(vars, sizeof vars, "nseries=%d; titles='%s'; xlabel='%s'; ylabel='%s'; logy=%d", nseries, titles,
-             xlabel, ylabel, logy);
+    snprintf(vars, sizeof vars, "nseries=%d; titles='%s'; xlabel='%s'; ylabel='%s'; logy=%d; xcat=%d", nseries,
+             titles, xlabel, ylabel, !!(flags & MP_PLOT_LOGY), !!(flags & MP_PLOT_XCAT));
     return mp_plot("lines.gp", path, dir, stem, title, vars, no_plot);
 }

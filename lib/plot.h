@@ -84,8 +84,12 @@ void mp_series_point(mp_series *s, double x, double y, double lo, double hi);
 int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_series *series, int nseries,
                     bool no_plot);
 
-/* Any series against x (plots/lines.gp), optionally with a log y axis. */
+/* Any series against x (plots/lines.gp). flags: MP_PLOT_LOGY for a log y
+ * axis; MP_PLOT_XCAT to space the x values evenly and label them with their
+ * values (0, 64, 256, 1024 MiB: a linear axis crowds the small ones
+ * together, a log axis has no place for 0). */
+enum { MP_PLOT_LOGY = 1, MP_PLOT_XCAT = 2 };
 int mp_lines_plot(const char *dir, const char *stem, const char *title, const mp_series *series, int nseries,
-                  const char *xlabel, const char *ylabel, bool logy, bool no_plot);
+                  const char *xlabel, const char *ylabel, unsigned flags, bool no_plot);
 
 #endif

@@ -8,7 +8,7 @@ if (!exists("xcat")) xcat = 0
 if (term eq 'png') {
     set terminal pngcairo size 900,600 noenhanced font ',10'
     set output png
-    set key top left
+    set key outside right top
 } else {
     set terminal dumb size cols,rows noenhanced
     set key outside below

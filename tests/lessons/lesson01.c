@@ -4,7 +4,7 @@ static void test_lesson01(void **state)
 {
     (void)state;
     char *dir = make_tmpdir();
-    assert_int_equal(run_lesson("01", dir, NULL, NULL), 0);
+    assert_int_equal(run_lesson("01", dir, "--workers", "4"), 0);
     char *c = csv(dir, "counter.csv");
     assert_header(c, "kind,workers,largest_value_a_worker_saw,parent_sees");
     assert_non_null(strstr(c, "process,4,1,0\n")); /* each child saw 1, the parent 0 */
