@@ -111,8 +111,8 @@ static bool parse_int(const mp_cli *cli, int *status, const char *flag, const ch
 static bool unknown_flag(const mp_cli *cli, int *status, const char *word, const struct option *longopts)
 {
     char flag[64];
-    if (optopt && optopt != '?') {
-        snprintf(flag, sizeof flag, "-%c", optopt);
+    if (optopt > 0 && optopt < 256) { /* a short flag: long ones have values from OPT_WORKERS up */
+        snprintf(flag, sizeof flag, "-%c", optopt > ' ' && optopt < 127 ? optopt : '?');
         return bad(cli, status, flag, NULL, "unknown flag (flags are long: --workers N; see --help)");
     }
     const char *eq = strchr(word, '=');
@@ -170,7 +170,7 @@ bool mp_cli_parse(const mp_cli *cli, int argc, char **argv, mp_opts *o, int *sta
     long v;
     int c;
     int most = cli->workers_limit > 0 && cli->workers_limit < MP_MAX_WORKERS ? cli->workers_limit : MP_MAX_WORKERS;
-    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    while ((optopt = 0, c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
         const char *a = optarg;
         if (c >= OPT_WORKERS && c < OPT_HELP)
             o->given |= 1u << (c - OPT_WORKERS);

@@ -72,7 +72,12 @@ static void test_start_methods_in_lessons(void **state)
         char *dir = make_tmpdir();
         assert_int_equal(run_lesson("01", dir, "--start", starts[i]), 0);
         char *c = csv(dir, "counter.csv");
-        assert_non_null(strstr(c, "process,4,1,0\n"));
+        int workers, saw, parent;
+        const char *row = strstr(c, "\nprocess,");
+        assert_non_null(row);
+        assert_int_equal(sscanf(row, "\nprocess,%d,%d,%d", &workers, &saw, &parent), 3);
+        assert_int_equal(saw, 1);    /* every child saw its own copy: 1 */
+        assert_int_equal(parent, 0); /* the parent's stayed 0 */
         free(c);
         c = csv(dir, "exitcodes.csv");
         assert_non_null(strstr(c, "terminate (SIGTERM),-15,-15\n"));
@@ -115,6 +120,72 @@ static void test_bad_flags(void **state)
     expect_refused("03", "--switch-interval", "5ms");
     expect_refused("03", "--check-interval", "0");
     expect_refused("03", "--mode", "fastest");
+}
+
+/* Distinct threads (pid, tid pairs) with at least one span in a trace JSON. */
+static int threads_in_trace(const char *json)
+{
+    int pids[512], tids[512], n = 0;
+    for (const char *p = json; (p = strstr(p, "\"ph\":\"X\"")); p++) {
+        int pid, tid;
+        const char *q = strstr(p, "\"pid\":");
+        if (!q || sscanf(q, "\"pid\":%d,\"tid\":%d", &pid, &tid) != 2)
+            fail_msg("a span without pid and tid in the trace");
+        bool seen = false;
+        for (int i = 0; i < n && !seen; i++)
+            seen = pids[i] == pid && tids[i] == tid;
+        if (!seen && n < 512) {
+            pids[n] = pid;
+            tids[n++] = tid;
+        }
+    }
+    return n;
+}
+
+/* --trace records every experiment: each lesson's trace-all has spans from
+ * more than one thread or process, and says how many it wrote. */
+static void test_trace_in_every_lesson(void **state)
+{
+    (void)state;
+    const char *lessons[] = {"01", "02", "03", "04"};
+    for (int i = 0; i < 4; i++) {
+        char *dir = make_tmpdir();
+        int rc = run_lesson(lessons[i], dir, "--trace", NULL);
+        if (rc != 0)
+            fail_msg("lesson-%s --quick --trace exited with %d", lessons[i], rc);
+        char *json = csv(dir, "trace-all.json");
+        int threads = threads_in_trace(json);
+        if (threads < 2)
+            fail_msg("lesson-%s: trace-all.json has spans from %d thread(s)", lessons[i], threads);
+        free(json);
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/out.txt", dir);
+        char *out = read_file(path);
+        assert_non_null(strstr(out, "timeline trace-all: "));
+        free(out);
+        rm_tree(dir);
+    }
+}
+
+/* --out that names a file is refused before anything runs. */
+static void test_out_must_be_a_folder(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    char file[PATH_MAX];
+    snprintf(file, sizeof file, "%s/a-file", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    char *argv[] = {lesson_path("01"), "--quick", "--out", file, NULL};
+    assert_int_equal(run_program(argv, dir, 60), 2);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/err.txt", dir);
+    char *err = read_file(path);
+    assert_int_equal(count_lines(err), 1);
+    assert_non_null(strstr(err, "--out"));
+    free(err);
+    rm_tree(dir);
 }
 
 static void test_help(void **state)
@@ -176,7 +247,8 @@ int main(void)
         cmocka_unit_test(test_lesson01), cmocka_unit_test(test_lesson02), cmocka_unit_test(test_lesson03),
         cmocka_unit_test(test_lesson04), cmocka_unit_test(test_start_methods_in_lessons),
         cmocka_unit_test(test_bad_flags), cmocka_unit_test(test_help),
-        cmocka_unit_test(test_sigint_leaves_nothing),
+        cmocka_unit_test(test_sigint_leaves_nothing), cmocka_unit_test(test_trace_in_every_lesson),
+        cmocka_unit_test(test_out_must_be_a_folder),
     };
     return cmocka_run_group_tests_name("lessons", tests, NULL, NULL);
 }

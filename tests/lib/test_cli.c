@@ -12,9 +12,11 @@ static const mp_cli cli = {"lesson-xx", "a test", "plots/out/xx", extra, 2, NULL
 typedef struct outcome {
     bool run;
     int status;
-    char err[1024];
+    char err[1024], out[1024];
     mp_opts o;
 } outcome;
+
+static const mp_cli *parsing = &cli; /* which lesson's flags parse() parses */
 
 /* Parse a NULL-ended list of words, catching what goes to stderr and stdout. */
 static outcome parse(const char *first, ...)
@@ -35,7 +37,7 @@ static outcome parse(const char *first, ...)
     int saved = dup(2), saved_out = dup(1);
     dup2(fileno(tmp), 2);
     dup2(fileno(tmp_out), 1);
-    r.run = mp_cli_parse(&cli, argc, argv, &r.o, &r.status);
+    r.run = mp_cli_parse(parsing, argc, argv, &r.o, &r.status);
     fflush(stderr);
     fflush(stdout);
     dup2(saved, 2);
@@ -45,6 +47,9 @@ static outcome parse(const char *first, ...)
     rewind(tmp);
     size_t n = fread(r.err, 1, sizeof r.err - 1, tmp);
     r.err[n] = '\0';
+    rewind(tmp_out);
+    n = fread(r.out, 1, sizeof r.out - 1, tmp_out);
+    r.out[n] = '\0';
     fclose(tmp);
     fclose(tmp_out);
     return r;
@@ -124,6 +129,44 @@ static void test_bad_words(void **state)
     expect_bad(parse("-x", NULL), "-x");
 }
 
+/* The word the message names is the one that is wrong. */
+static void test_messages_name_the_right_word(void **state)
+{
+    (void)state;
+    outcome r = parse("--quick", "-xz", NULL);
+    expect_bad(r, "-x");
+    assert_null(strstr(r.err, "--quick"));
+    r = parse("--no-plot=1", NULL);
+    expect_bad(r, "--no-plot");
+    assert_non_null(strstr(r.err, "takes no value"));
+    r = parse("--out", "--quick", NULL); /* not a folder named --quick */
+    expect_bad(r, "--out");
+    assert_non_null(strstr(r.err, "needs a value"));
+    r = parse("--workers", "--trace", NULL);
+    expect_bad(r, "--workers");
+}
+
+/* A shared flag the lesson does not use: accepted, with one line saying so;
+ * a worker count the lesson cannot honour: refused. */
+static void test_unused_and_limits(void **state)
+{
+    (void)state;
+    static const mp_unused unused[] = {{"seed", "nothing here is random"}, {0}};
+    static const mp_cli limited = {"lesson-xx", "a test", "plots/out/xx", NULL, 0, unused, 8};
+    parsing = &limited;
+    outcome r = parse("--seed", "3", "--workers", "8", NULL);
+    assert_true(r.run);
+    assert_int_equal(count_lines(r.out), 1);
+    assert_non_null(strstr(r.out, "--seed changes nothing in this lesson: nothing here is random"));
+    r = parse("--workers", "2", NULL);
+    assert_string_equal(r.out, ""); /* not given: nothing said */
+    assert_true(r.o.given & (1u << MP_OPT_WORKERS));
+    assert_false(r.o.given & (1u << MP_OPT_SEED));
+    expect_bad(parse("--max-workers", "9", NULL), "max-workers");
+    expect_bad(parse("--workers", "9", NULL), "workers");
+    parsing = &cli;
+}
+
 static void test_help(void **state)
 {
     (void)state;
@@ -152,6 +195,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),  cmocka_unit_test(test_good_flags), cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_bad_words), cmocka_unit_test(test_help),       cmocka_unit_test(test_parse_long),
+        cmocka_unit_test(test_messages_name_the_right_word), cmocka_unit_test(test_unused_and_limits),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }
