@@ -291,12 +291,12 @@ static int start_fork(mp_process *p)
 static int check_spawnable(const mp_process *p)
 {
     if (!mp_spawn_name_of(p->target)) {
-        mp_say("error: %s: %s needs the target in mp_spawn_main()'s table (MP_ENTRY), and main() must call "
+        mp_error("%s: %s needs the target in mp_spawn_main()'s table (MP_ENTRY), and main() must call "
                "mp_spawn_main() first", p->name, mp_start_names[p->start]);
         return -ENOENT;
     }
     if (p->arg && !p->args) {
-        mp_say("error: %s: a pointer means nothing in another process: give %s the argument as bytes "
+        mp_error("%s: a pointer means nothing in another process: give %s the argument as bytes "
                "(mp_process_set_args)", p->name, mp_start_names[p->start]);
         return -EINVAL;
     }
@@ -319,7 +319,7 @@ int mp_process_start(mp_process *p)
     if (p->state != MP_PROC_NEW)
         return -EALREADY; /* Python: "cannot start a process twice" */
     if (mp_spawn_bootstrapping()) {
-        mp_say("error: an attempt has been made to start a new process before this spawned process has "
+        mp_error("an attempt has been made to start a new process before this spawned process has "
                "finished its bootstrapping phase: main() must call mp_spawn_main() first thing (the C form "
                "of `if __name__ == '__main__':`)");
         return -EDEADLK;
@@ -355,7 +355,7 @@ int mp_process_start(mp_process *p)
     }
     if (rc != 0) {
         if (p->start != MP_START_FORK)
-            mp_say("error: %s: %s start failed: %s", p->name, mp_start_names[p->start], start_error(rc));
+            mp_error("%s: %s start failed: %s", p->name, mp_start_names[p->start], start_error(rc));
         p->pid = 0;
         return rc;
     }
