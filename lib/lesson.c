@@ -119,6 +119,12 @@ int mp_lesson_end(mp_lesson *L)
         mp_trace_write_window(L->o.out, "trace-all", "the whole run (--trace)", L->t0, 0, L->o.no_plot);
     }
     mp_trace_close();
+    int lost = mp_output_failures();
+    if (lost) {
+        mp_error("%d output file(s) could not be written (see the errors above): the data in %s/ is incomplete",
+                 lost, L->o.out);
+        return 1;
+    }
     mp_say("done in %.1f s; CSV data%s in %s/", mp_ns_to_s(mp_now_ns() - L->t0),
            L->o.no_plot || !mp_have_gnuplot() ? "" : " and plots", L->o.out);
     return 0;

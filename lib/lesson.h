@@ -51,7 +51,8 @@ uint64_t mp_lesson_part(mp_lesson *L, const char *fmt, ...) __attribute__((forma
 /* "== what this machine shows ==": the closing verdicts follow. */
 void mp_lesson_verdicts(mp_lesson *L);
 
-/* Returns the exit status for main: 0. */
+/* Returns the exit status for main: 0, or 1 when an output file could not
+ * be written (a full disk, say): then it says so instead of "done". */
 int mp_lesson_end(mp_lesson *L);
 
 /* Time run(arg) `repeat` times. wall: seconds; cpu (may be NULL): CPU

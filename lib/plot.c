@@ -111,7 +111,10 @@ static int plot_to(const char *script, const char *data, const char *dir, const 
                  safe_title, terms[i], cols, rows, vars ? vars : "");
         int rc = run_gnuplot(a, path);
         if (rc != 0) {
-            mp_say("gnuplot failed on %s (%s): the data is in %s", script, terms[i], data);
+            char what[128];
+            snprintf(what, sizeof what, "gnuplot failed (%s, %s terminal) drawing", script, terms[i]);
+            mp_output_error(what, png, rc);
+            mp_say("the data is in %s", data);
             return rc;
         }
     }

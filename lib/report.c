@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -201,8 +202,13 @@ int mp_mkdirs(const char *path)
     return 0;
 }
 
-static void say_path_err(const char *what, const char *path, int err)
+static atomic_int output_failures;
+
+int mp_output_failures(void) { return atomic_load(&output_failures); }
+
+void mp_output_error(const char *what, const char *path, int err)
 {
+    atomic_fetch_add(&output_failures, 1);
     if (!quiet)
         say_err("error: %s %s: %s", what, path, strerror(err < 0 ? -err : err));
 }
@@ -211,31 +217,36 @@ FILE *mp_file_create(const char *path)
 {
     FILE *f = fopen(path, "w");
     if (!f)
-        say_path_err("cannot create", path, errno);
+        mp_output_error("cannot create", path, errno);
     return f;
+}
+
+/* Close f after a write to it failed with err (0: unknown), and report it. */
+static int close_failed(FILE *f, const char *path, int err)
+{
+    if (fflush(f) != 0 && err == 0)
+        err = errno; /* the unwritten buffer fails again, with the reason */
+    fclose(f);
+    if (err == 0)
+        err = EIO;
+    mp_output_error("writing", path, err);
+    return -err;
 }
 
 int mp_file_close(FILE *f, const char *path)
 {
     if (!f)
         return 0;
-    errno = 0;
-    int failed = ferror(f);
-    int e = errno;
-    if (fflush(f) != 0 && !failed) {
-        failed = 1;
-        e = errno;
+    if (ferror(f))
+        return close_failed(f, path, 0);
+    if (fflush(f) != 0)
+        return close_failed(f, path, errno);
+    if (fclose(f) != 0) {
+        int e = errno;
+        mp_output_error("writing", path, e);
+        return -e;
     }
-    if (fclose(f) != 0 && !failed) {
-        failed = 1;
-        e = errno;
-    }
-    if (!failed)
-        return 0;
-    if (e == 0)
-        e = EIO;
-    say_path_err("writing", path, e);
-    return -e;
+    return 0;
 }
 
 static int count_fields(const char *line)
@@ -251,7 +262,7 @@ int mp_csv_open(mp_csv *csv, const char *dir, const char *name, const char *head
     csv->f = NULL;
     int rc = mp_mkdirs(dir);
     if (rc != 0) {
-        say_path_err("cannot create the folder", dir, rc);
+        mp_output_error("cannot create the folder", dir, rc);
         return rc;
     }
     if (snprintf(csv->path, sizeof csv->path, "%s/%s", dir, name) >= (int)sizeof csv->path)
@@ -260,8 +271,11 @@ int mp_csv_open(mp_csv *csv, const char *dir, const char *name, const char *head
     if (!csv->f)
         return -errno;
     csv->ncols = count_fields(header);
-    if (fprintf(csv->f, "%s\n", header) < 0)
-        return -EIO; /* reported by mp_csv_close, which sees the error */
+    if (fprintf(csv->f, "%s\n", header) < 0) {
+        rc = close_failed(csv->f, csv->path, errno);
+        csv->f = NULL;
+        return rc;
+    }
     return 0;
 }
 
@@ -277,9 +291,9 @@ int mp_csv_row(mp_csv *csv, const char *fmt, ...)
     /* a failed write is seen (and reported with the path) at close, or now
      * when stdio already knows */
     if (fprintf(csv->f, "%s\n", line) < 0 || ferror(csv->f)) {
-        int rc = mp_file_close(csv->f, csv->path);
+        int rc = close_failed(csv->f, csv->path, errno);
         csv->f = NULL;
-        return rc ? rc : -EIO;
+        return rc;
     }
     return 0;
 }

@@ -69,6 +69,12 @@ int mp_csv_close(mp_csv *csv);
  * reported when any write, the flush or the close failed (a full disk). */
 FILE *mp_file_create(const char *path);
 int mp_file_close(FILE *f, const char *path);
+/* Report an output that could not be made ("error: WHAT PATH: why") and
+ * count it as a failure. */
+void mp_output_error(const char *what, const char *path, int err);
+/* How many output files failed so far (created or written): a lesson that
+ * lost data must not end with status 0 (mp_lesson_end checks this). */
+int mp_output_failures(void);
 
 /* mkdir -p. Returns 0 or -errno. */
 int mp_mkdirs(const char *path);

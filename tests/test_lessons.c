@@ -188,6 +188,48 @@ static void test_out_must_be_a_folder(void **state)
     rm_tree(dir);
 }
 
+/* A full disk: every failed write is reported with its path, and the lesson
+ * ends with a non-zero status instead of "done". Needs root to mount a
+ * small tmpfs; elsewhere it says so and checks nothing. */
+static void test_full_disk_is_an_error(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    char mnt[PATH_MAX], filler[PATH_MAX + 16];
+    snprintf(mnt, sizeof mnt, "%s/full", dir);
+    assert_int_equal(mkdir(mnt, 0700), 0);
+    char *mount_argv[] = {"/bin/mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt, NULL};
+    if (geteuid() != 0 || run_program(mount_argv, dir, 30) != 0) {
+        print_message("not checked: mounting a small tmpfs needs root\n");
+        rm_tree(dir);
+        return;
+    }
+    /* fill it up: every later write fails with ENOSPC */
+    snprintf(filler, sizeof filler, "%s/filler", mnt);
+    FILE *f = fopen(filler, "w");
+    assert_non_null(f);
+    char block[4096] = {0};
+    while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
+        ;
+    fclose(f);
+    char *argv[] = {lesson_path("01"), "--quick", "--no-plot", "--out", mnt, NULL};
+    int rc = run_program(argv, dir, 60);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/err.txt", dir);
+    char *err = read_file(path);
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    char *out = read_file(path);
+    char *umount_argv[] = {"/bin/umount", mnt, NULL}; /* (its output replaces out.txt and err.txt) */
+    assert_int_equal(run_program(umount_argv, dir, 30), 0);
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(err, "No space left on device"));
+    assert_non_null(strstr(err, "counter.csv")); /* the path is named */
+    free(err);
+    assert_null(strstr(out, "done in")); /* never "done" after losing data */
+    free(out);
+    rm_tree(dir);
+}
+
 static void test_help(void **state)
 {
     (void)state;
@@ -243,12 +285,14 @@ static void test_sigint_leaves_nothing(void **state)
 int main(void)
 {
     mp_report_quiet(1);
+    if (getenv("TEST")) /* TEST=test_lesson02 runs only the tests it matches (* and ? allowed) */
+        cmocka_set_test_filter(getenv("TEST"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lesson01), cmocka_unit_test(test_lesson02), cmocka_unit_test(test_lesson03),
         cmocka_unit_test(test_lesson04), cmocka_unit_test(test_start_methods_in_lessons),
         cmocka_unit_test(test_bad_flags), cmocka_unit_test(test_help),
         cmocka_unit_test(test_sigint_leaves_nothing), cmocka_unit_test(test_trace_in_every_lesson),
-        cmocka_unit_test(test_out_must_be_a_folder),
+        cmocka_unit_test(test_out_must_be_a_folder), cmocka_unit_test(test_full_disk_is_an_error),
     };
     return cmocka_run_group_tests_name("lessons", tests, NULL, NULL);
 }
