@@ -3,6 +3,10 @@
  * These are the jobs of the Python tutorials the kit was written from:
  *  - CPU-bound: counting primes by trial division (and a countdown loop).
  *    Only computation: more cores help, the GIL does not.
+ *  - memory-bound: STREAM's triad over arrays far larger than the caches.
+ *    Each element costs one multiply-add and three trips to memory, so the
+ *    memory, not the CPU, sets the pace; more cores help only until they
+ *    use all the bandwidth the machine has.
  *  - I/O-bound: sleeps standing in for network waits. The CPU is idle while
  *    waiting, so even more workers than cores help.
  *  - tiny: the factorial of a small number, a task so short that shipping it
@@ -12,6 +16,7 @@
 #define MP_WORK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 bool mp_is_prime(uint64_t n);
@@ -26,6 +31,26 @@ uint64_t mp_count_primes_share(uint64_t lo, uint64_t hi, int parts, int i);
 /* The upper bound hi such that counting primes in [0, hi) takes roughly
  * `seconds` on this machine (calibrated once with a short run). */
 uint64_t mp_primes_bound_for(double seconds);
+
+/* Memory-bound: John McCalpin's STREAM triad, a[i] = b[i] + q * c[i], as
+ * numpy's `a[:] = b + q * c`. STREAM counts 3 x 8 bytes moved per element
+ * (read b and c, write a); bandwidth = MP_TRIAD_BYTES * elements / seconds. */
+#define MP_TRIAD_BYTES 24
+typedef struct mp_triad {
+    double *a, *b, *c;
+    size_t n;       /* elements in each array */
+    size_t map_len; /* bytes mapped for each array */
+} mp_triad;
+/* Three arrays of `bytes_each` bytes, b and c filled with small whole
+ * numbers (so that a is exact) and every page touched once, so that no page
+ * fault lands inside a timed pass. Returns 0 or -errno (-EINVAL for a size
+ * under one element). */
+int mp_triad_init(mp_triad *t, size_t bytes_each);
+void mp_triad_free(mp_triad *t);
+/* a[i] = b[i] + q * c[i] for i in [lo, hi) (clamped to n). */
+void mp_triad_pass(const mp_triad *t, size_t lo, size_t hi, double q);
+/* The self-check: does every a[i] hold b[i] + q * c[i]? */
+bool mp_triad_check(const mp_triad *t, double q);
 
 /* Sleep ms milliseconds, `count` times: a stand-in for `count` network waits. */
 void mp_io_wait(int count, int ms);

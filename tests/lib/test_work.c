@@ -41,6 +41,35 @@ static void test_split_range(void **state)
     }
 }
 
+/* The triad: every element written by the slices, whatever the split; a
+ * slice left out is caught by the check. */
+static void test_triad(void **state)
+{
+    (void)state;
+    mp_triad t;
+    assert_int_equal(mp_triad_init(&t, 0), -EINVAL);
+    assert_int_equal(mp_triad_init(&t, (1u << 20) + 5), 0); /* not a whole number of elements */
+    assert_int_equal(t.n, (1u << 20) / sizeof(double));
+    assert_false(mp_triad_check(&t, 3)); /* a is all zero */
+    for (int parts = 1; parts <= 5; parts++) {
+        double q = parts + 1;
+        for (int i = 0; i < parts; i++) {
+            uint64_t lo, hi;
+            mp_split_range(0, t.n, parts, i, &lo, &hi);
+            mp_triad_pass(&t, (size_t)lo, (size_t)hi, q);
+        }
+        assert_true(mp_triad_check(&t, q));
+        assert_true(t.a[7] == t.b[7] + q * t.c[7]);
+    }
+    mp_triad_pass(&t, 0, t.n / 2, 10); /* half the arrays */
+    assert_false(mp_triad_check(&t, 10));
+    mp_triad_pass(&t, t.n / 2, t.n + 100, 10); /* hi is clamped to n */
+    assert_true(mp_triad_check(&t, 10));
+    mp_triad_free(&t);
+    assert_null(t.a);
+    assert_int_equal(t.n, 0);
+}
+
 static void test_factorial(void **state)
 {
     (void)state;
@@ -62,6 +91,7 @@ static void test_bound_grows_with_time(void **state)
 {
     (void)state;
     assert_true(mp_primes_bound_for(0.2) > mp_primes_bound_for(0.01));
+    assert_true(mp_primes_bound_for(0) >= 1000); /* never below the floor */
 }
 
 int main(void)
@@ -70,6 +100,7 @@ int main(void)
         cmocka_unit_test(test_primes),     cmocka_unit_test(test_shares_add_up),
         cmocka_unit_test(test_split_range), cmocka_unit_test(test_factorial),
         cmocka_unit_test(test_io_wait_takes_time), cmocka_unit_test(test_bound_grows_with_time),
+        cmocka_unit_test(test_triad),
     };
     return cmocka_run_group_tests_name("work", tests, NULL, NULL);
 }
