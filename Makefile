@@ -7,7 +7,7 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror
 # Every file is C17 + POSIX 2008; files that need Linux-only calls define
 # _GNU_SOURCE themselves, with a comment saying which call.
-CPPFLAGS_ALL := -std=c17 -D_POSIX_C_SOURCE=200809L -Ilib -DMP_ROOT='"$(CURDIR)"' -MMD -MP
+CPPFLAGS_ALL := -std=c17 -D_POSIX_C_SOURCE=200809L -iquote lib -DMP_ROOT='"$(CURDIR)"' -MMD -MP
 SAN     ?=
 ALL_CFLAGS = $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(SAN)
 # -z now: resolve every library call at start-up. Lazy binding would resolve
@@ -57,6 +57,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIBMP): $(LIB_OBJ)
+	rm -f $@ # a deleted lib/*.c must not linger in the archive
 	$(AR) rcs $@ $^
 
 # ---- lessons: build/lesson-NN from lessons/NN-name/*.c ----

@@ -29,7 +29,7 @@ static void kit_forkserver(void *arg) { (void)arg; kit_with(MP_START_FORKSERVER)
 static void raw_spawn(void *arg)
 {
     (void)arg;
-    char *argv[] = {(char *)mp_spawn_self(), "--exit-at-once", NULL};
+    char *argv[] = {(char *)mp_spawn_exe(), "--exit-at-once", NULL};
     pid_t pid;
     if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0) {
         perror("posix_spawn");

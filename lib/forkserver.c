@@ -1,4 +1,4 @@
-#define _GNU_SOURCE /* signalfd, PR_SET_PDEATHSIG, pipe2: Linux-specific */
+#define _GNU_SOURCE /* signalfd, pipe2: Linux-specific */
 #include "forkserver.h"
 
 #include <errno.h>
@@ -8,17 +8,18 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "children.h"
+#include "fd.h"
 #include "report.h"
-#include "spawning.h"
+#include "spawn.h"
 #include "trace.h"
 
-enum { SERVER_SOCK = 3, SERVER_TRACE = MP_SPAWN_FD_TRACE, MAX_SERVED = 1024 };
+enum { SERVER_SOCK = 3, SERVER_TRACE = 4, MAX_SERVED = MP_MAX_CHILDREN };
 
 /* ===================== the client: this program ===================== */
 
@@ -29,24 +30,33 @@ static pid_t server_pid;
 pid_t mp_forkserver_pid(void) { return server_pid; }
 
 /* At exit and on a fatal signal (async-signal-safe): closing the socket is
- * the server's cue to kill its children and leave; then reap it. */
-static void stop_server(void)
+ * the server's cue to kill its children and leave; then reap it. Returns
+ * its wait status (-1: none). */
+static int stop_server_now(void)
 {
+    int st = -1;
     if (sock >= 0)
         close(sock);
     sock = -1;
     if (server_pid > 0) {
-        while (waitpid(server_pid, NULL, 0) < 0 && errno == EINTR)
+        while (waitpid(server_pid, &st, 0) < 0 && errno == EINTR)
             ;
         mp_registry_remove(server_pid);
     }
     server_pid = 0;
+    return st;
+}
+
+static void stop_server(void *ctx)
+{
+    (void)ctx;
+    stop_server_now();
 }
 
 void mp_forkserver_stop(void)
 {
     pthread_mutex_lock(&client_lock);
-    stop_server();
+    stop_server_now();
     pthread_mutex_unlock(&client_lock);
 }
 
@@ -65,95 +75,92 @@ static int start_server(void)
     static bool hooks;
     if (!hooks) {
         pthread_atfork(NULL, NULL, forget_in_child);
-        mp_on_cleanup(stop_server);
+        mp_on_cleanup(stop_server, NULL);
         hooks = true;
     }
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         return -errno;
-    int at = SERVER_SOCK;
+    int fds[2] = {sv[1], mp_trace_fd()}; /* the trace log, if any, at 4 */
     pid_t pid;
-    int rc = mp_spawn_self_with("--mp-forkserver", &sv[1], &at, 1, &pid);
+    int slot = mp_registry_reserve(MP_REG_SERVER);
+    int rc = slot < 0 ? slot : mp_spawn_self("--mp-forkserver", fds, fds[1] >= 0 ? 2 : 1, &pid);
     close(sv[1]);
     if (rc != 0) {
+        if (slot >= 0)
+            mp_registry_release(slot);
         close(sv[0]);
         return rc;
     }
+    mp_registry_publish(slot, pid, -1);
     /* its hello says it reached its loop; EOF means its main() never called
      * mp_spawn_main() */
-    mp_spawn_reply hello;
+    mp_reply hello;
     if (mp_read_full(sv[0], &hello, sizeof hello) != 0) {
         close(sv[0]);
         kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
+        mp_reap(pid);
+        mp_registry_remove(pid);
         return -ECHILD;
     }
     sock = sv[0];
     server_pid = pid;
-    mp_registry_add(pid, MP_REG_SERVER, -1);
     return 0;
 }
 
-/* The header goes with the descriptors (SCM_RIGHTS): the status pipe's
- * write end first, then those passed with mp_process_pass_fd. */
-static int send_header(const mp_spawn_request *r, const int *fds, int nfds)
+/* The server stopped answering: say what became of it, and forget it. */
+static void server_lost(int rc)
 {
-    union {
-        char buf[CMSG_SPACE(sizeof(int) * (MP_MAX_PASS_FDS + 1))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    struct iovec iov = {.iov_base = (void *)r, .iov_len = sizeof *r};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                         .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds)};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-    memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-    ssize_t n;
-    do
-        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return -errno;
-    /* the rest of the header, if the socket took only part of it */
-    return n < (ssize_t)sizeof *r ? mp_write_full(sock, (const char *)r + n, sizeof *r - (size_t)n) : 0;
+    pid_t pid = server_pid;
+    kill(pid, SIGKILL); /* if it is only stuck */
+    int st = stop_server_now();
+    if (st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
+        mp_error("the fork server (pid %d) is gone: killed by signal %d (%s); a new one starts with the next "
+                 "child", (int)pid, WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else
+        mp_error("the fork server (pid %d) stopped answering (%s); a new one starts with the next child", (int)pid,
+                 strerror(-rc));
 }
 
-int mp_forkserver_start_child(mp_process *p)
+int mp_forkserver_start(const mp_request *r, int slot, pid_t *pid, int *status_fd)
 {
-    const char *name = mp_spawn_name_of(p->target);
+    *pid = 0;
+    *status_fd = -1;
     pthread_mutex_lock(&client_lock);
     int rc = sock < 0 ? start_server() : 0;
     int st[2] = {-1, -1};
     if (rc == 0 && pipe2(st, O_CLOEXEC) != 0)
         rc = -errno;
-    mp_spawn_reply reply = {-EPROTO, 0};
+    mp_reply reply = {-EPROTO, 0};
     if (rc == 0) {
-        int fds[MP_MAX_PASS_FDS + 1] = {st[1]};
-        for (int i = 0; i < p->nfds; i++)
-            fds[i + 1] = p->fds[i];
-        mp_spawn_request r = mp_spawn_header(p, name, mp_trace_fd() < 0 ? -1 : mp_trace_enabled());
-        rc = send_header(&r, fds, p->nfds + 1);
+        /* the status pipe's write end first, then the handed descriptors */
+        int fds[MP_MAX_FDS + 1] = {st[1]};
+        for (int i = 0; i < r->nfds; i++)
+            fds[i + 1] = r->fds[i];
+        mp_request_header h = mp_request_header_for(r, r->nfds, -1);
+        h.trace = mp_trace_fd() < 0 ? -1 : mp_trace_enabled();
+        rc = mp_send_fds(sock, &h, sizeof h, fds, r->nfds + 1);
         if (rc == 0)
-            rc = mp_spawn_write_body(sock, p, name);
+            rc = mp_request_write_body(sock, r, mp_start_timeout_ms());
         close(st[1]);
-        if (rc == 0 && mp_read_full(sock, &reply, sizeof reply) != 0)
-            rc = -EPIPE; /* the server is gone */
+        struct pollfd pfd = {.fd = sock, .events = POLLIN};
+        int ready = rc == 0 ? poll(&pfd, 1, mp_start_timeout_ms()) : 0;
+        if (rc == 0 && (ready != 1 || mp_read_full(sock, &reply, sizeof reply) != 0))
+            rc = ready == 0 ? -ETIMEDOUT : -EPIPE;
         if (rc == 0)
             rc = reply.status;
     }
-    if (rc == -EPIPE || rc == -ECONNRESET)
-        stop_server(); /* it died: the next request starts a new one */
+    if (rc == -EPIPE || rc == -ECONNRESET || rc == -ETIMEDOUT)
+        server_lost(rc);
     pthread_mutex_unlock(&client_lock);
     if (rc != 0) {
         if (st[0] >= 0)
             close(st[0]);
         return rc;
     }
-    p->pid = reply.pid;
-    p->status_fd = st[0];
+    *pid = reply.pid;
+    *status_fd = st[0];
+    mp_registry_publish(slot, *pid, *status_fd);
     return 0;
 }
 
@@ -161,31 +168,6 @@ int mp_forkserver_start_child(mp_process *p)
 
 typedef struct served { pid_t pid; int status_fd; } served;
 static served kids[MAX_SERVED];
-
-static int recv_header(mp_spawn_request *r, int *fds, int *nfds)
-{
-    union {
-        char buf[CMSG_SPACE(sizeof(int) * (MP_MAX_PASS_FDS + 1))];
-        struct cmsghdr align;
-    } u;
-    struct iovec iov = {.iov_base = r, .iov_len = sizeof *r};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-    ssize_t n;
-    do
-        n = recvmsg(SERVER_SOCK, &msg, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    if (n <= 0)
-        return -EPIPE; /* EOF: the program is done with us */
-    *nfds = 0;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            *nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-            memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)*nfds);
-        }
-    if (n < (ssize_t)sizeof *r && mp_read_full(SERVER_SOCK, (char *)r + n, sizeof *r - (size_t)n) != 0)
-        return -EPROTO;
-    return 0;
-}
 
 /* Reap every child that has ended and tell its parent how. */
 static void reap(void)
@@ -214,17 +196,34 @@ static _Noreturn void shut_down(int code)
     _exit(code);
 }
 
+/* In the new child: none of the server's business is ours. */
+static _Noreturn void run_child(mp_job *job, int *fds, int nfds, int sfd, pid_t server)
+{
+    close(SERVER_SOCK);
+    close(sfd);
+    for (int i = 0; i < MAX_SERVED; i++)
+        if (kids[i].pid > 0)
+            close(kids[i].status_fd);
+    close(fds[0]);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    mp_trace_enable(job->h.trace == 1);
+    mp_child_become(server, job->role, fds + 1, nfds - 1);
+    mp_child_run(job->fn, job->args);
+}
+
 static void serve_one(int sfd)
 {
-    mp_spawn_job job;
+    mp_job job;
     memset(&job, 0, sizeof job);
-    int fds[MP_MAX_PASS_FDS + 1], nfds = 0;
-    int rc = recv_header(&job.req, fds, &nfds);
+    int fds[MP_MAX_FDS + 1], nfds = 0;
+    int rc = mp_recv_fds(SERVER_SOCK, &job.h, sizeof job.h, fds, MP_MAX_FDS + 1, &nfds);
     if (rc == -EPIPE)
-        shut_down(0);
+        shut_down(0); /* EOF: the program is done with us */
     if (rc == 0)
-        rc = mp_spawn_read_body(SERVER_SOCK, &job);
-    if (rc == 0 && (nfds < 1 || (uint32_t)nfds != job.req.nfds + 1))
+        rc = mp_request_read_body(SERVER_SOCK, &job);
+    if (rc == 0 && (nfds < 1 || (uint32_t)nfds != job.h.nfds + 1))
         rc = -EPROTO;
     int slot = -1;
     for (int i = 0; rc == 0 && i < MAX_SERVED && slot < 0; i++)
@@ -232,27 +231,15 @@ static void serve_one(int sfd)
             slot = i;
     if (rc == 0 && slot < 0)
         rc = -EAGAIN;
-    mp_spawn_reply reply = {rc, 0};
+    mp_reply reply = {rc, 0};
     if (rc == 0) {
         pid_t server = getpid();
         pid_t pid = fork();
-        if (pid == 0) {
-            /* the child: none of the server's business is ours */
-            close(SERVER_SOCK);
-            close(sfd);
-            for (int i = 0; i < MAX_SERVED; i++)
-                if (kids[i].pid > 0)
-                    close(kids[i].status_fd);
-            close(fds[0]);
-            sigset_t none;
-            sigemptyset(&none);
-            sigprocmask(SIG_SETMASK, &none, NULL);
-            mp_trace_enable(job.req.trace == 1);
-            mp_spawn_run(&job, fds + 1, nfds - 1, server);
-        }
+        if (pid == 0)
+            run_child(&job, fds, nfds, sfd, server);
         if (pid < 0) {
             reply.status = -errno;
-            close(fds[0]); /* the others are closed below */
+            close(fds[0]);
         } else {
             kids[slot] = (served){pid, fds[0]};
             reply.pid = pid;
@@ -262,20 +249,20 @@ static void serve_one(int sfd)
     }
     for (int i = 1; i < nfds; i++) /* the child has its copies */
         close(fds[i]);
-    mp_spawn_job_free(&job);
+    mp_job_free(&job);
+    /* a request we could not read whole leaves the stream out of step: the
+     * only way on is to stop; any other refusal leaves it in step */
     if (mp_write_full(SERVER_SOCK, &reply, sizeof reply) != 0 || rc == -EPROTO)
-        shut_down(rc == -EPROTO ? 2 : 0); /* a broken request leaves the stream out of step */
+        shut_down(rc == -EPROTO ? 2 : 0);
 }
 
-_Noreturn void mp_forkserver_serve(void)
+_Noreturn void mp_forkserver_serve(int argc, char **argv)
 {
-    pid_t parent = getppid();
-    prctl(PR_SET_PDEATHSIG, SIGKILL); /* the program died: so do we (and, in turn, our children) */
-    if (getppid() != parent)
-        _exit(1);
+    pid_t parent = argc >= 3 ? (pid_t)atoi(argv[2]) : getppid();
+    mp_child_die_with(parent); /* the program died: so do we (and, in turn, our children) */
     mp_set_role("forkserver");
-    if (fcntl(SERVER_TRACE, F_GETFD) >= 0)
-        mp_trace_attach(SERVER_TRACE, false);
+    if (mp_fd_check(SERVER_TRACE) == 0 && mp_trace_attach(SERVER_TRACE, false) != 0)
+        close(SERVER_TRACE);
     /* SIGCHLD as a readable descriptor, so one poll() waits for both a
      * request and a child's end */
     sigset_t chld;
@@ -285,7 +272,7 @@ _Noreturn void mp_forkserver_serve(void)
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC);
     if (sfd < 0)
         _exit(1);
-    mp_spawn_reply hello = {0, (int32_t)getpid()};
+    mp_reply hello = {0, (int32_t)getpid()};
     if (mp_write_full(SERVER_SOCK, &hello, sizeof hello) != 0)
         _exit(1);
     for (;;) {

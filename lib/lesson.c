@@ -191,6 +191,12 @@ mp_outcome mp_verdict(mp_lesson *L, bool holds, double spread, const char *not_h
     return o;
 }
 
+_Noreturn void mp_lesson_abort(void)
+{
+    mp_stop_children();
+    exit(1);
+}
+
 int mp_out_path(char *buf, size_t len, const char *dir, const char *name)
 {
     int n = snprintf(buf, len, "%s/%s", dir, name);

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "children.h"
 #include "cli.h"
 #include "clock.h"
 #include "report.h"
@@ -84,17 +85,22 @@ mp_outcome mp_verdict(mp_lesson *L, bool holds, double spread, const char *not_h
 /* Build DIR/NAME into buf (PATH_MAX); -ENAMETOOLONG if it does not fit. */
 int mp_out_path(char *buf, size_t len, const char *dir, const char *name);
 
+/* Stop the lesson after an error it has reported: kill and reap every child
+ * it started (so exiting never waits for a worker that will not end by
+ * itself), then exit with status 1. */
+_Noreturn void mp_lesson_abort(void);
+
 /* An always-evaluated check for calls returning 0 or -errno: on failure, one
  * line on stderr naming the call and the error, and the lesson stops
- * (status 1). Never assert() around a call with side effects: -DNDEBUG would
- * remove the call. */
+ * (mp_lesson_abort). Never assert() around a call with side effects:
+ * -DNDEBUG would remove the call. */
 #define CHECK(expr)                                                                  \
     do {                                                                             \
         int check_rc_ = (expr);                                                      \
         if (check_rc_ < 0) {                                                         \
             mp_error("%s failed: %s (%s:%d)", #expr, strerror(-check_rc_),           \
                      __FILE__, __LINE__);                                            \
-            exit(1);                                                                 \
+            mp_lesson_abort();                                                       \
         }                                                                            \
     } while (0)
 

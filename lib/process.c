@@ -1,4 +1,4 @@
-#define _GNU_SOURCE /* pidfd_open, PR_SET_PDEATHSIG: Linux-specific */
+#define _GNU_SOURCE /* pidfd_open: Linux-specific */
 #include "process.h"
 
 #include <errno.h>
@@ -6,37 +6,21 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdio_ext.h> /* __fpending: glibc and musl */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "fd.h"
 #include "forkserver.h"
+#include "guard.h"
 #include "report.h"
-#include "spawning.h"
+#include "spawn.h"
+#include "trace.h"
 
 const char *const mp_start_names[] = {"fork", "spawn", "forkserver", NULL};
-
-/* ---- the registry of live children ----
- * A fixed array, because the signal handler must read it and may not call
- * malloc or take a lock. A slot holds a pid (0 = free), its MP_REG_ flags and,
- * for a forkserver's child, the descriptor its status arrives on. */
-#define MAX_CHILDREN 1024
-static struct {
-    _Atomic pid_t pid;
-    _Atomic int flags;
-    _Atomic int status_fd;
-} children[MAX_CHILDREN];
-/* Slots at or above this were never used: every scan stops here. (A forked
- * child reading all 1024 slots would fault in pages it never needs.) */
-static atomic_int children_top;
-
-#define MAX_HOOKS 32
-static void (*_Atomic hooks[MAX_HOOKS])(void);
 
 static atomic_int process_counter; /* for "Process-N" names */
 static int default_start = MP_START_FORK;
@@ -48,165 +32,6 @@ void mp_set_start_method(int method)
 }
 
 int mp_get_start_method(void) { return default_start; }
-static atomic_bool installed;      /* atexit + signal handlers in place */
-static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP};
-#define NFATAL (sizeof fatal_signals / sizeof fatal_signals[0])
-
-int mp_registry_add(pid_t pid, int flags, int status_fd)
-{
-    for (int i = 0; i < MAX_CHILDREN; i++) {
-        pid_t expect = 0;
-        if (atomic_compare_exchange_strong(&children[i].pid, &expect, -1)) {
-            int top = atomic_load(&children_top);
-            while (top < i + 1 && !atomic_compare_exchange_weak(&children_top, &top, i + 1))
-                ;
-            children[i].flags = flags;
-            children[i].status_fd = status_fd;
-            children[i].pid = pid;
-            return 0;
-        }
-    }
-    return -EAGAIN;
-}
-
-void mp_registry_remove(pid_t pid)
-{
-    for (int i = 0, top = children_top; i < top; i++) {
-        pid_t expect = pid;
-        if (atomic_compare_exchange_strong(&children[i].pid, &expect, 0))
-            return;
-    }
-}
-
-int mp_active_children(void)
-{
-    int n = 0;
-    for (int i = 0, top = children_top; i < top; i++)
-        n += children[i].pid > 0 && !(children[i].flags & MP_REG_SERVER);
-    return n;
-}
-
-int mp_on_cleanup(void (*hook)(void))
-{
-    for (int i = 0; i < MAX_HOOKS; i++) {
-        void (*expect)(void) = NULL;
-        if (atomic_compare_exchange_strong(&hooks[i], &expect, hook))
-            return 0;
-    }
-    return -ENOSPC;
-}
-
-static void run_hooks(void)
-{
-    for (int i = MAX_HOOKS - 1; i >= 0; i--) {
-        void (*h)(void) = atomic_exchange(&hooks[i], NULL);
-        if (h)
-            h();
-    }
-}
-
-static void reap_blocking(pid_t pid)
-{
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-}
-
-/* A forkserver's child has ended once its status (or EOF) can be read. */
-static void wait_remote(int status_fd)
-{
-    int st;
-    while (read(status_fd, &st, sizeof st) < 0 && errno == EINTR)
-        ;
-    close(status_fd);
-}
-
-/* Normal exit, like multiprocessing's atexit handler: terminate the daemon
- * children, join all the others, then clean up (which stops the forkserver). */
-static void at_exit(void)
-{
-    for (int i = 0, top = children_top; i < top; i++) {
-        pid_t pid = children[i].pid;
-        int f = children[i].flags;
-        if (pid > 0 && (f & MP_REG_DAEMON) && !(f & MP_REG_SERVER))
-            kill(pid, SIGTERM);
-    }
-    for (int i = 0, top = children_top; i < top; i++) {
-        if (children[i].flags & MP_REG_SERVER)
-            continue; /* stopped last, by its cleanup hook */
-        pid_t pid = atomic_exchange(&children[i].pid, 0);
-        if (pid <= 0)
-            continue;
-        if (children[i].flags & MP_REG_REMOTE)
-            wait_remote(children[i].status_fd);
-        else
-            reap_blocking(pid);
-    }
-    run_hooks();
-}
-
-/* Ctrl-C and friends: nothing may be left behind. Only async-signal-safe
- * calls here (kill, waitpid, signal, raise, and the hooks). */
-static void on_fatal_signal(int sig)
-{
-    int saved = errno;
-    for (int i = 0, top = children_top; i < top; i++) {
-        pid_t pid = children[i].pid;
-        if (pid > 0)
-            kill(pid, SIGKILL);
-    }
-    for (int i = 0, top = children_top; i < top; i++) {
-        pid_t pid = atomic_exchange(&children[i].pid, 0);
-        if (pid > 0 && !(children[i].flags & MP_REG_REMOTE)) /* the server reaps its own */
-            reap_blocking(pid);
-    }
-    run_hooks();
-    /* die of the same signal, so our parent (the shell, make) sees why */
-    signal(sig, SIG_DFL);
-    raise(sig);
-    errno = saved;
-}
-
-static void install_handlers(void)
-{
-    if (atomic_exchange(&installed, true))
-        return;
-    atexit(at_exit);
-    for (size_t i = 0; i < NFATAL; i++) {
-        struct sigaction old, sa = {.sa_handler = on_fatal_signal};
-        sigemptyset(&sa.sa_mask);
-        /* respect a handler the program installed itself, and SIG_IGN
-         * (nohup): only take over the default action */
-        if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
-            sigaction(fatal_signals[i], &sa, NULL);
-    }
-}
-
-/* In a freshly forked child: it is not the parent of its parent's children,
- * and it must not run its parent's cleanup hooks. With both lists empty, the
- * inherited signal handler and atexit handler do exactly what the default
- * would (die of the signal; exit), and serve the child's own children if it
- * starts some.
- * Write only where something is set: every page a new child writes to is
- * copied (copy on write), and each copy is a page fault that makes the kit's
- * fork slower than a bare fork (bench/bench_process). */
-static void reset_in_child(void)
-{
-    for (int i = 0, top = children_top; i < top; i++)
-        if (children[i].pid != 0)
-            children[i].pid = 0;
-    for (int i = 0; i < MAX_HOOKS; i++)
-        if (hooks[i] != NULL)
-            hooks[i] = NULL;
-}
-
-int mp_exitcode_from_status(int wstatus)
-{
-    if (WIFEXITED(wstatus))
-        return WEXITSTATUS(wstatus);
-    if (WIFSIGNALED(wstatus))
-        return -WTERMSIG(wstatus);
-    return 0;
-}
 
 void mp_process_init(mp_process *p, const char *name, mp_target target, void *arg)
 {
@@ -232,73 +57,85 @@ void mp_process_set_args(mp_process *p, const void *bytes, size_t len)
 
 int mp_process_pass_fd(mp_process *p, int fd)
 {
-    if (p->nfds >= MP_PROCESS_MAX_FDS)
+    if (mp_fd_check(fd) != 0)
+        return -EBADF;
+    if (p->nfds >= MP_MAX_FDS)
         return -ENOSPC;
     p->fds[p->nfds] = fd;
     return p->nfds++;
 }
 
-static _Noreturn void run_child(mp_process *p, pid_t parent)
-{
-    reset_in_child();
-    /* if the parent dies, so do we; it may already have died before prctl */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(128 + SIGKILL);
-    mp_set_role(p->name);
-    if (p->nfds > 0) /* same numbers: fork copied them all (no write when none: copy on write) */
-        mp_set_child_fds(p->fds, p->nfds);
-    mp_child_exit(p->target(p->arg));
-}
+/* ---- the three transports, as one table ---- */
 
-_Noreturn void mp_child_exit(int code)
+/* The fork transport: the child is a copy of us; it becomes the child with
+ * the request it finds in its copy of memory. */
+static int fork_start(const mp_request *r, int slot, pid_t *pid, int *status_fd)
 {
-    /* _exit, not exit: the atexit handlers and stdio buffers a forked child
-     * inherited belong to the parent. Flush only what this child printed,
-     * and only if it printed anything: fflush() writes to the FILE (its
-     * lock), a copy on write fault that a silent child need not pay. */
-    if (__fpending(stdout))
-        fflush(stdout);
-    if (__fpending(stderr))
-        fflush(stderr);
-    _exit(code & 0xff);
-}
-
-static int start_fork(mp_process *p)
-{
-    /* A Ctrl-C that lands between fork() and the registry finds the new
-     * child missing there; the child still dies with us, since it asked for
-     * PR_SET_PDEATHSIG first thing. */
+    (void)status_fd;
     pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0)
-        run_child(p, parent);
-    if (pid < 0) {
+    *pid = fork();
+    if (*pid == 0) {
+        mp_children_forget(); /* our parent's children and hooks are not ours */
+        if (!r->keep_all_fds) {
+            int keep[MP_MAX_FDS + 1], n = 0;
+            for (int i = 0; i < r->nfds; i++)
+                keep[n++] = r->fds[i];
+            if (mp_trace_fd() >= 0) /* ours to hand on, if this child starts children */
+                keep[n++] = mp_trace_fd();
+            mp_fd_keep_only(keep, n);
+        }
+        mp_child_become(parent, r->role, r->fds, r->nfds);
+        mp_child_run(r->fn, r->arg);
+    }
+    if (*pid < 0) {
         int e = errno;
+        *pid = 0;
         mp_syserr("fork", e);
         return -e;
     }
-    p->pid = pid;
-    if (mp_registry_add(pid, p->daemon ? MP_REG_DAEMON : MP_REG_OWN, -1) != 0) {
-        kill(pid, SIGKILL);
-        reap_blocking(pid);
-        return -EAGAIN;
-    }
+    /* A Ctrl-C that lands between fork() and this line finds the child
+     * missing from the registry; it still dies with us, since it asked for
+     * PR_SET_PDEATHSIG first thing. */
+    mp_registry_publish(slot, *pid, -1);
     return 0;
 }
 
-/* Why a spawn or forkserver child cannot take this target, or 0. */
-static int check_spawnable(const mp_process *p)
+static int spawn_start(const mp_request *r, int slot, pid_t *pid, int *status_fd)
 {
-    if (!mp_spawn_name_of(p->target)) {
+    (void)status_fd;
+    return mp_spawn_start(r, slot, pid);
+}
+
+typedef struct transport {
+    int (*start)(const mp_request *r, int slot, pid_t *pid, int *status_fd);
+    bool by_name;  /* the child runs a registered name, with bytes: spawn rules */
+    int reg_flags; /* how the registry knows its children (children.h) */
+} transport;
+
+static const transport transports[] = {
+    [MP_START_FORK] = {fork_start, false, MP_REG_OWN},
+    [MP_START_SPAWN] = {spawn_start, true, MP_REG_OWN},
+    [MP_START_FORKSERVER] = {mp_forkserver_start, true, MP_REG_REMOTE},
+};
+
+/* Why a spawn or forkserver child cannot take this target, or 0. */
+static int check_by_name(const mp_process *p)
+{
+    const char *how = mp_start_names[p->start];
+    if (!mp_entry_name(p->target)) {
         mp_error("%s: %s needs the target in mp_spawn_main()'s table (MP_ENTRY), and main() must call "
-               "mp_spawn_main() first", p->name, mp_start_names[p->start]);
+                 "mp_spawn_main() first", p->name, how);
         return -ENOENT;
     }
     if (p->arg && !p->args) {
         mp_error("%s: a pointer means nothing in another process: give %s the argument as bytes "
-               "(mp_process_set_args)", p->name, mp_start_names[p->start]);
+                 "(mp_process_set_args)", p->name, how);
         return -EINVAL;
+    }
+    if (p->args_len > MP_MAX_ARGS_BYTES) {
+        mp_error("%s: %zu bytes of arguments: %s sends at most %zu (MP_MAX_ARGS_BYTES); share big data through "
+                 "shared memory instead", p->name, p->args_len, how, MP_MAX_ARGS_BYTES);
+        return -E2BIG;
     }
     return 0;
 }
@@ -309,7 +146,8 @@ static const char *start_error(int rc)
     case -ENOENT: return "the child does not know the target's name (is it in mp_spawn_main's table?)";
     case -EPROTO: return "the arguments did not reach the child whole";
     case -ECHILD: return "the child ended before it reached mp_spawn_main()";
-    case -ETIMEDOUT: return "the child did not answer within 30 s";
+    case -ETIMEDOUT: return "the child did not take its request or answer in time (30 s, or $MPKIT_START_TIMEOUT_MS)";
+    case -EPIPE: return "the fork server died";
     default: return strerror(-rc);
     }
 }
@@ -319,46 +157,52 @@ int mp_process_start(mp_process *p)
     if (p->state != MP_PROC_NEW)
         return -EALREADY; /* Python: "cannot start a process twice" */
     if (mp_spawn_bootstrapping()) {
-        mp_error("an attempt has been made to start a new process before this spawned process has "
-               "finished its bootstrapping phase: main() must call mp_spawn_main() first thing (the C form "
-               "of `if __name__ == '__main__':`)");
+        mp_error("an attempt has been made to start a new process before this spawned process has finished its "
+                 "bootstrapping phase: main() must call mp_spawn_main() first thing (the C form of "
+                 "`if __name__ == '__main__':`)");
         return -EDEADLK;
     }
     if (p->start < MP_START_FORK || p->start > MP_START_FORKSERVER)
         return -EINVAL;
-    int rc = p->start == MP_START_FORK ? 0 : check_spawnable(p);
+    const transport *t = &transports[p->start];
+    int rc = t->by_name ? check_by_name(p) : 0;
     if (rc != 0)
         return rc;
-    install_handlers();
+    /* The registry first, before anything can block: a Ctrl-C from here on
+     * finds the child as soon as it exists. */
+    int slot = mp_registry_reserve(t->reg_flags | (p->daemon ? MP_REG_DAEMON : 0));
+    if (slot < 0) {
+        mp_error("%s: cannot start another process: %d children are running or not yet joined (the kit's "
+                 "limit, MP_MAX_CHILDREN): join some first", p->name, MP_MAX_CHILDREN);
+        return slot;
+    }
     /* Anything still in stdio's buffer would be printed twice: once by the
      * parent and once by a forked child, which gets a copy of the buffer. */
     fflush(NULL);
-
-    if (p->start == MP_START_FORK) {
-        rc = start_fork(p);
-    } else if (p->start == MP_START_SPAWN) {
-        rc = mp_spawn_launch(p);
-        if (p->pid > 0 && rc != 0) { /* it will not run the target: clean it up */
-            kill(p->pid, SIGKILL);
-            reap_blocking(p->pid);
-        } else if (rc == 0 && mp_registry_add(p->pid, p->daemon ? MP_REG_DAEMON : MP_REG_OWN, -1) != 0) {
-            kill(p->pid, SIGKILL);
-            reap_blocking(p->pid);
-            rc = -EAGAIN;
-        }
-    } else {
-        rc = mp_forkserver_start_child(p);
-        if (rc == 0 && mp_registry_add(p->pid, MP_REG_REMOTE | (p->daemon ? MP_REG_DAEMON : 0), p->status_fd) != 0) {
-            kill(p->pid, SIGKILL);
-            rc = -EAGAIN;
-        }
-    }
+    mp_request r = {
+        .fn = p->target, .arg = p->arg,
+        .entry = t->by_name ? mp_entry_name(p->target) : NULL, .args = p->args, .args_len = p->args_len,
+        .role = p->name, .fds = p->fds, .nfds = p->nfds, .keep_all_fds = p->inherit_fds,
+    };
+    pid_t pid = 0;
+    int status_fd = -1;
+    rc = t->start(&r, slot, &pid, &status_fd);
     if (rc != 0) {
+        if (pid > 0 && p->start != MP_START_FORKSERVER) { /* it exists, but will not run the target */
+            kill(pid, SIGKILL);
+            mp_reap(pid);
+        }
+        if (status_fd >= 0)
+            close(status_fd);
+        mp_registry_release(slot);
         if (p->start != MP_START_FORK)
             mp_error("%s: %s start failed: %s", p->name, mp_start_names[p->start], start_error(rc));
-        p->pid = 0;
+        else if (rc == -EAGAIN)
+            mp_error("%s: fork: the system's limit on processes was reached (ulimit -u)", p->name);
         return rc;
     }
+    p->pid = pid;
+    p->status_fd = status_fd;
     if (p->start != MP_START_FORKSERVER)
         p->pidfd = pidfd_open(p->pid, 0); /* -1 on kernels before 5.3: join polls */
     p->state = MP_PROC_RUNNING;

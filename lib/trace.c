@@ -1,4 +1,4 @@
-#define _GNU_SOURCE /* memfd_create, gettid: Linux-specific */
+#define _GNU_SOURCE /* gettid: Linux-specific */
 #include "trace.h"
 
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "plot.h"
 #include "report.h"
+#include "shm.h"
 
 typedef struct slot {
     int32_t pid, tid;
@@ -33,9 +34,8 @@ typedef struct header {
     size_t slot_bytes;
 } header;
 
-static header *hdr;       /* the shared mapping; NULL until mp_trace_init */
-static size_t map_bytes;
-static int trace_fd = -1; /* its memfd, kept for spawned children to map */
+static header *hdr;       /* the shared log: NULL until mp_trace_init or attach */
+static mp_shm log_shm = {NULL, 0, -1}; /* its segment: any child can be handed it */
 static bool enabled;      /* per process; a forked child inherits the value */
 
 static _Thread_local slot_header *my_slot;
@@ -80,26 +80,12 @@ int mp_trace_init(int slots, int capacity)
     size_t slot_bytes = sizeof(slot_header) + (size_t)capacity * sizeof(mp_event);
     if ((size_t)capacity > limit / sizeof(mp_event) || slot_bytes > limit / (size_t)slots)
         return trace_failed("mp_trace_init", EINVAL);
-    map_bytes = sizeof(header) + (size_t)slots * slot_bytes;
-    /* memfd rather than MAP_ANONYMOUS: a descriptor can later be handed to a
-     * child that does not inherit our memory (spawn). It is not a /dev/shm
-     * name, so nothing can be left behind. */
-    int fd = memfd_create("mpkit-trace", MFD_CLOEXEC);
-    if (fd < 0)
-        return trace_failed("memfd_create", errno);
-    if (ftruncate(fd, (off_t)map_bytes) != 0) {
-        int e = errno;
-        close(fd);
-        return trace_failed("ftruncate", e);
-    }
-    void *p = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (p == MAP_FAILED) {
-        int e = errno;
-        close(fd);
-        return trace_failed("mmap", e);
-    }
-    hdr = p;
-    trace_fd = fd; /* close-on-exec: only handed on deliberately (spawn) */
+    /* a shared segment (lib/shm.h), so that every child, however started,
+     * can be handed the log; pages are only backed once a thread writes */
+    int rc = mp_shm_create(&log_shm, "mpkit-trace", sizeof(header) + (size_t)slots * slot_bytes);
+    if (rc != 0)
+        return trace_failed("the trace log's shared memory", -rc);
+    hdr = log_shm.p;
     hdr->magic = TRACE_MAGIC;
     hdr->nslots = (uint32_t)slots;
     hdr->capacity = (uint32_t)capacity;
@@ -108,25 +94,25 @@ int mp_trace_init(int slots, int capacity)
     return 0;
 }
 
-int mp_trace_fd(void) { return trace_fd; }
+int mp_trace_fd(void) { return log_shm.fd; }
 
 int mp_trace_attach(int fd, bool enable)
 {
-    struct stat st;
-    if (hdr || fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(header))
+    if (hdr)
         return -EINVAL;
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (p == MAP_FAILED)
-        return -errno;
-    header *h = p;
-    if (h->magic != TRACE_MAGIC ||
-        (size_t)st.st_size < sizeof(header) + (size_t)h->nslots * h->slot_bytes) { /* not a trace log */
-        munmap(p, (size_t)st.st_size);
+    mp_shm s;
+    int rc = mp_shm_attach(&s, fd);
+    if (rc != 0)
+        return rc;
+    header *h = s.p;
+    if (s.bytes < sizeof(header) || h->magic != TRACE_MAGIC ||
+        s.bytes < sizeof(header) + (size_t)h->nslots * h->slot_bytes) { /* not a trace log */
+        s.fd = -1; /* not ours to close: the caller still owns fd */
+        mp_shm_close(&s);
         return -EINVAL;
     }
+    log_shm = s;
     hdr = h;
-    map_bytes = (size_t)st.st_size;
-    trace_fd = fd;
     enabled = enable;
     forget_slots_at_fork();
     return 0;
@@ -134,11 +120,7 @@ int mp_trace_attach(int fd, bool enable)
 
 void mp_trace_close(void)
 {
-    if (hdr)
-        munmap(hdr, map_bytes);
-    if (trace_fd >= 0)
-        close(trace_fd);
-    trace_fd = -1;
+    mp_shm_close(&log_shm);
     hdr = NULL;
     enabled = false;
     my_slot = NULL;

@@ -5,9 +5,11 @@
  * into a timeline (a Gantt chart PNG, one lane per thread of each process)
  * and a Chrome trace JSON that https://ui.perfetto.dev opens.
  *
- * How it stays cheap and bounded: the log lives in one shared memory mapping
- * made before any child is forked, so children's events land in the same
- * place the parent reads. Each thread (of any process) claims its own slot,
+ * How it stays cheap and bounded: the log lives in one shared segment
+ * (shm.h) made before any child starts, so children's events land in the
+ * same place the parent reads: a forked child inherits the mapping, a
+ * spawned or forkserver child is handed the segment's descriptor with its
+ * start request and attaches it. Each thread (of any process) claims its own slot,
  * a fixed array of events, on its first event; recording is a clock read and
  * a few stores, no lock and no system call. A full slot drops further events
  * and counts them; a thread that finds no free slot is counted too. Nothing
@@ -40,8 +42,9 @@ void mp_trace_close(void);
  * "mmap: Cannot allocate memory"). */
 const char *mp_trace_off_reason(void);
 
-/* The log's descriptor (a memfd), and mapping it in a spawned child, which
- * inherits no memory from its parent: only descriptors. */
+/* The log's descriptor (its shm segment), and mapping it in a spawned child,
+ * which inherits no memory from its parent: only descriptors. attach takes
+ * ownership of fd on success. */
 int mp_trace_fd(void);
 int mp_trace_attach(int fd, bool enable);
 

@@ -42,7 +42,7 @@ static void join_ok(mp_process *p)
     if (p->exitcode != 0) {
         mp_error("%s (pid %d) ended with exit code %d%s", p->name, (int)p->pid, p->exitcode,
                  p->exitcode < 0 ? ": killed by a signal" : "");
-        exit(1);
+        mp_lesson_abort();
     }
 }
 
@@ -169,7 +169,7 @@ static void global_counter(mp_lesson *L, findings *F)
         CHECK(mp_process_join(&p[i], MP_FOREVER));
         if (p[i].exitcode < 0) {
             mp_error("%s (pid %d) was killed by signal %d", p[i].name, (int)p[i].pid, -p[i].exitcode);
-            exit(1);
+            mp_lesson_abort();
         }
         if (p[i].exitcode > F->child_max)
             F->child_max = p[i].exitcode;

@@ -39,7 +39,7 @@ static void order(mp_process *p, int sock, char c)
                  rc == 0 ? "it ended" : "its pipe broke");
         if (rc == 0)
             mp_error("it ended with exit code %d%s", p->exitcode, p->exitcode < 0 ? " (killed by a signal)" : "");
-        exit(1);
+        mp_lesson_abort();
     }
 }
 

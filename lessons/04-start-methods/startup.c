@@ -59,7 +59,7 @@ static void raw_vfork(void)
 /* This binary started with --exit-at-once: main() returns at once. */
 static void raw_posix_spawn(void)
 {
-    char *argv[] = {(char *)mp_spawn_self(), "--exit-at-once", NULL};
+    char *argv[] = {(char *)mp_spawn_exe(), "--exit-at-once", NULL};
     pid_t pid;
     int rc = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
     CHECK(-rc);

@@ -1,14 +1,14 @@
 /* procfs: states, parents, children and memory, as the kernel reports them. */
 #include "helpers.h"
 
-/* Wait until the parent closes its end of the pipe (EOF). Our copy of the
- * write end must go first, or the EOF would never come. */
+/* Wait until the parent closes its end of the pipe (EOF). The child was
+ * handed only the read end, so no copy of the write end in it can keep the
+ * EOF from coming. */
 static int wait_for_eof(void *arg)
 {
-    int *fds = arg;
-    close(fds[1]);
+    (void)arg;
     char c;
-    return read(fds[0], &c, 1) == 0 ? 0 : 1;
+    return read(mp_child_fd(0), &c, 1) == 0 ? 0 : 1;
 }
 
 static void test_state_parent_children(void **state)
@@ -18,8 +18,9 @@ static void test_state_parent_children(void **state)
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     mp_process p;
-    mp_process_init(&p, NULL, wait_for_eof, fds);
+    mp_process_init(&p, NULL, wait_for_eof, NULL);
     p.start = MP_START_FORK;
+    assert_int_equal(mp_process_pass_fd(&p, fds[0]), 0);
     assert_int_equal(mp_process_start(&p), 0);
     assert_int_equal(mp_proc_ppid(p.pid), getpid());
     pid_t kids[4];

@@ -1,16 +1,27 @@
-/* shm: an anonymous shared mapping is the same memory in parent and forked
- * child, zeroed at the start, and leaves no name behind. */
+/* shm: a segment is the same memory in the parent and in a child of every
+ * start method (forked: inherited; spawned or forkserver: handed the
+ * descriptor and attached), zeroed at the start, and leaves no name behind.
+ * This binary's main() calls mp_spawn_main() first, as every program that
+ * spawns must. */
 #include "helpers.h"
 
 #include <dirent.h>
 
+/* The child: map the segment it was handed, write squares into it. */
 static int write_squares(void *arg)
 {
-    uint64_t *slots = arg;
+    (void)arg;
+    mp_shm s;
+    if (mp_shm_attach(&s, mp_child_fd(0)) != 0)
+        return 3;
+    uint64_t *slots = s.p;
     for (int i = 0; i < 100; i++)
         slots[i] = (uint64_t)i * (uint64_t)i;
+    mp_shm_close(&s);
     return 0;
 }
+
+static const mp_entry entries[] = {MP_ENTRY(write_squares), {0}};
 
 static int count_dev_shm(void)
 {
@@ -28,25 +39,49 @@ static void test_child_writes_parent_reads(void **state)
 {
     (void)state;
     int before = count_dev_shm();
-    uint64_t *slots = mp_shared_alloc(100 * sizeof *slots);
-    assert_non_null(slots);
-    for (int i = 0; i < 100; i++)
-        assert_int_equal(slots[i], 0); /* zeroed */
-    mp_process p;
-    mp_process_init(&p, NULL, write_squares, slots);
-    p.start = MP_START_FORK; /* an anonymous mapping is inherited by fork only */
-    assert_int_equal(mp_process_start(&p), 0);
-    assert_int_equal(mp_process_join(&p, 10.0), 0);
-    for (int i = 0; i < 100; i++)
-        assert_int_equal(slots[i], (uint64_t)i * (uint64_t)i);
-    mp_shared_free(slots, 100 * sizeof *slots);
+    for (int m = MP_START_FORK; m <= MP_START_FORKSERVER; m++) {
+        mp_shm s;
+        assert_int_equal(mp_shm_create(&s, "test", 100 * sizeof(uint64_t)), 0);
+        uint64_t *slots = s.p;
+        for (int i = 0; i < 100; i++)
+            assert_int_equal(slots[i], 0); /* zeroed */
+        mp_process p;
+        mp_process_init(&p, NULL, write_squares, NULL);
+        p.start = m;
+        assert_int_equal(mp_process_pass_fd(&p, s.fd), 0);
+        assert_int_equal(mp_process_start(&p), 0);
+        assert_int_equal(mp_process_join(&p, 30.0), 0);
+        assert_int_equal(p.exitcode, 0);
+        for (int i = 0; i < 100; i++)
+            assert_int_equal(slots[i], (uint64_t)i * (uint64_t)i);
+        mp_shm_close(&s);
+    }
     assert_int_equal(count_dev_shm(), before); /* no named segment was made */
+    assert_int_equal(mp_active_children(), 0);
 }
 
-int main(void)
+static void test_errors(void **state)
 {
+    (void)state;
+    mp_shm s;
+    assert_int_equal(mp_shm_create(&s, "empty", 0), -EINVAL);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(mp_shm_attach(&s, fds[0]), -EINVAL); /* a pipe is not a segment */
+    assert_null(s.p);
+    close(fds[0]);
+    close(fds[1]);
+    assert_int_equal(mp_shm_attach(&s, 999), -EBADF);
+}
+
+int main(int argc, char **argv)
+{
+    mp_spawn_main(argc, argv, entries);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_child_writes_parent_reads),
+        cmocka_unit_test(test_errors),
     };
-    return cmocka_run_group_tests_name("shm", tests, NULL, NULL);
+    int rc = cmocka_run_group_tests_name("shm", tests, NULL, NULL);
+    mp_forkserver_stop();
+    return rc;
 }

@@ -117,36 +117,25 @@ static void test_clean_errors(void **state)
 
 /* What a spawned child does with a request that is cut short or names an
  * unknown function: it answers with an error and exits; nobody hangs. The
- * request is written by hand here, in the documented wire format. */
-static int hand_made_request(const char *name, uint64_t declared, uint64_t sent, mp_spawn_reply *reply)
+ * request is written by hand here, in the documented wire format
+ * (request.h), on the socket a spawned child finds at descriptor 3. */
+static int hand_made_request(const char *name, uint64_t declared, uint64_t sent, mp_reply *reply)
 {
-    int req[2], st[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, req), 0);
-    assert_int_equal(pipe2(st, O_CLOEXEC), 0);
-    int r0 = fcntl(req[0], F_DUPFD_CLOEXEC, 64), s1 = fcntl(st[1], F_DUPFD_CLOEXEC, 64);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, r0, 3);
-    posix_spawn_file_actions_adddup2(&fa, s1, 4);
-    char *argv[] = {(char *)mp_spawn_self(), "--mp-spawn", NULL};
-    char **env = mp_spawn_environ();
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     pid_t pid;
-    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, env), 0);
-    free(env);
-    posix_spawn_file_actions_destroy(&fa);
-    close(req[0]);
-    close(r0);
-    close(st[1]);
-    close(s1);
-    mp_spawn_request r = {MP_SPAWN_MAGIC, (uint32_t)strlen(name), 4, 0, declared, (int32_t)getpid(), 0};
+    assert_int_equal(mp_spawn_self("--mp-spawn", &sv[1], 1, &pid), 0);
+    close(sv[1]);
+    mp_request_header h = {.magic = MP_REQUEST_MAGIC, .name_len = (uint32_t)strlen(name), .role_len = 4,
+                           .args_len = declared, .parent = (int32_t)getpid(), .trace = -1, .trace_fd = -1};
     char payload[256] = {0};
-    assert_int_equal(mp_write_full(req[1], &r, sizeof r), 0);
-    assert_int_equal(mp_write_full(req[1], name, strlen(name)), 0);
-    assert_int_equal(mp_write_full(req[1], "test", 4), 0);
-    assert_int_equal(mp_write_full(req[1], payload, sent), 0);
-    close(req[1]); /* the rest never comes */
-    assert_int_equal(mp_read_full(st[0], reply, sizeof *reply), 0);
-    close(st[0]);
+    assert_int_equal(mp_write_full(sv[0], &h, sizeof h), 0);
+    assert_int_equal(mp_write_full(sv[0], name, strlen(name)), 0);
+    assert_int_equal(mp_write_full(sv[0], "test", 4), 0);
+    assert_int_equal(mp_write_full(sv[0], payload, sent), 0);
+    shutdown(sv[0], SHUT_WR); /* the rest never comes */
+    assert_int_equal(mp_read_full(sv[0], reply, sizeof *reply), 0);
+    close(sv[0]);
     int wst;
     assert_int_equal(waitpid(pid, &wst, 0), pid);
     return mp_exitcode_from_status(wst);
@@ -155,7 +144,7 @@ static int hand_made_request(const char *name, uint64_t declared, uint64_t sent,
 static void test_truncated_and_unknown_requests(void **state)
 {
     (void)state;
-    mp_spawn_reply reply;
+    mp_reply reply;
     assert_int_equal(hand_made_request("add", 100, 10, &reply), 2);
     assert_int_equal(reply.status, -EPROTO);
     assert_int_equal(hand_made_request("no_such_function", 8, 8, &reply), 2);
@@ -238,7 +227,7 @@ static pid_t helper(const char *mode, pid_t *pids, int n, int *out_fd)
     assert_int_equal(pipe(fds), 0);
     char fdarg[16];
     snprintf(fdarg, sizeof fdarg, "%d", fds[1]);
-    char *argv[] = {(char *)mp_spawn_self(), (char *)mode, fdarg, NULL};
+    char *argv[] = {(char *)mp_spawn_exe(), (char *)mode, fdarg, NULL};
     pid_t h;
     assert_int_equal(posix_spawn(&h, argv[0], NULL, NULL, argv, environ), 0);
     close(fds[1]);
@@ -304,7 +293,7 @@ static void test_nothing_left_after_sigint(void **state)
 static void test_missing_guard(void **state)
 {
     (void)state;
-    char *argv[] = {(char *)mp_spawn_self(), "--helper-unguarded", NULL};
+    char *argv[] = {(char *)mp_spawn_exe(), "--helper-unguarded", NULL};
     char **env = mp_spawn_environ(); /* as a spawned child would have it */
     pid_t h;
     assert_int_equal(posix_spawn(&h, argv[0], NULL, NULL, argv, env), 0);

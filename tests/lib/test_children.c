@@ -1,0 +1,284 @@
+/* children: what every child gets and nothing more (descriptors), the
+ * registry's limit, clean-up hooks with a context, the library's own
+ * entries, the thread that starts a child, and starts that cannot block the
+ * parent for good. This binary's main() calls mp_spawn_main() first. */
+#include "helpers.h"
+
+#include <dirent.h>
+#include <sys/resource.h>
+
+static const int methods[] = {MP_START_FORK, MP_START_SPAWN, MP_START_FORKSERVER};
+
+/* The child: send the parent the list of its open descriptors. */
+static int list_fds(void *arg)
+{
+    (void)arg;
+    int fds[64], n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return 3;
+    for (struct dirent *e; (e = readdir(d)) && n < 64;)
+        if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+            fds[n++] = atoi(e->d_name);
+    closedir(d);
+    return mp_write_full(mp_child_fd(0), &n, sizeof n) == 0 && mp_write_full(mp_child_fd(0), fds, sizeof fds) == 0
+               ? 0 : 4;
+}
+
+static int exit_with(void *arg) { return arg ? *(const int *)arg : 0; }
+/* Say "running" on the handed pipe (the death signal is set by then), then wait. */
+static int running_then_sleep(void *arg)
+{
+    (void)arg;
+    char c = 'r';
+    if (write(mp_child_fd(0), &c, 1) != 1)
+        return 3;
+    for (;;)
+        pause();
+    return 0;
+}
+static int sleep_forever(void *arg) { (void)arg; for (;;) pause(); return 0; }
+
+/* Not in the program's table below: the library's own, as a pool's worker
+ * loop would be. */
+static int library_work(void *arg) { (void)arg; return 77; }
+MP_LIBRARY_ENTRY(library_work)
+
+static const mp_entry entries[] = {MP_ENTRY(list_fds), MP_ENTRY(exit_with), MP_ENTRY(sleep_forever), {0}};
+
+/* Every child holds 0, 1, 2 and what it was handed; nothing else, even a
+ * descriptor the parent opened without close-on-exec. */
+static void test_children_get_only_what_they_are_given(void **state)
+{
+    (void)state;
+    int stray = open("/dev/null", O_RDONLY); /* not close-on-exec, on purpose */
+    assert_true(stray >= 0);
+    mp_trace_close(); /* no trace log: it would be one more descriptor */
+    for (int m = 0; m < 3; m++) {
+        int back[2];
+        assert_int_equal(pipe2(back, O_CLOEXEC), 0);
+        mp_process p;
+        mp_process_init(&p, NULL, list_fds, NULL);
+        p.start = methods[m];
+        assert_int_equal(mp_process_pass_fd(&p, back[1]), 0);
+        assert_int_equal(mp_process_start(&p), 0);
+        close(back[1]);
+        int n, fds[64];
+        assert_int_equal(mp_read_full(back[0], &n, sizeof n), 0);
+        assert_int_equal(mp_read_full(back[0], fds, sizeof fds), 0);
+        assert_int_equal(mp_process_join(&p, 30.0), 0);
+        assert_int_equal(p.exitcode, 0);
+        close(back[0]);
+        if (n != 4)
+            fail_msg("%s child has %d descriptors open, not 0, 1, 2 and the one it was given",
+                     mp_start_names[methods[m]], n);
+        for (int i = 0; i < n; i++)
+            assert_true(fds[i] != stray || (methods[m] != MP_START_FORK && fds[i] == 3));
+    }
+    close(stray);
+}
+
+static void test_bad_descriptor_is_an_error(void **state)
+{
+    (void)state;
+    mp_process p;
+    mp_process_init(&p, NULL, exit_with, NULL);
+    assert_int_equal(mp_process_pass_fd(&p, 999), -EBADF);
+    assert_int_equal(mp_process_pass_fd(&p, -1), -EBADF);
+    assert_int_equal(p.nfds, 0);
+}
+
+static void test_registry_limit(void **state)
+{
+    (void)state;
+    int slots[MP_MAX_CHILDREN], n = 0;
+    while (n < MP_MAX_CHILDREN && (slots[n] = mp_registry_reserve(MP_REG_OWN)) >= 0)
+        n++;
+    assert_true(n > 0 && n <= MP_MAX_CHILDREN);
+    assert_int_equal(mp_registry_reserve(MP_REG_OWN), -EAGAIN);
+    mp_process p;
+    mp_process_init(&p, NULL, exit_with, NULL);
+    mp_report_quiet(1);
+    assert_int_equal(mp_process_start(&p), -EAGAIN); /* full: refused, in words */
+    mp_report_quiet(0);
+    assert_int_equal(p.state, MP_PROC_NEW);
+    for (int i = 0; i < n; i++)
+        mp_registry_release(slots[i]);
+    assert_int_equal(mp_process_start(&p), 0);
+    assert_int_equal(mp_process_join(&p, 30.0), 0);
+}
+
+static void test_library_entries(void **state)
+{
+    (void)state;
+    for (int m = 1; m < 3; m++) { /* by name: spawn and forkserver */
+        mp_process p;
+        mp_process_init(&p, NULL, library_work, NULL);
+        p.start = methods[m];
+        assert_int_equal(mp_process_start(&p), 0);
+        assert_int_equal(mp_process_join(&p, 30.0), 0);
+        assert_int_equal(p.exitcode, 77);
+    }
+    assert_string_equal(mp_entry_name(library_work), "library_work");
+    assert_true(mp_entry_find("exit_with") == exit_with); /* the program's table first */
+}
+
+/* ---- helpers run as separate processes of this binary ---- */
+
+static int run_helper(const char *mode, double timeout_s)
+{
+    char *dir = make_tmpdir();
+    char *argv[] = {(char *)mp_spawn_exe(), (char *)mode, NULL};
+    int rc = run_program(argv, dir, timeout_s);
+    rm_tree(dir);
+    return rc;
+}
+
+static void note(void *ctx) { (void)!write(1, ctx, strlen(ctx)); }
+
+/* hooks: registered with a context, one removed; at exit the other runs */
+static int helper_hooks(void)
+{
+    mp_on_cleanup(note, "first hook ran\n");
+    int id = mp_on_cleanup(note, "removed hook ran\n");
+    mp_cleanup_remove(id);
+    mp_process p; /* any start installs the exit handler */
+    mp_process_init(&p, NULL, exit_with, NULL);
+    return mp_process_start(&p) == 0 && mp_process_join(&p, 30.0) == 0 ? 0 : 1;
+}
+
+static void test_cleanup_hooks(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    char *argv[] = {(char *)mp_spawn_exe(), "--helper-hooks", NULL};
+    assert_int_equal(run_program(argv, dir, 60), 0);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    char *out = read_file(path);
+    assert_non_null(strstr(out, "first hook ran"));
+    assert_null(strstr(out, "removed hook ran"));
+    free(out);
+    rm_tree(dir);
+}
+
+/* Under a descriptor limit of 32, spawn and forkserver starts still work. */
+static int helper_fd_limit(void)
+{
+    struct rlimit rl = {32, 32};
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 10;
+    for (int m = 0; m < 3; m++) {
+        int code = 40 + m;
+        mp_process p;
+        mp_process_init(&p, NULL, exit_with, NULL);
+        p.start = methods[m];
+        mp_process_set_args(&p, &code, sizeof code);
+        if (mp_process_start(&p) != 0 || mp_process_join(&p, 30.0) != 0 || p.exitcode != code)
+            return 20 + m;
+    }
+    return 0;
+}
+
+static void test_low_descriptor_limit(void **state)
+{
+    (void)state;
+    assert_int_equal(run_helper("--helper-fd-limit", 60), 0);
+}
+
+/* A start whose child never reads its request (its main() is stuck before
+ * mp_spawn_main) fails within the start timeout, and leaves no child. */
+static int helper_stalled_child(void)
+{
+    setenv("TEST_CHILDREN_STALL", "1", 1); /* read by the spawned child's main() */
+    setenv("MPKIT_START_TIMEOUT_MS", "500", 1);
+    size_t len = 8 << 20; /* far more than a socket buffer holds */
+    char *blob = calloc(1, len);
+    mp_process p;
+    mp_process_init(&p, NULL, exit_with, NULL);
+    p.start = MP_START_SPAWN;
+    mp_process_set_args(&p, blob, len);
+    mp_report_quiet(1);
+    int rc = mp_process_start(&p);
+    free(blob);
+    if (rc != -ETIMEDOUT)
+        return 1;
+    int zombies = 0;
+    return mp_proc_count_children(&zombies) == 0 ? 0 : 2;
+}
+
+static void test_start_never_blocks_for_good(void **state)
+{
+    (void)state;
+    assert_int_equal(run_helper("--helper-stalled-child", 60), 0);
+}
+
+/* PR_SET_PDEATHSIG fires when the thread that started a child exits: a
+ * child started from a short-lived thread dies with that thread; one
+ * started from a thread that outlives it (the main thread) does not. The
+ * thread waits for the child's "running" first: from then on the child has
+ * asked for its death signal (before that, a thread that ends at once could
+ * beat it to it, and the child would live on). */
+static int child_running_fd; /* where the starting thread hears "running" */
+
+static void *start_from_thread(void *arg)
+{
+    mp_process *p = arg;
+    assert_int_equal(mp_process_start(p), 0);
+    char c;
+    assert_int_equal(mp_read_full(child_running_fd, &c, 1), 0);
+    return NULL; /* the thread ends here */
+}
+
+static void test_the_starting_thread_matters(void **state)
+{
+    (void)state;
+    mp_process p, q;
+    int ready[2];
+    assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+    mp_process_init(&p, "from-a-thread", running_then_sleep, NULL);
+    p.start = MP_START_FORK;
+    mp_process_pass_fd(&p, ready[1]);
+    child_running_fd = ready[0];
+    mp_thread t;
+    mp_thread_init(&t, NULL, start_from_thread, &p);
+    assert_int_equal(mp_thread_start(&t), 0);
+    assert_int_equal(mp_thread_join(&t, NULL), 0);
+    assert_int_equal(mp_process_join(&p, 30.0), 0); /* it died with its thread... */
+    assert_int_equal(p.exitcode, -SIGKILL);         /* ...of the death signal */
+    close(ready[0]);
+    close(ready[1]);
+
+    mp_process_init(&q, "from-main", sleep_forever, NULL);
+    q.start = MP_START_FORK;
+    assert_int_equal(mp_process_start(&q), 0);
+    assert_int_equal(mp_process_join(&q, 0.2), -ETIMEDOUT); /* still running */
+    assert_int_equal(mp_process_kill(&q), 0);
+    assert_int_equal(mp_process_join(&q, 30.0), 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (getenv("TEST_CHILDREN_STALL") && getenv("MPKIT_SPAWNED"))
+        pause(); /* a spawned child stuck before its guard: it never reads its request */
+    mp_spawn_main(argc, argv, entries);
+    if (argc == 2 && strcmp(argv[1], "--helper-hooks") == 0)
+        return helper_hooks();
+    if (argc == 2 && strcmp(argv[1], "--helper-fd-limit") == 0)
+        return helper_fd_limit();
+    if (argc == 2 && strcmp(argv[1], "--helper-stalled-child") == 0)
+        return helper_stalled_child();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_children_get_only_what_they_are_given),
+        cmocka_unit_test(test_bad_descriptor_is_an_error),
+        cmocka_unit_test(test_registry_limit),
+        cmocka_unit_test(test_library_entries),
+        cmocka_unit_test(test_cleanup_hooks),
+        cmocka_unit_test(test_low_descriptor_limit),
+        cmocka_unit_test(test_start_never_blocks_for_good),
+        cmocka_unit_test(test_the_starting_thread_matters),
+    };
+    int rc = cmocka_run_group_tests_name("children", tests, NULL, NULL);
+    mp_forkserver_stop();
+    return rc;
+}
