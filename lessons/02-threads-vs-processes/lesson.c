@@ -1,256 +1,240 @@
 /* Lesson 02 -- threads vs processes: who gets faster, and by how much?
  *
- * The question: the same job split over 1, 2, ... workers -- as threads and
- * as processes -- how much faster does it get? Two kinds of job:
- *   - CPU-bound: counting primes. Only computation, so more workers help up
- *     to the number of CPUs, and no further. In C, threads and processes both
- *     get there: C threads have no GIL. (In CPython the thread curve would be
- *     flat at 1x: lesson 03 shows why.)
- *   - I/O-bound: many waits of ~50 ms, standing in for network calls. A
- *     waiting worker uses no CPU, so even 4x more workers than CPUs help.
- * Each point is the median of --repeat runs (bars: min..max). Speedup is the
- * serial median over the point's median; efficiency is speedup per worker.
- * The plot adds the ideal line and Amdahl's law fitted to the CPU curves: its
- * serial fraction says how much of the run did not parallelise (starting the
- * workers, the slowest worker finishing last).
+ * The question: split the same job over 1, 2, ... workers, as threads and as
+ * processes. How much faster does it get, and why does the answer depend on
+ * what the job spends its time on?
+ *   1. CPU-bound (counting primes): more workers help up to the number of
+ *      CPUs, and no further; C threads have no GIL, so threads get there as
+ *      well as processes. The sweep goes on to twice the CPUs to show it.
+ *   2. I/O-bound (waits standing in for network calls): a waiting worker
+ *      needs no CPU, so more workers than CPUs keep helping.
+ *   3. memory-bound (STREAM's triad): every core streams through the same
+ *      memory; does it scale like the primes, or does the memory give out?
+ *   4. load balance: the same primes cut into contiguous pieces, against
+ *      small blocks dealt round-robin: who finishes last, and why.
+ *   5. a timeline of one run with threads, then one with processes.
+ * Every run also records what the kernel counted (getrusage): CPU time in
+ * user mode and in the kernel, and context switches. The closing verdicts
+ * check each claim against this run's numbers.
+ *
+ * Where each part lives: workers.c runs a job in threads or processes;
+ * sweep.c measures and prints the points, parts 1 and 2; bandwidth.c part
+ * 3; balance.c part 4; this file, part 5 and the verdicts.
  */
-#include <errno.h>
-#include <unistd.h>
+#include <math.h>
 
-#include "mp.h"
+#include "lesson02.h"
 
-typedef enum { CPU, IO } workload;
-static const char *const workload_names[] = {"cpu", "io"};
-typedef enum { SERIAL, THREAD, PROCESS } kind;
-static const char *const kind_names[] = {"serial", "thread", "process"};
-
-/* One run of the experiment: what to do and with how many workers. */
-typedef struct job {
-    workload load;
-    kind how;
-    int workers;
-    uint64_t bound;      /* CPU: count the primes below this */
-    int waits, wait_ms;  /* I/O: this many waits of this long */
-    uint64_t primes;     /* the answer, checked against the serial one */
-} job;
-
-/* What one worker needs. For a process it travels as bytes (a spawned child
- * shares no memory with us), so it holds values, never pointers. */
-typedef struct share { job j; int index; } share;
-
-/* What one worker does: its share of the primes, or of the waits. */
-static uint64_t do_share(const job *j, int i)
+/* The sizes: a CPU-bound run of about 0.2 s serially (0.06 s with --quick);
+ * sweeps to twice the usable CPUs unless --max-workers says otherwise; the
+ * timeline and the load balance with --workers, by default the usable CPUs
+ * but at least 2 (one worker has nothing to share or balance). */
+static void setup(mp_lesson *L, results *R)
 {
-    mp_trace_begin(j->load == CPU ? "count primes" : "wait");
-    uint64_t r = 0;
-    if (j->load == CPU) {
-        r = mp_count_primes_share(0, j->bound, j->workers, i);
-    } else {
-        uint64_t lo, hi; /* waits dealt out as evenly as possible */
-        mp_split_range(0, (uint64_t)j->waits, j->workers, i, &lo, &hi);
-        mp_io_wait((int)(hi - lo), j->wait_ms);
-    }
-    mp_trace_end(j->load == CPU ? "count primes" : "wait");
-    return r;
+    R->cpus = mp_cpus_usable();
+    R->children_counted = L->o.start != MP_START_FORKSERVER;
+    bool max_given = L->o.given & (1u << MP_OPT_MAX_WORKERS), workers_given = L->o.given & (1u << MP_OPT_WORKERS);
+    R->max_workers = max_given ? L->o.max_workers : 2 * R->cpus < L02_MAX_WORKERS ? 2 * R->cpus : L02_MAX_WORKERS;
+    R->workers = workers_given || L->o.workers >= 2 ? L->o.workers : 2;
+    R->cpu_job = (job){.load = CPU, .bound = mp_primes_bound_for(L->o.quick ? 0.06 : 0.2)};
+    mp_say("the sweeps go to %d workers (%s); the timeline and the load balance use %d (%s)", R->max_workers,
+           max_given ? "--max-workers" : "twice the usable CPUs", R->workers,
+           workers_given ? "--workers" : L->o.workers >= 2 ? "the usable CPUs" : "at least 2");
 }
 
-static void *thread_main(void *arg)
+/* Part 5: one run with threads, then one with processes, on a timeline. */
+static void part_timeline(mp_lesson *L, const results *R)
 {
-    share *s = arg;
-    return (void *)(uintptr_t)do_share(&s->j, s->index);
-}
-
-/* A child's memory is its own: its count comes back through a pipe (the
- * descriptor it was handed), as one 8-byte write. */
-static int process_main(void *arg)
-{
-    const share *s = arg;
-    uint64_t r[2] = {(uint64_t)s->index, do_share(&s->j, s->index)};
-    return write(mp_child_fd(0), r, sizeof r) == sizeof r ? 0 : 1;
-}
-
-static void run_job(void *arg)
-{
-    job *j = arg;
-    share shares[MP_MAX_WORKERS * 4];
-    mp_thread threads[MP_MAX_WORKERS * 4];
-    mp_process procs[MP_MAX_WORKERS * 4];
-    j->primes = 0;
-    if (j->how == SERIAL) {
-        j->workers = 1;
-        j->primes = do_share(j, 0);
-        return;
-    }
-    int results[2] = {-1, -1};
-    if (j->how == PROCESS)
-        CHECK(pipe(results) == 0 ? 0 : -errno);
-    mp_trace_begin(j->how == THREAD ? "start+join threads" : "start+join procs");
-    for (int i = 0; i < j->workers; i++) {
-        char name[24];
-        snprintf(name, sizeof name, "%s-%d", kind_names[j->how], i + 1);
-        shares[i] = (share){*j, i};
-        if (j->how == THREAD) {
-            mp_thread_init(&threads[i], name, thread_main, &shares[i]);
-            CHECK(mp_thread_start(&threads[i]));
-        } else {
-            mp_process_init(&procs[i], name, process_main, NULL);
-            mp_process_set_args(&procs[i], &shares[i], sizeof shares[i]);
-            mp_process_pass_fd(&procs[i], results[1]);
-            CHECK(mp_process_start(&procs[i]));
+    int n = R->workers;
+    uint64_t t0 = mp_lesson_part(L, "5. timeline: the primes with %d thread%s, then with %d process%s (--start %s)", n,
+                                 plural(n), n, n == 1 ? "" : "es", mp_start_names[L->o.start]);
+    job j = R->cpu_job;
+    j.workers = n;
+    double took[2];
+    mp_trace_enable(true); /* this part is drawn whether or not --trace records the rest */
+    for (int how = THREAD; how <= PROCESS; how++) {
+        j.how = (kind)how;
+        uint64_t t = mp_now_ns();
+        run_job(&j);
+        took[how - THREAD] = mp_ns_to_s(mp_now_ns() - t);
+        if (j.result != R->cpu.serial.result) { /* the self-check */
+            mp_error("%d %ss counted %llu primes, the serial run %llu", n, kind_names[how],
+                     (unsigned long long)j.result, (unsigned long long)R->cpu.serial.result);
+            mp_lesson_abort();
         }
     }
-    for (int i = 0; i < j->workers; i++) {
-        if (j->how == THREAD) {
-            void *r;
-            CHECK(mp_thread_join(&threads[i], &r));
-            j->primes += (uint64_t)(uintptr_t)r;
-        } else {
-            CHECK(mp_process_join(&procs[i], MP_FOREVER));
-            if (procs[i].exitcode != 0) {
-                mp_say("error: worker %d exited with %d", i, procs[i].exitcode);
-                exit(1);
-            }
-        }
-    }
-    if (j->how == PROCESS) {
-        close(results[1]);
-        uint64_t r[2];
-        for (int i = 0; i < j->workers; i++) { /* 16-byte writes to a pipe never interleave */
-            CHECK(mp_read_full(results[0], r, sizeof r));
-            j->primes += r[1];
-        }
-        close(results[0]);
-    }
-    mp_trace_end(j->how == THREAD ? "start+join threads" : "start+join procs");
+    mp_trace_enable(L->o.trace);
+    mp_say("threads %.3f s, processes %.3f s, each counting %llu primes", took[0], took[1],
+           (unsigned long long)j.result);
+    mp_trace_write_window(L->o.out, "timeline", "lesson 02: CPU-bound, threads then processes", t0, 0, L->o.no_plot);
 }
 
-typedef struct results {
-    mp_csv csv;
-    mp_table table;
-    mp_series series[4]; /* thread-cpu, process-cpu, thread-io, process-io */
-    double serial[2];    /* serial median per workload */
-} results;
+/* ---- the verdicts: each claim checked against this run's numbers ---- */
 
-/* Measure one configuration, print and record it. */
-static void measure(mp_lesson *L, results *R, job *j)
+static double sp(const point *p) { return p ? p->speedup : 0; }
+
+/* The widest spread among the points a claim rests on (NULL: skipped). */
+static double spread_of(const point *a, const point *b, const point *c, const point *d)
 {
-    mp_stats wall, cpu;
-    CHECK(mp_measure(L->o.repeat, run_job, j, &wall, &cpu));
-    if (j->how == SERIAL)
-        R->serial[j->load] = wall.median;
-    double base = R->serial[j->load];
-    double speedup = base / wall.median;
-    mp_table_row(&R->table, "%s|%s|%d|%.3f|%.3f|%.3f|%.2fx|%.0f%%|%.2f", kind_names[j->how],
-                 workload_names[j->load], j->workers, wall.median, wall.min, wall.max, speedup,
-                 100.0 * speedup / j->workers, cpu.median / wall.median);
-    CHECK(mp_csv_row(&R->csv, "%s,%s,%d,%.6f,%.6f,%.6f,%.4f", kind_names[j->how], workload_names[j->load],
-                     j->workers, wall.median, wall.min, wall.max, speedup));
-    if (j->how != SERIAL)
-        mp_series_add(&R->series[(j->load == IO ? 2 : 0) + (j->how == PROCESS)], j->workers, base,
-                      wall.median, wall.min, wall.max);
+    const point *ps[] = {a, b, c, d};
+    double w = 0;
+    for (int i = 0; i < 4; i++)
+        if (ps[i] && mp_spread(&ps[i]->wall) > w)
+            w = mp_spread(&ps[i]->wall);
+    return w;
 }
 
-/* Speedup of `how` at `workers` on `load`, from the series (0 if not measured). */
-static double speedup_at(const results *R, workload load, kind how, int workers)
+/* Workers that never wait should keep as many CPUs busy as there are
+ * workers (or CPUs): fewer (CPU time / wall time) means other programs had
+ * the rest. Returns why (written into why), or NULL. */
+static const char *starved(double cpu_wall, int cpus, const char *what, char *why, size_t len)
 {
-    const mp_series *s = &R->series[(load == IO ? 2 : 0) + (how == PROCESS)];
-    for (int i = 0; i < s->n; i++)
-        if ((int)s->x[i] == workers)
-            return s->y[i];
-    return 0;
+    if (cpu_wall >= 0.8 * cpus)
+        return NULL;
+    snprintf(why, len, "the %s kept only %.2f of the %d CPU%s busy: other programs had the rest", what, cpu_wall, cpus,
+             plural(cpus));
+    return why;
 }
 
-static const mp_entry entries[] = {MP_ENTRY(process_main), {0}}; /* what a spawned child may run */
+/* Why this run cannot show what CPU-bound workers gain from the CPUs, or
+ * NULL: one CPU (unless one_cpu_ok), a sweep that stops short of the CPUs,
+ * or CPUs taken by other programs while the workers ran. */
+static const char *cpu_limit(const results *R, bool one_cpu_ok, char *why, size_t len)
+{
+    int C = R->cpus;
+    const point *t = point_at(&R->cpu, THREAD, C), *p = point_at(&R->cpu, PROCESS, C);
+    if (C == 1 && !one_cpu_ok)
+        return "only 1 CPU is usable";
+    if (!t) {
+        snprintf(why, len, "--max-workers %d stops the sweep below the %d CPUs", R->max_workers, C);
+        return why;
+    }
+    const char *s = starved(t->cpu_wall, C, "CPU-bound threads", why, len);
+    if (!s && R->children_counted)
+        s = starved(p->cpu_wall, C, "CPU-bound processes", why, len);
+    return s;
+}
+
+/* "2.4%", or "none" when there was nothing to fit */
+static const char *fraction(double s, char *buf, size_t len)
+{
+    if (s < 0)
+        return "none";
+    snprintf(buf, len, "%.1f%%", 100 * s);
+    return buf;
+}
+
+static void verdicts_cpu(mp_lesson *L, const results *R)
+{
+    int C = R->cpus, M = R->max_workers;
+    const sweep *s = &R->cpu;
+    const point *t = point_at(s, THREAD, C), *p = point_at(s, PROCESS, C);
+    const point *tM = point_at(s, THREAD, M), *pM = point_at(s, PROCESS, M);
+    char why[200], why_busy[200], past[120], f0[16], f1[16];
+    const char *limit = cpu_limit(R, false, why, sizeof why);
+    const char *busy = cpu_limit(R, true, why_busy, sizeof why_busy); /* these claims hold on 1 CPU too */
+    snprintf(past, sizeof past, "--max-workers %d does not go past the %d CPU%s", M, C, plural(C));
+
+    mp_verdict(L, sp(t) >= 0.8 * C && sp(p) >= 0.8 * C, spread_of(&s->serial, t, p, NULL), limit,
+               "CPU-bound: more workers help up to the CPUs: at %d: threads %.2fx, processes %.2fx (at least 0.8 of the "
+               "ideal %dx)", C, sp(t), sp(p), C);
+    bool overlapped = t && t->cpu_wall >= 1.25; /* more than one CPU busy at once, on average */
+    mp_verdict(L, overlapped, spread_of(&s->serial, t, NULL, NULL),
+               C == 1 ? "only 1 CPU is usable, so threads can only take turns" : overlapped ? NULL : limit,
+               "C threads ran at the same time (no GIL): %d of them kept %.2f CPUs busy (CPU time / wall time; over 1.25, "
+               "where a GIL allows at most 1.00: lesson 03)", C, t ? t->cpu_wall : 0);
+    double widest = mp_spread(&s->serial.wall);
+    for (int i = 0; i < s->n && s->workers[i] <= C; i++)
+        widest = fmax(widest, spread_of(&s->thread[i], &s->process[i], NULL, NULL));
+    mp_verdict(L, R->fit[0] >= 0 && fmax(R->fit[0], R->fit[1]) < 0.10, widest,
+               limit ? limit : R->fit[0] < 0 ? "no point with 2 or more workers on as many CPUs to fit" : NULL,
+               "Amdahl's law fitted up to the CPUs finds a serial fraction under 10%%: threads %s, processes %s",
+               fraction(R->fit[0], f0, sizeof f0), fraction(R->fit[1], f1, sizeof f1));
+    mp_verdict(L, t && sp(tM) <= 1.1 * sp(t) && sp(pM) <= 1.1 * sp(p), spread_of(t, p, tM, pM),
+               M <= C ? past : busy,
+               "past the CPUs, no further speedup: at %d workers threads %.2fx, processes %.2fx; at %d: %.2fx, %.2fx "
+               "(within 1.1x)", M, sp(tM), sp(pM), C, sp(t), sp(p));
+    mp_verdict(L, t && tM && tM->use.involuntary > t->use.involuntary, spread_of(t, tM, NULL, NULL),
+               M <= C ? past : busy,
+               "and it costs context switches: %d threads were switched out %ld times per run, %d thread%s %ld", M,
+               tM ? tM->use.involuntary : 0, C, plural(C), t ? t->use.involuntary : 0);
+    mp_verdict(L, t && p && fabs(p->wall.median / t->wall.median - 1) <= 0.10, spread_of(t, p, NULL, NULL), busy,
+               "for a job this long, starting processes costs little: at %d: processes %.3f s, threads %.3f s (within "
+               "10%%)", C, p ? p->wall.median : 0, t ? t->wall.median : 0);
+}
+
+static void verdicts_memory_io(mp_lesson *L, const results *R)
+{
+    int C = R->cpus, M = R->max_workers;
+    const point *tri = point_at(&R->mem, THREAD, C), *pri = point_at(&R->cpu, THREAD, C);
+    char why[200], past[120];
+    const char *limit = cpu_limit(R, false, why, sizeof why);
+    if (!limit && tri)
+        limit = starved(tri->cpu_wall, C, "triad threads", why, sizeof why);
+    double gb1 = R->mem.gb / R->mem.serial.wall.median, gbC = tri ? R->mem.gb / tri->wall.median : 0;
+    mp_outcome o = mp_verdict(L, sp(tri) < 0.9 * sp(pri), spread_of(&R->mem.serial, tri, &R->cpu.serial, pri),
+                              limit, "memory-bound work gains less than CPU-bound: at %d threads the triad %.2fx, the "
+                              "primes %.2fx (under 0.9 of it)", C, sp(tri), sp(pri));
+    if (o == MP_HOLDS)
+        mp_say("  the memory all cores share set the pace: %d threads moved %.1f GB/s, one thread %.1f", C, gbC, gb1);
+    else if (o == MP_FAILS)
+        mp_say("  %d cores did not fill this machine's memory bandwidth: %d threads moved %.1f GB/s, one thread %.1f",
+               C, C, gbC, gb1);
+
+    const point *t = point_at(&R->io, THREAD, M), *p = point_at(&R->io, PROCESS, M);
+    snprintf(past, sizeof past, "--max-workers %d does not go past the %d CPU%s", M, C, plural(C));
+    mp_verdict(L, M > C && fmin(sp(t), sp(p)) > 1.25 * C, spread_of(&R->io.serial, t, p, NULL), M <= C ? past : NULL,
+               "I/O-bound work gains past the CPUs: %d workers on %d CPU%s: threads %.2fx, processes %.2fx (over "
+               "%.3gx), keeping %.2f CPUs busy", M, C, plural(C), sp(t), sp(p), 1.25 * C, t ? t->cpu_wall : 0);
+}
+
+static void verdicts_balance(mp_lesson *L, const results *R)
+{
+    const balance *b = &R->bal;
+    int n = b->workers, C = R->cpus, busy_cpus = n < C ? n : C;
+    char why[200];
+    const char *one = n == 1 ? "--workers 1: one worker has nothing to balance" : NULL;
+    mp_verdict(L, b->imbalance[0].median > b->imbalance[1].median + 0.05,
+               fmax(mp_spread(&b->imbalance[0]), mp_spread(&b->imbalance[1])), one,
+               "contiguous pieces give unequal work: the slowest worker was busy %.2fx the mean, %.2fx with "
+               "round-robin blocks (more by 0.05)", b->imbalance[0].median, b->imbalance[1].median);
+    const char *limit = one;
+    if (!limit && C == 1)
+        limit = "only 1 CPU is usable: the workers take turns on it, so it is never left idle either way";
+    else if (!limit)
+        limit = starved(b->cpu_wall[1], busy_cpus, "round-robin threads", why, sizeof why);
+    mp_verdict(L, b->wall[0].median > 1.1 * b->wall[1].median, fmax(mp_spread(&b->wall[0]), mp_spread(&b->wall[1])),
+               limit, "so they take longer, the others idle at the end: contiguous %.3f s, round-robin %.3f s (%.2fx; "
+               "over 1.1x)", b->wall[0].median, b->wall[1].median, b->wall[0].median / b->wall[1].median);
+}
 
 int main(int argc, char **argv)
 {
-    mp_spawn_main(argc, argv, entries); /* the `if __name__ == '__main__'` guard: see lesson 04 */
+    mp_spawn_main(argc, argv, lesson02_entries); /* the `if __name__ == '__main__'` guard: see lesson 04 */
+    static const mp_unused unused[] = {{"seed", "nothing in this lesson is random"}, {0}};
     static const mp_cli cli = {
         .prog = "lesson-02",
-        .summary = "threads vs processes: speedup of CPU-bound and I/O-bound work against workers",
+        .summary = "threads vs processes: speedup of CPU-, memory- and I/O-bound work against workers",
         .default_out = "plots/out/02-threads-vs-processes",
+        .unused = unused,
+        .workers_limit = L02_MAX_WORKERS,
     };
     mp_lesson L;
     int status;
     if (!mp_lesson_begin(&L, &cli, argc, argv, &status))
         return status;
-    int maxw = L.o.max_workers;
+    static results R; /* the sweeps' points: too big for the stack */
+    setup(&L, &R);
 
-    results R = {0};
-    R.series[0] = (mp_series){.label = "thread-cpu", .fit = true};
-    R.series[1] = (mp_series){.label = "process-cpu", .fit = true};
-    R.series[2] = (mp_series){.label = "thread-io"};
-    R.series[3] = (mp_series){.label = "process-io"};
-    CHECK(mp_csv_open(&R.csv, L.o.out, "speedup.csv", "kind,workload,workers,median_s,min_s,max_s,speedup"));
+    part_cpu(&L, &R);      /* sweep.c */
+    part_io(&L, &R);       /* sweep.c */
+    part_memory(&L, &R);   /* bandwidth.c */
+    part_balance(&L, &R);  /* balance.c */
+    part_timeline(&L, &R); /* above */
 
-    /* ---- CPU-bound ---- */
-    job cpu = {.load = CPU, .bound = mp_primes_bound_for(L.o.quick ? 0.08 : 0.35)};
-    mp_section("1. CPU-bound: count the primes below %llu, split over 1..%d workers",
-               (unsigned long long)cpu.bound, maxw);
-    mp_say("median of %d runs; speedup = serial / this; cpu/wall = CPU seconds per wall second", L.o.repeat);
-    mp_table_header(&R.table, "kind|load|workers|median s|min s|max s|speedup|efficiency|cpu/wall");
-    cpu.how = SERIAL;
-    measure(&L, &R, &cpu);
-    uint64_t expected = cpu.primes;
-    for (int how = THREAD; how <= PROCESS; how++)
-        for (int w = 1; w <= maxw; w++) {
-            cpu.how = (kind)how;
-            cpu.workers = w;
-            measure(&L, &R, &cpu);
-            if (cpu.primes != expected) { /* the self-check: parallel must not change the answer */
-                mp_say("error: %s with %d workers counted %llu primes, serial counted %llu", kind_names[how], w,
-                       (unsigned long long)cpu.primes, (unsigned long long)expected);
-                return 1;
-            }
-        }
-    mp_say("every run counted the same %llu primes", (unsigned long long)expected);
-
-    /* ---- I/O-bound ---- */
-    job io = {.load = IO, .waits = L.o.quick ? 8 : 16, .wait_ms = L.o.quick ? 20 : 50};
-    int wlist[16], nw = 0;
-    for (int w = 1; w < 4 * maxw && nw < 15; w *= 2)
-        wlist[nw++] = w;
-    wlist[nw++] = 4 * maxw;
-    mp_section("2. I/O-bound: %d waits of %d ms, split over 1..%d workers (4x the CPUs)", io.waits, io.wait_ms,
-               4 * maxw);
-    mp_table_header(&R.table, "kind|load|workers|median s|min s|max s|speedup|efficiency|cpu/wall");
-    io.how = SERIAL;
-    measure(&L, &R, &io);
-    for (int how = THREAD; how <= PROCESS; how++)
-        for (int i = 0; i < nw; i++) {
-            io.how = (kind)how;
-            io.workers = wlist[i];
-            measure(&L, &R, &io);
-        }
-    CHECK(mp_csv_close(&R.csv));
-
-    /* ---- a timeline of one parallel run of each kind ---- */
-    mp_section("3. timeline: one CPU-bound run with %d threads, then one with %d processes", maxw, maxw);
-    mp_trace_reset();
-    mp_trace_enable(true);
-    cpu.workers = maxw;
-    cpu.how = THREAD;
-    run_job(&cpu);
-    cpu.how = PROCESS;
-    run_job(&cpu);
-    mp_trace_enable(L.o.trace);
-    mp_trace_write(L.o.out, "timeline", "lesson 02: CPU-bound, threads then processes", L.o.no_plot);
-    mp_trace_reset();
-
-    mp_section("4. the speedup plots: CPU-bound, then I/O-bound");
-    mp_speedup_plot(L.o.out, "speedup-cpu", "lesson 02: CPU-bound speedup against workers", R.series, 2,
-                    L.o.no_plot);
-    mp_speedup_plot(L.o.out, "speedup-io", "lesson 02: I/O-bound speedup against workers", R.series + 2, 2,
-                    L.o.no_plot);
-
-    /* ---- what the numbers say, computed from this run ---- */
-    mp_section("what this machine shows");
-    mp_say("CPU-bound, %d workers: threads %.2fx, processes %.2fx (ideal %dx); Amdahl serial fraction: threads "
-           "%.1f%%, processes %.1f%%",
-           maxw, speedup_at(&R, CPU, THREAD, maxw), speedup_at(&R, CPU, PROCESS, maxw), maxw,
-           100 * R.series[0].s, 100 * R.series[1].s);
-    mp_say("C threads ran in parallel (no GIL): CPython's threads would stay near 1.00x here (lesson 03)");
-    mp_say("I/O-bound, %d workers on %d CPUs: threads %.2fx, processes %.2fx: waiting needs no CPU",
-           4 * maxw, mp_cpus_usable(), speedup_at(&R, IO, THREAD, 4 * maxw), speedup_at(&R, IO, PROCESS, 4 * maxw));
+    mp_lesson_verdicts(&L);
+    verdicts_cpu(&L, &R);
+    verdicts_memory_io(&L, &R);
+    verdicts_balance(&L, &R);
     return mp_lesson_end(&L);
 }
