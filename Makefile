@@ -36,9 +36,11 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 .PHONY: all lessons plots test test-lib check-% hint-% lesson-% bench sanitize help clean deps deps-gnuplot
 .DEFAULT_GOAL := all
 
-all: $(LIBMP) $(LESSON_BINS) tests-built
+# `make` builds the runtime and the lessons: no cmocka needed. The tests are
+# built by make test, test-lib, check-N and sanitize.
+all: $(LIBMP) $(LESSON_BINS)
 tests-built: $(LIB_TESTS) $(OTHER_TESTS) $(EX_SOL_BINS) $(EX_EXE_BINS)
-.PHONY: tests-built
+.PHONY: tests-built exercises-manifest
 
 # ---- dependencies (Debian packages, installed by scripts/install-deps.sh) ----
 deps:
@@ -93,35 +95,87 @@ $(OTHER_TESTS): $(BUILD)/tests/%: tests/%.c $(LIBMP) $(BUILD)/.cmocka
 	$(CC) $(ALL_CFLAGS) -Itests -DBUILD_DIR='"$(BUILD)"' $< $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
 
 # An exercise test links the student file: solutions/... or exercises/...
-$(BUILD)/tests/solutions/%: tests/exercises/%.c solutions/%.c $(LIBMP) $(BUILD)/.cmocka
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -I$(dir $<) $< solutions/$*.c $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
+# The student's file not compiling is a test result, not a build error: the
+# compiler's messages go to BINARY.compile-error, scripts/run-tests.sh shows
+# them and counts a failed test, and the other exercises still build and run.
+# Quiet unless V=1: one "CC file" line per binary.
+# A test that needs link flags says so in a line of its own, which is read
+# here: /* mpkit-ldflags: -Wl,--wrap=mp_count_primes */
+test_ldflags = $(shell sed -n 's|^/\* mpkit-ldflags: \(.*\) \*/$$|\1|p' $(1))
+# $(call student_build,student file,command)
+student_build = @mkdir -p $(dir $@); rm -f $@ $@.compile-error; \
+	$(if $(V),echo '$(subst ','\'',$(2))',echo "  CC      $(1)"); \
+	if $(2) >$@.out 2>&1; then cat $@.out; rm -f $@.out; \
+	else mv $@.out $@.compile-error; echo "  $(1) did not compile: the errors are shown with its tests"; fi
 
+SOL_CC = $(CC) $(ALL_CFLAGS) -Itests -I$(dir $<) $< solutions/$*.c $(LIBMP) -o $@ \
+	$(call test_ldflags,$<) $(TESTLIBS) $(LDLIBS)
 # An untouched exercise may warn (unused parameters next to a TODO): no -Werror.
-$(BUILD)/tests/exercises/%: tests/exercises/%.c exercises/%.c $(LIBMP) $(BUILD)/.cmocka
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) -Wall -Wextra -Wno-unused-parameter $(CFLAGS) $(SAN) -Itests -I$(dir $<) \
-	    $< exercises/$*.c $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
+EX_CC = $(CC) $(CPPFLAGS_ALL) -Wall -Wextra -Wno-unused-parameter $(CFLAGS) $(SAN) -Itests -I$(dir $<) \
+	$< exercises/$*.c $(LIBMP) -o $@ $(call test_ldflags,$<) $(TESTLIBS) $(LDLIBS)
+
+# A student file's content, not its date, decides whether to rebuild: a copy
+# put back with an old date (cp -p, an archive) must not leave a binary of
+# the other copy. $(BUILD)/tests/sources/FILE.sha256 changes only when the
+# content does (test_unsolved also reads it).
+$(BUILD)/tests/sources/%.sha256: % FORCE
+	@mkdir -p $(dir $@); sha256sum $* >$@.new; \
+	if cmp -s $@ $@.new; then rm -f $@.new; else mv -f $@.new $@; fi
+.PRECIOUS: $(BUILD)/tests/sources/%.sha256
+FORCE:
+.PHONY: FORCE
+
+$(BUILD)/tests/solutions/%: tests/exercises/%.c solutions/%.c $(BUILD)/tests/sources/solutions/%.c.sha256 \
+		tests/helpers.h $(LIBMP) $(BUILD)/.cmocka
+	$(call student_build,solutions/$*.c,$(SOL_CC))
+
+$(BUILD)/tests/exercises/%: tests/exercises/%.c exercises/%.c $(BUILD)/tests/sources/exercises/%.c.sha256 \
+		tests/helpers.h $(LIBMP) $(BUILD)/.cmocka
+	$(call student_build,exercises/$*.c,$(EX_CC))
+
+# Test time limits (scripts/run-tests.sh): 20 s per exercise's tests, 120 s
+# for the others; TIMEOUT=N sets one limit for all.
+RUN_TESTS = $(if $(TIMEOUT),MPKIT_TEST_TIMEOUT=$(TIMEOUT)) scripts/run-tests.sh $(BUILD)
 
 # The README's test command: every runtime test, every lesson's smoke run,
-# every solution's tests, and proof that each untouched exercise fails.
-test: deps all
-	@scripts/run-tests.sh $(BUILD) $(LIB_TESTS) $(BUILD)/tests/test_lessons $(EX_SOL_BINS) $(BUILD)/tests/test_unsolved
+# every solution's tests, and proof that each exercise as shipped fails.
+test: deps $(LIBMP) $(LESSON_BINS) tests-built
+	@$(RUN_TESTS) $(LIB_TESTS) $(BUILD)/tests/test_lessons $(EX_SOL_BINS) $(BUILD)/tests/test_unsolved
 
 test-lib: $(LIB_TESTS)
-	@scripts/run-tests.sh $(BUILD) $(LIB_TESTS)
+	@$(RUN_TESTS) $(LIB_TESTS)
 
-# make check-2: your exercises for lesson 2; make check-2 SOLUTIONS=1: the solutions
+# tests/exercises/SHIPPED.sha256: the exercises as shipped. test_unsolved
+# judges only the files that match it (a student's edited copy is not
+# judged); with CI=true every file must match. Run this after changing an
+# exercise.
+exercises-manifest:
+	sha256sum $(sort $(wildcard exercises/*/ex*.c)) >tests/exercises/SHIPPED.sha256
+
+# make check-2: your exercises for lesson 2; EX=3: only ex3-*; SOLUTIONS=1:
+# the solutions; V=1: show the compiler's command lines.
 ex_dir = $(notdir $(call lesson_dir,$(1)))
-check-%: $(BUILD)/.cmocka
-	@d='$(call ex_dir,$*)'; if [ -z "$$d" ] || [ ! -d "tests/exercises/$$d" ]; then \
-	  echo "no exercises for lesson $*: see 'make help'" >&2; exit 2; fi
-	@$(MAKE) --no-print-directory $(if $(SOLUTIONS),$(filter $(BUILD)/tests/solutions/$(call ex_dir,$*)/%,$(EX_SOL_BINS)),$(filter $(BUILD)/tests/exercises/$(call ex_dir,$*)/%,$(EX_EXE_BINS)))
-	@scripts/run-tests.sh $(BUILD) $(if $(SOLUTIONS),$(filter $(BUILD)/tests/solutions/$(call ex_dir,$*)/%,$(EX_SOL_BINS)),$(filter $(BUILD)/tests/exercises/$(call ex_dir,$*)/%,$(EX_EXE_BINS)))
+# $(call ex_files,N): lesson N's exercise files, or the one EX names
+ex_files = $(sort $(wildcard exercises/$(call ex_dir,$(1))/ex$(if $(EX),$(EX)-,[0-9])*.c))
+ex_bins = $(patsubst exercises/%.c,$(BUILD)/tests/$(if $(SOLUTIONS),solutions,exercises)/%,$(call ex_files,$(1)))
+ex_list = $(patsubst ex%,%,$(firstword $(subst -, ,$(notdir $(1)))))
+# Bad N or K: one line and status 2, before anything is built.
+ex_lessons = $(foreach d,$(sort $(wildcard tests/exercises/[0-9][0-9]-*)),$(patsubst 0%,%,$(call lesson_num,$(d))))
+check_ex_goal = $(if $(and $(call lesson_dir,$(1)),$(wildcard tests/exercises/$(call ex_dir,$(1))/ex*.c)),, \
+	$(error no exercises for lesson $(1): lessons with exercises are $(ex_lessons))) \
+	$(if $(EX),$(if $(filter 1,$(words $(call ex_files,$(1)))),, \
+	$(error no exercise $(EX) in lesson $(1): EX= takes $(foreach f,$(call ex_files_all,$(1)),$(call ex_list,$(f)) ($(notdir $(f)))))))
+ex_files_all = $(sort $(wildcard exercises/$(call ex_dir,$(1))/ex*.c))
+$(foreach g,$(filter check-% hint-%,$(MAKECMDGOALS)),$(call check_ex_goal,$(patsubst hint-%,%,$(patsubst check-%,%,$(g)))))
 
+check-%: $(BUILD)/.cmocka
+	@$(MAKE) --no-print-directory $(if $(V),,-s) $(call ex_bins,$*)
+	@$(RUN_TESTS) $(call ex_bins,$*)
+
+# make hint-2 EX=3: the next hint for ex3 (one more each time); make hint-2:
+# the next hint for the first exercise that has not passed; ALL=1: them all.
 hint-%:
-	@d='$(call ex_dir,$*)'; if [ -z "$$d" ] || [ ! -f "exercises/$$d/HINTS.md" ]; then \
-	  echo "no hints for lesson $*: see 'make help'" >&2; exit 2; fi; cat "exercises/$$d/HINTS.md"
+	@scripts/hint.sh exercises/$(call ex_dir,$*) $(BUILD) "$(EX)" "$(ALL)" "$(RESET)"
 
 # ---- benchmarks: ratios against the bare system calls, side by side ----
 $(BUILD)/bench/%: bench/%.c $(LIBMP)
@@ -131,10 +185,11 @@ $(BUILD)/bench/%: bench/%.c $(LIBMP)
 bench: $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
 
-# ---- sanitizers: the runtime's tests under ASan+UBSan, then TSan ----
+# ---- sanitizers: the runtime's tests under ASan+UBSan, then TSan, built in
+# $(BUILD)-asan/ and $(BUILD)-tsan/ ----
 sanitize: deps
-	$(MAKE) --no-print-directory BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' CFLAGS='-O1 -g' test-lib
-	$(MAKE) --no-print-directory BUILD=build-tsan SAN='-fsanitize=thread' CFLAGS='-O1 -g' test-lib
+	$(MAKE) --no-print-directory BUILD=$(BUILD)-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' CFLAGS='-O1 -g' test-lib
+	$(MAKE) --no-print-directory BUILD=$(BUILD)-tsan SAN='-fsanitize=thread' CFLAGS='-O1 -g' test-lib
 
 help:
 	@echo "mpkit: when does parallelism pay off? Lessons, exercises and measurements in C."
@@ -144,8 +199,8 @@ help:
 	@echo "  make lessons                  build every lesson"
 	@echo "  make plots [ARGS=...]         run every lesson: all CSV data and plots under plots/out/"
 	@echo "  make test                     every test (installs cmocka and gnuplot if missing)"
-	@echo "  make check-N [SOLUTIONS=1]    test your exercises for lesson N (or the solutions)"
-	@echo "  make hint-N                   hints for lesson N's exercises"
+	@echo "  make check-N [EX=K] [SOLUTIONS=1] [V=1]  test your exercises for lesson N (or the solutions)"
+	@echo "  make hint-N [EX=K] [ALL=1]    the next hint for lesson N's exercises (ALL=1: every hint)"
 	@echo "  make bench                    the runtime against bare system calls, as ratios"
 	@echo "  make sanitize                 the runtime's tests under ASan+UBSan and TSan"
 	@echo "  make clean                    remove build/ and plots/out/"
