@@ -1,6 +1,8 @@
 /* helpers.h: what several test files need: a scratch folder, running a
- * program with a timeout and reading what it printed, and the check that a
- * test left no child process behind. Header-only: each test is one file. */
+ * program with a timeout and reading what it printed, the check that a test
+ * left no child process behind (and a teardown that cleans up after a test
+ * that failed), and integer assertions that print decimal. Every test file
+ * includes it. Header-only: each test is one file. */
 #ifndef MP_TEST_HELPERS_H
 #define MP_TEST_HELPERS_H
 
@@ -30,6 +32,71 @@
 #include "mp.h"
 
 extern char **environ;
+
+/* cmocka 1.1.5 prints a failed assert_int_equal in hex (0xfffffffffffffff1
+ * for -15). These print decimal and the expressions' text:
+ *     p.exitcode == -15 failed: got 3, expected -15 (test.c:42)
+ * and fail the test the way cmocka's own do. As cmocka does, both sides are
+ * compared as uintmax_t; each is printed signed unless its type is unsigned. */
+#undef assert_int_equal
+#undef assert_int_not_equal
+#define mp_is_unsigned_(x)                                                                 \
+    _Generic((x), _Bool: 1, unsigned char: 1, unsigned short: 1, unsigned int: 1,          \
+             unsigned long: 1, unsigned long long: 1, default: 0)
+#define assert_int_equal(a, b)                                                             \
+    mp_assert_int_((uintmax_t)(a), mp_is_unsigned_(a), (uintmax_t)(b), mp_is_unsigned_(b), \
+                   true, #a, #b, __FILE__, __LINE__)
+#define assert_int_not_equal(a, b)                                                         \
+    mp_assert_int_((uintmax_t)(a), mp_is_unsigned_(a), (uintmax_t)(b), mp_is_unsigned_(b), \
+                   false, #a, #b, __FILE__, __LINE__)
+
+static inline void mp_int_text_(char *buf, size_t cap, uintmax_t v, int is_unsigned)
+{
+    if (is_unsigned)
+        snprintf(buf, cap, "%ju", v);
+    else
+        snprintf(buf, cap, "%jd", (intmax_t)v);
+}
+
+static inline void mp_assert_int_(uintmax_t a, int a_unsigned, uintmax_t b, int b_unsigned, bool equal,
+                                  const char *a_text, const char *b_text, const char *file, int line)
+{
+    if ((a == b) == equal)
+        return;
+    char va[32], vb[32], msg[1024];
+    mp_int_text_(va, sizeof va, a, a_unsigned);
+    mp_int_text_(vb, sizeof vb, b, b_unsigned);
+    if (equal)
+        snprintf(msg, sizeof msg, "%s == %s failed: got %s, expected %s (%s:%d)", a_text, b_text, va, vb, file, line);
+    else
+        snprintf(msg, sizeof msg, "%s != %s failed: both are %s (%s:%d)", a_text, b_text, va, file, line);
+    _assert_true(0, msg, file, line); /* cmocka's own failure path: prints msg, then fails the test */
+}
+
+/* fail_msg as cmocka's other failures print: "[  ERROR   ] --- message"
+ * (cmocka 1.1.5's own prints "ERROR: message" and a garbled line after it). */
+#undef fail_msg
+#define fail_msg(...) mp_fail_msg_(__FILE__, __LINE__, __VA_ARGS__)
+__attribute__((format(printf, 3, 4))) static inline void mp_fail_msg_(const char *file, int line,
+                                                                      const char *fmt, ...)
+{
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    _assert_true(0, msg ? msg : fmt, file, line); /* never returns */
+    free(msg);
+}
+
+/* Line by line, also into a pipe or a file: what a test prints shows up as
+ * it happens (scripts/run-tests.sh streams it), in order with stderr, and a
+ * forked child never inherits half a buffer. */
+__attribute__((constructor)) static void mp_test_stdout_by_line_(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+}
 
 /* A new empty folder under /tmp; remove it with rm_tree. */
 static inline char *make_tmpdir(void)
@@ -128,52 +195,6 @@ static inline void hold_new_gil(mp_gil *g, mp_gil_thread *me, uint64_t interval_
     mp_gil_acquire(g, me);
 }
 
-/* How much parallelism the machine offers right now: the speedup of 2
- * threads over 1 on the same fixed work (about 2 on an idle 2-CPU machine,
- * about 1 when other programs keep the CPUs busy). Tests that assert a
- * parallel speedup first ask this, measured in the same test, and only
- * assert when the machine could show one. */
-static inline void *spin_work(void *arg)
-{
-    volatile uint64_t x = 0;
-    for (uint64_t i = 0; i < *(uint64_t *)arg; i++)
-        x += i;
-    return NULL;
-}
-
-static inline double parallel_capacity(void)
-{
-    if (mp_cpus_usable() < 2)
-        return 1.0;
-    uint64_t work = 50000000;
-    uint64_t t0 = mp_now_ns();
-    spin_work(&work);
-    spin_work(&work);
-    double one = (double)(mp_now_ns() - t0);
-    pthread_t a, b;
-    t0 = mp_now_ns();
-    pthread_create(&a, NULL, spin_work, &work);
-    pthread_create(&b, NULL, spin_work, &work);
-    pthread_join(a, NULL);
-    pthread_join(b, NULL);
-    double speedup = one / (double)(mp_now_ns() - t0);
-    print_message("parallel capacity of the machine right now: %.2fx\n", speedup);
-    return speedup;
-}
-
-/* A timing check that may fail only on a quiet machine: when it does not
- * hold, the machine's parallel capacity is measured at once, and a busy
- * machine (other programs on our CPUs) turns the failure into a note. */
-#define assert_when_quiet(cond)                                                            \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            double cap_ = parallel_capacity();                                             \
-            if (cap_ >= 1.7 || mp_cpus_usable() < 2)                                       \
-                fail_msg("%s (the machine was quiet: capacity %.2fx)", #cond, cap_);       \
-            print_message("not checked, the machine is busy (capacity %.2fx): %s\n", cap_, #cond); \
-        }                                                                                  \
-    } while (0)
-
 /* Wait up to timeout_s for a PID to disappear; true if it did. */
 static inline bool pid_gone(pid_t pid, double timeout_s)
 {
@@ -187,6 +208,48 @@ static inline bool pid_gone(pid_t pid, double timeout_s)
         mp_sleep_ns(5000000);
     }
     return false;
+}
+
+/* Wait up to timeout_s for pid to reach state (a letter of /proc/PID/stat,
+ * 'Z' for a zombie); returns the state it was last seen in. A wait for
+ * behaviour, bounded but generous: never a judgement on speed. */
+static inline char wait_for_state(pid_t pid, char state, double timeout_s)
+{
+    uint64_t deadline = mp_now_ns() + (uint64_t)(timeout_s * 1e9);
+    char s = mp_proc_state(pid);
+    while (s != state && mp_now_ns() < deadline) {
+        mp_sleep_ns(2000000);
+        s = mp_proc_state(pid);
+    }
+    return s;
+}
+
+/* After a test, kill and reap every child this process still has, so that a
+ * test that failed half-way does not fail the next ones too. Returns how
+ * many there were. */
+static inline int kill_leftover_children(void)
+{
+    pid_t kids[256];
+    int n = mp_proc_children_of(getpid(), kids, 256, NULL);
+    if (n > 256)
+        n = 256;
+    for (int i = 0; i < n; i++) {
+        kill(kids[i], SIGKILL);
+        while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
+            ;
+        mp_registry_remove(kids[i]);
+    }
+    return n < 0 ? 0 : n;
+}
+
+/* A cmocka teardown: cmocka_unit_test_teardown(test_x, teardown_children). */
+static inline int teardown_children(void **state)
+{
+    (void)state;
+    int n = kill_leftover_children();
+    if (n > 0)
+        print_message("teardown: killed and reaped %d child process(es) the test left behind\n", n);
+    return 0;
 }
 
 #endif

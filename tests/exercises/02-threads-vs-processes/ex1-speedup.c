@@ -5,7 +5,13 @@ double speedup(double serial_s, double parallel_s);
 double efficiency(double speedup, int workers);
 double amdahl_max_speedup(double serial_fraction, int workers);
 
-#define NEAR(a, b) assert_true(fabs((a) - (b)) < 1e-9)
+/* a == b up to rounding; a failure says what a was */
+#define NEAR(a, b)                                                                         \
+    do {                                                                                   \
+        double got_ = (a), want_ = (b);                                                    \
+        if (!(fabs(got_ - want_) < 1e-9))                                                  \
+            fail_msg("%s = %.10g, expected %.10g", #a, got_, want_);                       \
+    } while (0)
 
 static void test_speedup_and_efficiency(void **state)
 {

@@ -70,9 +70,9 @@ int main(int argc, char **argv)
 {
     mp_spawn_main(argc, argv, entries);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_too_small_and_cut_short),
-        cmocka_unit_test(test_through_a_spawned_child),
+        cmocka_unit_test_teardown(test_round_trip, teardown_children),
+        cmocka_unit_test_teardown(test_too_small_and_cut_short, teardown_children),
+        cmocka_unit_test_teardown(test_through_a_spawned_child, teardown_children),
     };
     return cmocka_run_group_tests_name("04 ex1-pack-args", tests, NULL, NULL);
 }

@@ -59,8 +59,8 @@ int main(int argc, char **argv)
 {
     mp_spawn_main(argc, argv, entries);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pointer_works_only_with_fork),
-        cmocka_unit_test(test_spawned_sum),
+        cmocka_unit_test_teardown(test_pointer_works_only_with_fork, teardown_children),
+        cmocka_unit_test_teardown(test_spawned_sum, teardown_children),
     };
     return cmocka_run_group_tests_name("04 ex2-heap-pointer", tests, NULL, NULL);
 }
