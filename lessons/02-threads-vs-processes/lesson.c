@@ -58,7 +58,7 @@ static void part_timeline(mp_lesson *L, const results *R)
         run_job(&j);
         took[how - THREAD] = mp_ns_to_s(mp_now_ns() - t);
         if (j.result != R->cpu.serial.result) { /* the self-check */
-            mp_error("%d %ss counted %llu primes, the serial run %llu", n, kind_names[how],
+            mp_error("the %s run with %d workers counted %llu primes, the serial run %llu", kind_names[how], n,
                      (unsigned long long)j.result, (unsigned long long)R->cpu.serial.result);
             mp_lesson_abort();
         }
@@ -71,8 +71,6 @@ static void part_timeline(mp_lesson *L, const results *R)
 
 /* ---- the verdicts: each claim checked against this run's numbers ---- */
 
-static double sp(const point *p) { return p ? p->speedup : 0; }
-
 /* The widest spread among the points a claim rests on (NULL: skipped). */
 static double spread_of(const point *a, const point *b, const point *c, const point *d)
 {
@@ -84,34 +82,34 @@ static double spread_of(const point *a, const point *b, const point *c, const po
     return w;
 }
 
-/* Workers that never wait should keep as many CPUs busy as there are
- * workers (or CPUs): fewer (CPU time / wall time) means other programs had
- * the rest. Returns why (written into why), or NULL. */
-static const char *starved(double cpu_wall, int cpus, const char *what, char *why, size_t len)
+/* Workers that never wait keep as many CPUs busy as there are workers (up
+ * to the CPUs): fewer (CPU time / wall time) means other programs had the
+ * rest. Returns why (written into why), or NULL. */
+static const char *starved(double cpu_wall, int n, const char *what, char *why, size_t len)
 {
-    if (cpu_wall >= 0.8 * cpus)
+    if (cpu_wall >= 0.8 * n)
         return NULL;
-    snprintf(why, len, "the %s kept only %.2f of the %d CPU%s busy: other programs had the rest", what, cpu_wall, cpus,
-             plural(cpus));
+    snprintf(why, len, "the %d %s kept only %.2f CPUs busy, not %d: other programs had the rest", n, what, cpu_wall, n);
     return why;
 }
 
-/* Why this run cannot show what CPU-bound workers gain from the CPUs, or
- * NULL: one CPU (unless one_cpu_ok), a sweep that stops short of the CPUs,
- * or CPUs taken by other programs while the workers ran. */
+/* The worker count the claims "up to the CPUs" look at: the usable CPUs, or
+ * the top of the sweep when --max-workers stops short of them. */
+static int at_cpus(const results *R) { return R->max_workers < R->cpus ? R->max_workers : R->cpus; }
+
+/* Why this run cannot show what CPU-bound workers gain from more CPUs, or
+ * NULL: one CPU or one worker (unless one_cpu_ok: the claim holds there
+ * too), or CPUs taken by other programs while the workers ran. */
 static const char *cpu_limit(const results *R, bool one_cpu_ok, char *why, size_t len)
 {
-    int C = R->cpus;
-    const point *t = point_at(&R->cpu, THREAD, C), *p = point_at(&R->cpu, PROCESS, C);
-    if (C == 1 && !one_cpu_ok)
+    int c = at_cpus(R);
+    if (R->cpus == 1 && !one_cpu_ok)
         return "only 1 CPU is usable";
-    if (!t) {
-        snprintf(why, len, "--max-workers %d stops the sweep below the %d CPUs", R->max_workers, C);
-        return why;
-    }
-    const char *s = starved(t->cpu_wall, C, "CPU-bound threads", why, len);
+    if (c == 1 && !one_cpu_ok)
+        return "--max-workers 1: the sweep has no second worker";
+    const char *s = starved(point_at(&R->cpu, THREAD, c)->cpu_wall, c, "CPU-bound threads", why, len);
     if (!s && R->children_counted)
-        s = starved(p->cpu_wall, C, "CPU-bound processes", why, len);
+        s = starved(point_at(&R->cpu, PROCESS, c)->cpu_wall, c, "CPU-bound processes", why, len);
     return s;
 }
 
@@ -126,72 +124,75 @@ static const char *fraction(double s, char *buf, size_t len)
 
 static void verdicts_cpu(mp_lesson *L, const results *R)
 {
-    int C = R->cpus, M = R->max_workers;
+    int C = R->cpus, M = R->max_workers, c = at_cpus(R);
     const sweep *s = &R->cpu;
-    const point *t = point_at(s, THREAD, C), *p = point_at(s, PROCESS, C);
+    const point *t = point_at(s, THREAD, c), *p = point_at(s, PROCESS, c); /* both measured: c is a point */
     const point *tM = point_at(s, THREAD, M), *pM = point_at(s, PROCESS, M);
     char why[200], why_busy[200], past[120], f0[16], f1[16];
     const char *limit = cpu_limit(R, false, why, sizeof why);
-    const char *busy = cpu_limit(R, true, why_busy, sizeof why_busy); /* these claims hold on 1 CPU too */
+    const char *busy = cpu_limit(R, true, why_busy, sizeof why_busy); /* for claims that hold on 1 CPU too */
     snprintf(past, sizeof past, "--max-workers %d does not go past the %d CPU%s", M, C, plural(C));
 
-    mp_verdict(L, sp(t) >= 0.8 * C && sp(p) >= 0.8 * C, spread_of(&s->serial, t, p, NULL), limit,
-               "CPU-bound: more workers help up to the CPUs: at %d: threads %.2fx, processes %.2fx (at least 0.8 of the "
-               "ideal %dx)", C, sp(t), sp(p), C);
-    bool overlapped = t && t->cpu_wall >= 1.25; /* more than one CPU busy at once, on average */
+    mp_verdict(L, t->speedup >= 0.8 * c && p->speedup >= 0.8 * c, spread_of(&s->serial, t, p, NULL), limit,
+               "CPU-bound: more workers help up to the CPUs: %d worker%s: threads %.2fx, processes %.2fx (at least 0.8 "
+               "of the ideal %dx)", c, plural(c), t->speedup, p->speedup, c);
+    bool overlapped = t->cpu_wall >= 1.25; /* more than one CPU busy at once, on average */
     mp_verdict(L, overlapped, spread_of(&s->serial, t, NULL, NULL),
                C == 1 ? "only 1 CPU is usable, so threads can only take turns" : overlapped ? NULL : limit,
-               "C threads ran at the same time (no GIL): %d of them kept %.2f CPUs busy (CPU time / wall time; over 1.25, "
-               "where a GIL allows at most 1.00: lesson 03)", C, t ? t->cpu_wall : 0);
+               "C threads ran at the same time (no GIL): %d of them kept %.2f CPUs busy (CPU time / wall time; over "
+               "1.25, where a GIL allows at most 1.00: lesson 03)", c, t->cpu_wall);
     double widest = mp_spread(&s->serial.wall);
-    for (int i = 0; i < s->n && s->workers[i] <= C; i++)
+    for (int i = 0; i < s->n && s->workers[i] <= c; i++)
         widest = fmax(widest, spread_of(&s->thread[i], &s->process[i], NULL, NULL));
     mp_verdict(L, R->fit[0] >= 0 && fmax(R->fit[0], R->fit[1]) < 0.10, widest,
                limit ? limit : R->fit[0] < 0 ? "no point with 2 or more workers on as many CPUs to fit" : NULL,
                "Amdahl's law fitted up to the CPUs finds a serial fraction under 10%%: threads %s, processes %s",
                fraction(R->fit[0], f0, sizeof f0), fraction(R->fit[1], f1, sizeof f1));
-    mp_verdict(L, t && sp(tM) <= 1.1 * sp(t) && sp(pM) <= 1.1 * sp(p), spread_of(t, p, tM, pM),
+    mp_verdict(L, tM->speedup <= 1.1 * t->speedup && pM->speedup <= 1.1 * p->speedup, spread_of(t, p, tM, pM),
                M <= C ? past : busy,
-               "past the CPUs, no further speedup: at %d workers threads %.2fx, processes %.2fx; at %d: %.2fx, %.2fx "
-               "(within 1.1x)", M, sp(tM), sp(pM), C, sp(t), sp(p));
-    mp_verdict(L, t && tM && tM->use.involuntary > t->use.involuntary, spread_of(t, tM, NULL, NULL),
-               M <= C ? past : busy,
-               "and it costs context switches: %d threads were switched out %ld times per run, %d thread%s %ld", M,
-               tM ? tM->use.involuntary : 0, C, plural(C), t ? t->use.involuntary : 0);
-    mp_verdict(L, t && p && fabs(p->wall.median / t->wall.median - 1) <= 0.10, spread_of(t, p, NULL, NULL), busy,
-               "for a job this long, starting processes costs little: at %d: processes %.3f s, threads %.3f s (within "
-               "10%%)", C, p ? p->wall.median : 0, t ? t->wall.median : 0);
+               "past the CPUs, no further speedup: %d worker%s: threads %.2fx, processes %.2fx; %d: %.2fx, %.2fx "
+               "(within 1.1x)", M, plural(M), tM->speedup, pM->speedup, c, t->speedup, p->speedup);
+    mp_verdict(L, tM->use.involuntary > t->use.involuntary, spread_of(t, tM, NULL, NULL), M <= C ? past : busy,
+               "and it costs context switches: %d thread%s were switched out %ld times per run, %d thread%s %ld", M,
+               plural(M), tM->use.involuntary, c, plural(c), t->use.involuntary);
+    mp_verdict(L, fabs(p->wall.median / t->wall.median - 1) <= 0.10, spread_of(t, p, NULL, NULL), busy,
+               "for a job this long, starting processes costs little: %d worker%s: processes %.3f s, threads %.3f s "
+               "(within 10%%)", c, plural(c), p->wall.median, t->wall.median);
 }
 
 static void verdicts_memory_io(mp_lesson *L, const results *R)
 {
-    int C = R->cpus, M = R->max_workers;
-    const point *tri = point_at(&R->mem, THREAD, C), *pri = point_at(&R->cpu, THREAD, C);
+    int C = R->cpus, M = R->max_workers, c = at_cpus(R);
+    const point *tri = point_at(&R->mem, THREAD, c), *pri = point_at(&R->cpu, THREAD, c);
     char why[200], past[120];
     const char *limit = cpu_limit(R, false, why, sizeof why);
-    if (!limit && tri)
-        limit = starved(tri->cpu_wall, C, "triad threads", why, sizeof why);
-    double gb1 = R->mem.gb / R->mem.serial.wall.median, gbC = tri ? R->mem.gb / tri->wall.median : 0;
-    mp_outcome o = mp_verdict(L, sp(tri) < 0.9 * sp(pri), spread_of(&R->mem.serial, tri, &R->cpu.serial, pri),
-                              limit, "memory-bound work gains less than CPU-bound: at %d threads the triad %.2fx, the "
-                              "primes %.2fx (under 0.9 of it)", C, sp(tri), sp(pri));
+    if (!limit)
+        limit = starved(tri->cpu_wall, c, "triad threads", why, sizeof why);
+    double gb1 = R->mem.gb / R->mem.serial.wall.median, gbc = R->mem.gb / tri->wall.median;
+    mp_outcome o = mp_verdict(L, tri->speedup < 0.9 * pri->speedup,
+                              spread_of(&R->mem.serial, tri, &R->cpu.serial, pri), limit,
+                              "memory-bound work gains less than CPU-bound: %d thread%s: the triad %.2fx, the primes "
+                              "%.2fx (under 0.9 of it)", c, plural(c), tri->speedup, pri->speedup);
     if (o == MP_HOLDS)
-        mp_say("  the memory all cores share set the pace: %d threads moved %.1f GB/s, one thread %.1f", C, gbC, gb1);
+        mp_say("  the memory all cores share set the pace: %d threads moved %.1f GB/s, one thread %.1f", c, gbc, gb1);
     else if (o == MP_FAILS)
         mp_say("  %d cores did not fill this machine's memory bandwidth: %d threads moved %.1f GB/s, one thread %.1f",
-               C, C, gbC, gb1);
+               c, c, gbc, gb1);
 
+    /* I/O: more than C CPUs could give CPU-bound work, a quarter of the way to what the waits allow */
     const point *t = point_at(&R->io, THREAD, M), *p = point_at(&R->io, PROCESS, M);
+    double bar = C + (R->io_ideal - C) / 4;
     snprintf(past, sizeof past, "--max-workers %d does not go past the %d CPU%s", M, C, plural(C));
-    mp_verdict(L, M > C && fmin(sp(t), sp(p)) > 1.25 * C, spread_of(&R->io.serial, t, p, NULL), M <= C ? past : NULL,
-               "I/O-bound work gains past the CPUs: %d workers on %d CPU%s: threads %.2fx, processes %.2fx (over "
-               "%.3gx), keeping %.2f CPUs busy", M, C, plural(C), sp(t), sp(p), 1.25 * C, t ? t->cpu_wall : 0);
+    mp_verdict(L, M > C && fmin(t->speedup, p->speedup) > bar, spread_of(&R->io.serial, t, p, NULL),
+               M <= C ? past : NULL,
+               "I/O-bound work gains past the CPUs: %d worker%s on %d CPU%s: threads %.2fx, processes %.2fx (over "
+               "%.2fx), keeping %.2f CPUs busy", M, plural(M), C, plural(C), t->speedup, p->speedup, bar, t->cpu_wall);
 }
 
 static void verdicts_balance(mp_lesson *L, const results *R)
 {
     const balance *b = &R->bal;
-    int n = b->workers, C = R->cpus, busy_cpus = n < C ? n : C;
+    int n = b->workers, C = R->cpus;
     char why[200];
     const char *one = n == 1 ? "--workers 1: one worker has nothing to balance" : NULL;
     mp_verdict(L, b->imbalance[0].median > b->imbalance[1].median + 0.05,
@@ -202,7 +203,7 @@ static void verdicts_balance(mp_lesson *L, const results *R)
     if (!limit && C == 1)
         limit = "only 1 CPU is usable: the workers take turns on it, so it is never left idle either way";
     else if (!limit)
-        limit = starved(b->cpu_wall[1], busy_cpus, "round-robin threads", why, sizeof why);
+        limit = starved(b->cpu_wall[1], n < C ? n : C, "round-robin threads", why, sizeof why);
     mp_verdict(L, b->wall[0].median > 1.1 * b->wall[1].median, fmax(mp_spread(&b->wall[0]), mp_spread(&b->wall[1])),
                limit, "so they take longer, the others idle at the end: contiguous %.3f s, round-robin %.3f s (%.2fx; "
                "over 1.1x)", b->wall[0].median, b->wall[1].median, b->wall[0].median / b->wall[1].median);

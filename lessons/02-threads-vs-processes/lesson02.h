@@ -115,6 +115,7 @@ struct results {
     job cpu_job;     /* the CPU-bound job, sized for this machine */
     sweep cpu, io, mem;
     double fit[2];   /* Amdahl serial fraction: threads, processes (-1: no fit) */
+    double io_ideal; /* the I/O speedup the waits allow at the top of the sweep */
     balance bal;
 };
 

@@ -262,6 +262,7 @@ void part_io(mp_lesson *L, results *R)
     mp_lesson_part(L, "2. I/O-bound: %d waits of %d ms (standing in for network calls) with 1..%d workers",
                    j.waits, j.wait_ms, R->max_workers);
     sweep_begin(s, "io", R->cpus, R->max_workers, 0);
+    R->io_ideal = (double)j.waits / ((j.waits + R->max_workers - 1) / R->max_workers); /* the busiest worker's share */
     run_sweep(L, s, &j);
     note_superlinear(s);
     const sweep *both[] = {&R->cpu, &R->io};
