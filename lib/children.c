@@ -1,12 +1,19 @@
-#include "children.h"
-
+#define _GNU_SOURCE /* pipe2, posix_spawn_file_actions_addclosefrom_np */
 #include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "children.h"
+
+extern char **environ;
 
 /* A slot holds a pid (0 = free, -1 = reserved, not yet started), its MP_REG_
  * flags and, for a forkserver's child, the descriptor its status arrives on. */
@@ -222,4 +229,46 @@ int mp_exitcode_from_status(int wstatus)
     if (WIFSIGNALED(wstatus))
         return -WTERMSIG(wstatus);
     return 0;
+}
+
+int mp_program_start(char *const argv[], pid_t *pid, int *stdout_fd)
+{
+    int out[2] = {-1, -1};
+    if (stdout_fd && pipe2(out, O_CLOEXEC) != 0)
+        return -errno;
+    int slot = mp_registry_reserve(MP_REG_OWN);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    if (stdout_fd)
+        posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+    fflush(NULL);
+    int rc = slot < 0 ? -slot : posix_spawnp(pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (out[1] >= 0)
+        close(out[1]);
+    if (rc != 0) {
+        if (slot >= 0)
+            mp_registry_release(slot);
+        if (out[0] >= 0)
+            close(out[0]);
+        fprintf(stderr, "error: posix_spawnp %s: %s\n", argv[0], strerror(rc));
+        return -rc;
+    }
+    mp_registry_publish(slot, *pid, -1);
+    if (stdout_fd)
+        *stdout_fd = out[0];
+    return 0;
+}
+
+int mp_program_wait(pid_t pid)
+{
+    int st;
+    pid_t r;
+    do
+        r = waitpid(pid, &st, 0);
+    while (r < 0 && errno == EINTR);
+    int e = errno;
+    mp_registry_remove(pid);
+    return r < 0 ? -e : mp_exitcode_from_status(st);
 }

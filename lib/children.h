@@ -1,7 +1,10 @@
 /* children: the registry of live children, and the clean-up that makes sure
  * none is left behind.
  *
- * Layer 3 (children). Mirrors multiprocessing's bookkeeping of active
+ * Layer 1 (system helpers): it needs nothing but the C library, and every
+ * layer above starts children through it -- the transports (layer 3) and
+ * the outside programs a lesson runs (gnuplot from plot.c, python3).
+ * Mirrors multiprocessing's bookkeeping of active
  * children (multiprocessing.active_children) and the atexit handler that
  * joins them. Every start method records its child here before it can block,
  * so that whatever happens next, the child is found:
@@ -65,5 +68,14 @@ int mp_exitcode_from_status(int wstatus);
 
 /* waitpid(pid), retrying after signals. */
 void mp_reap(pid_t pid);
+
+/* An outside program (gnuplot, python3), started as a registered child so
+ * that a Ctrl-C or a SIGTERM stops it with the rest: argv[0] is looked up on
+ * the PATH. stdout_fd: NULL to share our standard output, or where to put
+ * the read end of a pipe from its standard output (close-on-exec). 0 or
+ * -errno (reported). Every descriptor but 0, 1, 2 is closed in it. */
+int mp_program_start(char *const argv[], pid_t *pid, int *stdout_fd);
+/* Wait for it: its exit code (as mp_exitcode_from_status), or -errno. */
+int mp_program_wait(pid_t pid);
 
 #endif

@@ -1,5 +1,7 @@
 /* cli: the flags every lesson shares, parsed strictly.
  *
+ * Layer 2 (memory and records).
+ *
  * Mirrors argparse. Every lesson accepts
  *   --workers N  --max-workers N  --repeat R  --quick  --seed S  --out DIR
  *   --no-plot  --trace  --start METHOD  --help

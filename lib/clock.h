@@ -1,5 +1,7 @@
 /* clock: time measured three ways, and the statistics of repeated runs.
  *
+ * Layer 1 (system helpers).
+ *
  * Mirrors Python's time.perf_counter() (wall time on a monotonic clock) and
  * os.times() / time.process_time() / time.thread_time() (CPU time).
  * Wall time tells how long you waited; CPU time tells how much work the

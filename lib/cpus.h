@@ -1,5 +1,7 @@
 /* cpus: how many processors there are, and how many this process may use.
  *
+ * Layer 1 (system helpers).
+ *
  * Mirrors os.cpu_count() (CPUs online) and os.process_cpu_count() /
  * len(os.sched_getaffinity(0)) (CPUs this process is allowed to run on).
  * They differ under `taskset -c 0`, in containers and in batch jobs; a pool

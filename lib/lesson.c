@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* strsignal */
 #include "lesson.h"
 
 #include <errno.h>
@@ -189,6 +190,23 @@ mp_outcome mp_verdict(mp_lesson *L, bool holds, double spread, const char *not_h
     }
     mp_say("%s -- %s", claim, end);
     return o;
+}
+
+int mp_lesson_join(mp_process *p, double timeout_s)
+{
+    int rc = mp_process_join(p, timeout_s);
+    if (rc == -ETIMEDOUT)
+        mp_error("%s (pid %d) did not end within %.0f s", p->name, (int)p->pid, timeout_s);
+    else if (rc != 0)
+        mp_error("joining %s (pid %d): %s", p->name, (int)p->pid, strerror(-rc));
+    else if (p->exitcode < 0)
+        mp_error("%s (pid %d) was killed by signal %d (%s)", p->name, (int)p->pid, -p->exitcode,
+                 strsignal(-p->exitcode));
+    else if (p->exitcode > 0)
+        mp_error("%s (pid %d) ended with exit code %d", p->name, (int)p->pid, p->exitcode);
+    else
+        return 0;
+    mp_lesson_abort();
 }
 
 _Noreturn void mp_lesson_abort(void)

@@ -1,6 +1,8 @@
 /* lesson: what every lesson program does before, between and after its
  * experiments.
  *
+ * Layer 5 (the lesson harness).
+ *
  * The shared harness (perfbook's CodeSamples have one too): parse the shared
  * flags, check the --out folder, announce the lesson and the machine, set up
  * the trace; start each part with a heading (and, with --trace, a span on
@@ -84,6 +86,13 @@ mp_outcome mp_verdict(mp_lesson *L, bool holds, double spread, const char *not_h
 
 /* Build DIR/NAME into buf (PATH_MAX); -ENAMETOOLONG if it does not fit. */
 int mp_out_path(char *buf, size_t len, const char *dir, const char *name);
+
+struct mp_process;
+/* Join a worker the lesson cannot do without: wait for it (timeout_s < 0:
+ * as long as it takes) and return 0 if it ended with exit code 0;
+ * otherwise say which worker ended how ("worker-2 (pid 4242) was killed by
+ * signal 9") and stop the lesson (mp_lesson_abort). */
+int mp_lesson_join(struct mp_process *p, double timeout_s);
 
 /* Stop the lesson after an error it has reported: kill and reap every child
  * it started (so exiting never waits for a worker that will not end by

@@ -5,6 +5,7 @@
 #define MP_H
 
 /* 1. system helpers */
+#include "children.h"
 #include "clock.h"
 #include "cpus.h"
 #include "fd.h"
@@ -16,9 +17,8 @@
 #include "cli.h"
 #include "plot.h"
 #include "trace.h"
-/* 3. children: the registry, entries by name, the start request, the
- *    transports (spawn, forkserver) and the guard */
-#include "children.h"
+/* 3. children: entries by name, the start request, the transports (spawn,
+ *    forkserver) and the guard */
 #include "entry.h"
 #include "request.h"
 #include "spawn.h"

@@ -1,7 +1,6 @@
 #include "plot.h"
 
 #include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,13 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "report.h"
 
 #ifndef MP_ROOT
 #define MP_ROOT "."
 #endif
-
-extern char **environ;
 
 const char *mp_root(void)
 {
@@ -41,22 +39,17 @@ bool mp_have_program(const char *name)
 
 bool mp_have_gnuplot(void) { return mp_have_program("gnuplot"); }
 
-/* gnuplot -e "ASSIGNMENTS" SCRIPT, waiting for it. Output goes where ours goes. */
+/* gnuplot -e "ASSIGNMENTS" SCRIPT, waiting for it. Output goes where ours
+ * goes. A registered child (children.h): a Ctrl-C stops it with the rest. */
 static int run_gnuplot(const char *assignments, const char *script)
 {
     char *argv[] = {"gnuplot", "-e", (char *)assignments, (char *)script, NULL};
     pid_t pid;
-    fflush(NULL);
-    int rc = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
-    if (rc != 0) {
-        mp_syserr("posix_spawnp gnuplot", rc);
-        return -rc;
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
-    return (WIFEXITED(st) && WEXITSTATUS(st) == 0) ? 0 : -EIO;
+    int rc = mp_program_start(argv, &pid, NULL);
+    if (rc != 0)
+        return rc;
+    rc = mp_program_wait(pid);
+    return rc == 0 ? 0 : rc < 0 ? rc : -EIO;
 }
 
 static int clamp(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }

@@ -1,5 +1,7 @@
 /* plot: gnuplot draws what a lesson measured, as a PNG and in the terminal.
  *
+ * Layer 2 (memory and records).
+ *
  * Plays the part matplotlib plays in the Python tutorials. A lesson writes
  * its data (CSV), then mp_plot() runs one of the scripts in plots/ twice:
  * once to DIR/STEM.png, once to the terminal (gnuplot's `dumb` text

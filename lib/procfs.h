@@ -1,5 +1,7 @@
 /* procfs: what the kernel says about a process, read from /proc.
  *
+ * Layer 1 (system helpers).
+ *
  * No Python counterpart in multiprocessing (psutil has it): lessons use it to
  * show what the API hides -- a zombie (state Z) waiting to be reaped, a
  * parent PID, the memory a child really uses. Tests use it to prove that

@@ -1,5 +1,7 @@
 /* report: every line a lesson prints, its tables and its CSV files.
  *
+ * Layer 2 (memory and records).
+ *
  * Mirrors print(), with the one thing a parallel program's output needs:
  * who said it. Every line is tagged
  *

@@ -1,10 +1,12 @@
-#define _GNU_SOURCE /* posix_spawn_file_actions_addclosefrom_np, /proc/self/exe: Linux/glibc */
+#define _GNU_SOURCE /* vfork, close_range, PR_SET_PDEATHSIG, /proc/self/exe: Linux/glibc */
 #include "spawn.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <spawn.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,47 @@ char **mp_spawn_environ(void)
     return env;
 }
 
+/* The new child, between vfork and exec: it shares our memory until exec,
+ * so it only makes system calls. The death signal is asked for here, before
+ * the program even starts, and survives exec: a child whose main() never
+ * reaches mp_spawn_main() still dies with us. */
+static _Noreturn void exec_child(pid_t parent, const char *exe, char *const argv[], char *const env[],
+                                 const int *high, int nfds, const sigset_t *mask)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+    for (int i = 0; i < nfds; i++)
+        if (dup2(high[i], 3 + i) < 0) /* dup2 clears close-on-exec */
+            _exit(127);
+    close_range(3 + (unsigned)nfds, ~0u, 0); /* nothing else reaches the child */
+    /* our signal handlers are not the child's: defaults, then the old mask */
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
+    sigprocmask(SIG_SETMASK, mask, NULL);
+    execve(exe, argv, env);
+    _exit(127);
+}
+
+/* vfork and exec, in a function of its own: the child borrows this stack
+ * frame until exec, so the caller's variables stay out of its reach. */
+static pid_t vfork_exec(const char *exe, char *const argv[], char *const env[], const int *high, int nfds)
+{
+    /* no signal handler may run in the child before exec: block them all */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t me = getpid();
+    pid_t child = vfork();
+    if (child == 0)
+        exec_child(me, exe, argv, env, high, nfds, &old);
+    int e = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return child;
+}
+
 int mp_spawn_self(const char *mode, const int *fds, int nfds, pid_t *pid)
 {
     const char *exe = mp_spawn_exe();
@@ -74,12 +117,6 @@ int mp_spawn_self(const char *mode, const int *fds, int nfds, pid_t *pid)
             break;
         }
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    for (int i = 0; rc == 0 && i < nfds; i++)
-        posix_spawn_file_actions_adddup2(&fa, high[i], 3 + i); /* dup2 clears close-on-exec */
-    /* nothing else reaches the child, close-on-exec or not */
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3 + nfds);
     char parent[16];
     snprintf(parent, sizeof parent, "%d", (int)getpid());
     char *argv[] = {(char *)exe, (char *)mode, parent, NULL};
@@ -87,13 +124,14 @@ int mp_spawn_self(const char *mode, const int *fds, int nfds, pid_t *pid)
     if (rc == 0 && !env)
         rc = -ENOMEM;
     if (rc == 0) {
-        int e = posix_spawn(pid, exe, &fa, NULL, argv, env);
-        if (e != 0) {
-            mp_syserr("posix_spawn", e);
-            rc = -e;
+        pid_t child = vfork_exec(exe, argv, env, high, nfds);
+        if (child < 0) {
+            rc = -errno;
+            mp_syserr("vfork", rc);
+        } else {
+            *pid = child;
         }
     }
-    posix_spawn_file_actions_destroy(&fa);
     free(env);
     for (int i = 0; i < made; i++)
         close(high[i]);

@@ -2,7 +2,7 @@
  *
  * Layer 3 (children): a transport, one of the ways process.c starts a
  * child. Mirrors multiprocessing's spawn start method. The child is a new
- * exec of the running binary (posix_spawn of /proc/self/exe, started as
+ * exec of the running binary (/proc/self/exe, started as
  * `exe --mp-spawn PARENT`): it shares no memory with its parent, so it gets
  * a function's registered name (entry.h) and the argument as bytes, in a
  * request (request.h) over a socket it inherits, with the descriptors it
@@ -34,10 +34,12 @@ int mp_spawn_start(const mp_request *r, int slot, pid_t *pid);
  * request and answer: 30 s, or $MPKIT_START_TIMEOUT_MS (tests shorten it). */
 int mp_start_timeout_ms(void);
 
-/* posix_spawn this program as `exe MODE PARENT`, with fds[i] placed at 3+i
- * in the child and nothing else open but 0, 1, 2; the child's environment
- * says it is bootstrapping (MPKIT_SPAWNED=1). The forkserver starts this way
- * too. 0 or -errno (reported). */
+/* Start this program as `exe MODE PARENT` (vfork and execve, as posix_spawn
+ * does, plus a death signal asked for before exec, so that even a child
+ * stuck before mp_spawn_main dies with us), with fds[i] placed at 3+i in
+ * the child and nothing else open but 0, 1, 2; the child's environment says
+ * it is bootstrapping (MPKIT_SPAWNED=1). The forkserver starts this way too.
+ * 0 or -errno (reported). */
 int mp_spawn_self(const char *mode, const int *fds, int nfds, pid_t *pid);
 
 /* The child's side: read the request on fd 3, answer, become the child and

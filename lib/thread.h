@@ -1,6 +1,8 @@
 /* thread: a function running in a thread of this process, and data that each
  * thread has its own copy of.
  *
+ * Layer 4 (the Python-shaped primitives).
+ *
  * Mirrors threading.Thread (start, join) -- with a return value, which
  * Python's Thread lacks and concurrent.futures adds -- and threading.local.
  * Threads share the whole address space: a global incremented by 4 threads is

@@ -34,18 +34,6 @@ typedef struct findings {
     char zombie_before, state_after;      /* part 5 */
 } findings;
 
-/* A worker that ended badly (killed, or a non-zero exit where none was
- * expected) stops the lesson: nothing it printed can be trusted. */
-static void join_ok(mp_process *p)
-{
-    CHECK(mp_process_join(p, MP_FOREVER));
-    if (p->exitcode != 0) {
-        mp_error("%s (pid %d) ended with exit code %d%s", p->name, (int)p->pid, p->exitcode,
-                 p->exitcode < 0 ? ": killed by a signal" : "");
-        mp_lesson_abort();
-    }
-}
-
 /* ---- 1. CPUs ---- */
 
 static void cpus(mp_lesson *L)
@@ -102,7 +90,7 @@ static void who_is_who(mp_lesson *L, findings *F)
         CHECK(mp_thread_start(&t[i]));
     }
     for (int i = 0; i < n; i++)
-        join_ok(&p[i]);
+        mp_lesson_join(&p[i], MP_FOREVER); /* a worker killed meanwhile stops the lesson, by name */
     for (int i = 0; i < n; i++)
         CHECK(mp_thread_join(&t[i], NULL));
     mp_trace_end("main: start + join");

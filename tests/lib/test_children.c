@@ -88,24 +88,74 @@ static void test_bad_descriptor_is_an_error(void **state)
     assert_int_equal(p.nfds, 0);
 }
 
+static int count_open_fds(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n - (pid == getpid()); /* our own count includes the directory's descriptor */
+}
+
 static void test_registry_limit(void **state)
 {
     (void)state;
+    mp_process warm; /* the forkserver running before the count */
+    mp_process_init(&warm, NULL, exit_with, NULL);
+    warm.start = MP_START_FORKSERVER;
+    assert_int_equal(mp_process_start(&warm), 0);
+    assert_int_equal(mp_process_join(&warm, 30.0), 0);
+    int fds_before = count_open_fds(getpid());
     int slots[MP_MAX_CHILDREN], n = 0;
     while (n < MP_MAX_CHILDREN && (slots[n] = mp_registry_reserve(MP_REG_OWN)) >= 0)
         n++;
     assert_true(n > 0 && n <= MP_MAX_CHILDREN);
     assert_int_equal(mp_registry_reserve(MP_REG_OWN), -EAGAIN);
     mp_process p;
-    mp_process_init(&p, NULL, exit_with, NULL);
     mp_report_quiet(1);
-    assert_int_equal(mp_process_start(&p), -EAGAIN); /* full: refused, in words */
+    for (int m = 0; m < 3; m++) { /* full: refused, in words, whatever the method */
+        mp_process_init(&p, NULL, exit_with, NULL);
+        p.start = methods[m];
+        assert_int_equal(mp_process_start(&p), -EAGAIN);
+        assert_int_equal(p.state, MP_PROC_NEW);
+    }
     mp_report_quiet(0);
-    assert_int_equal(p.state, MP_PROC_NEW);
+    assert_int_equal(count_open_fds(getpid()), fds_before); /* no descriptor leaked on the way */
     for (int i = 0; i < n; i++)
         mp_registry_release(slots[i]);
     assert_int_equal(mp_process_start(&p), 0);
     assert_int_equal(mp_process_join(&p, 30.0), 0);
+}
+
+/* A start the forkserver cannot serve (arguments over MP_MAX_ARGS_BYTES)
+ * is refused by name, and the server and its other children carry on. */
+static void test_forkserver_survives_a_refused_start(void **state)
+{
+    (void)state;
+    mp_process sleeper, big;
+    mp_process_init(&sleeper, NULL, sleep_forever, NULL);
+    sleeper.start = MP_START_FORKSERVER;
+    assert_int_equal(mp_process_start(&sleeper), 0);
+    pid_t server = mp_forkserver_pid();
+    int x = 0;
+    mp_process_init(&big, NULL, exit_with, NULL);
+    big.start = MP_START_FORKSERVER;
+    mp_process_set_args(&big, &x, MP_MAX_ARGS_BYTES + 1); /* refused before a byte is read */
+    mp_report_quiet(1);
+    assert_int_equal(mp_process_start(&big), -E2BIG);
+    mp_report_quiet(0);
+    assert_true(mp_process_is_alive(&sleeper));
+    assert_int_equal(mp_forkserver_pid(), server);
+    /* the server keeps only its own descriptors: 0-2, its socket, the
+     * trace log if any, its signalfd and one status pipe per child */
+    assert_true(count_open_fds(server) <= 7);
+    assert_int_equal(mp_process_kill(&sleeper), 0);
+    assert_int_equal(mp_process_join(&sleeper, 30.0), 0);
 }
 
 static void test_library_entries(void **state)
@@ -213,6 +263,75 @@ static void test_start_never_blocks_for_good(void **state)
     assert_int_equal(run_helper("--helper-stalled-child", 60), 0);
 }
 
+/* A parent killed outright while it waits for a child that never reads its
+ * request leaves no orphan: the child asked for its death signal first. */
+static int helper_killed_while_starting(void)
+{
+    setenv("TEST_CHILDREN_STALL", "1", 1);
+    size_t len = 8 << 20;
+    char *blob = calloc(1, len);
+    mp_process p;
+    mp_process_init(&p, NULL, exit_with, NULL);
+    p.start = MP_START_SPAWN;
+    mp_process_set_args(&p, blob, len);
+    mp_process_start(&p); /* blocks until the test kills us */
+    return 1;
+}
+
+static void test_no_orphan_when_killed_while_starting(void **state)
+{
+    (void)state;
+    char *argv[] = {(char *)mp_spawn_exe(), "--helper-killed-while-starting", NULL};
+    pid_t h, kid = 0;
+    assert_int_equal(posix_spawn(&h, argv[0], NULL, NULL, argv, environ), 0);
+    for (int i = 0; i < 3000 && kid == 0; i++) { /* wait (up to 30 s) for its child */
+        mp_sleep_ns(10000000);
+        if (mp_proc_children_of(h, &kid, 1, NULL) < 1)
+            kid = 0;
+    }
+    assert_true(kid > 0);
+    mp_sleep_ns(100000000); /* let it block in the start */
+    assert_int_equal(kill(h, SIGKILL), 0);
+    assert_int_equal(waitpid(h, NULL, 0), h);
+    assert_true(pid_gone(kid, 30.0));
+}
+
+/* An outside program a lesson runs (gnuplot, python3) is stopped with the
+ * rest when the lesson is terminated. */
+static int helper_program(void)
+{
+    char *argv[] = {"sleep", "1000", NULL};
+    pid_t pid;
+    if (mp_program_start(argv, &pid, NULL) != 0)
+        return 1;
+    if (write(STDOUT_FILENO, &pid, sizeof pid) != sizeof pid)
+        return 2;
+    mp_program_wait(pid); /* until the test terminates us */
+    return 3;
+}
+
+static void test_outside_programs_are_stopped(void **state)
+{
+    (void)state;
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    char *argv[] = {(char *)mp_spawn_exe(), "--helper-program", NULL};
+    pid_t h, prog;
+    assert_int_equal(posix_spawn(&h, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(out[1]);
+    assert_int_equal(mp_read_full(out[0], &prog, sizeof prog), 0);
+    close(out[0]);
+    assert_int_equal(kill(h, SIGTERM), 0);
+    int st;
+    assert_int_equal(waitpid(h, &st, 0), h);
+    assert_int_equal(mp_exitcode_from_status(st), -SIGTERM);
+    assert_true(pid_gone(prog, 30.0));
+}
+
 /* PR_SET_PDEATHSIG fires when the thread that started a child exits: a
  * child started from a short-lived thread dies with that thread; one
  * started from a thread that outlives it (the main thread) does not. The
@@ -268,6 +387,10 @@ int main(int argc, char **argv)
         return helper_fd_limit();
     if (argc == 2 && strcmp(argv[1], "--helper-stalled-child") == 0)
         return helper_stalled_child();
+    if (argc == 2 && strcmp(argv[1], "--helper-killed-while-starting") == 0)
+        return helper_killed_while_starting();
+    if (argc == 2 && strcmp(argv[1], "--helper-program") == 0)
+        return helper_program();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_children_get_only_what_they_are_given),
         cmocka_unit_test(test_bad_descriptor_is_an_error),
@@ -277,6 +400,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_low_descriptor_limit),
         cmocka_unit_test(test_start_never_blocks_for_good),
         cmocka_unit_test(test_the_starting_thread_matters),
+        cmocka_unit_test(test_forkserver_survives_a_refused_start),
+        cmocka_unit_test(test_no_orphan_when_killed_while_starting),
+        cmocka_unit_test(test_outside_programs_are_stopped),
     };
     int rc = cmocka_run_group_tests_name("children", tests, NULL, NULL);
     mp_forkserver_stop();
