@@ -1,7 +1,9 @@
+#define _GNU_SOURCE /* RUSAGE_THREAD: Linux-specific */
 #include "gil.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "clock.h"
@@ -17,7 +19,8 @@ int mp_gil_init(mp_gil *g, mp_gil_mode mode, uint64_t interval_us, uint32_t chec
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* timeouts immune to clock changes */
-    int rc = pthread_mutex_init(&g->mutex, NULL);
+    int rc = sem_init(&g->sem, 0, 1) == 0 ? 0 : errno; /* 1: free */
+    if (!rc) rc = pthread_mutex_init(&g->mutex, NULL);
     if (!rc) rc = pthread_cond_init(&g->cond, &ca);
     if (!rc) rc = pthread_mutex_init(&g->switch_mutex, NULL);
     if (!rc) rc = pthread_cond_init(&g->switch_cond, &ca);
@@ -27,6 +30,7 @@ int mp_gil_init(mp_gil *g, mp_gil_mode mode, uint64_t interval_us, uint32_t chec
 
 void mp_gil_destroy(mp_gil *g)
 {
+    sem_destroy(&g->sem);
     pthread_mutex_destroy(&g->mutex);
     pthread_cond_destroy(&g->cond);
     pthread_mutex_destroy(&g->switch_mutex);
@@ -95,39 +99,67 @@ static struct timespec deadline_after(uint64_t ns)
     return (struct timespec){.tv_sec = (time_t)(t / 1000000000u), .tv_nsec = (long)(t % 1000000000u)};
 }
 
-void mp_gil_acquire(mp_gil *g, mp_gil_thread *t)
+/* The voluntary context switches of the calling thread so far: each one is
+ * a time it went to sleep (here: waiting for the lock) and was woken. */
+static uint64_t slept_so_far(void)
 {
-    if (g->mode == MP_GIL_NONE) { /* free-threaded: nothing to take */
-        t->holding = true;
-        t->acquisitions++;
-        span_acquired(g, t, true);
+    struct rusage ru;
+    return getrusage(RUSAGE_THREAD, &ru) == 0 ? (uint64_t)ru.ru_nvcsw : 0;
+}
+
+/* The old lock: PyThread_acquire_lock(lock, 1) on a semaphore. sem_trywait
+ * is sem_wait's fast path (take a free lock in user space, no system call),
+ * which is how the releasing thread gets the lock back before the waiter it
+ * just woke can run. Only a thread that must sleep pays for counting. */
+static void take_semaphore(mp_gil *g, mp_gil_thread *t)
+{
+    if (sem_trywait(&g->sem) == 0)
         return;
+    uint64_t t0 = mp_now_ns(), before = slept_so_far();
+    while (sem_wait(&g->sem) != 0) /* EINTR: a signal handler ran; wait again, as CPython did */
+        ;
+    uint64_t woken = slept_so_far() - before;
+    if (woken > 0) { /* the last wake-up got the lock; the others found it taken */
+        t->wakeups += woken;
+        t->failed_wakeups += woken - 1;
+        atomic_fetch_add_explicit(&g->wakeups, woken, memory_order_relaxed);
+        atomic_fetch_add_explicit(&g->failed_wakeups, woken - 1, memory_order_relaxed);
     }
+    t->wait_ns += mp_now_ns() - t0;
+}
+
+/* The new lock's take_gil: wait on the condition, one interval at a time. */
+static void take_gil(mp_gil *g, mp_gil_thread *t)
+{
     uint64_t t0 = mp_now_ns();
     pthread_mutex_lock(&g->mutex);
     while (g->locked) {
-        if (g->mode == MP_GIL_OLD) {
-            /* a binary semaphore: wait to be signalled, with no timeout */
-            pthread_cond_wait(&g->cond, &g->mutex);
-            if (g->locked)
-                atomic_fetch_add_explicit(&g->failed_wakeups, 1, memory_order_relaxed);
+        /* wait one interval; if the lock is still held by the same holder
+         * (no switch meanwhile), ask it to drop */
+        uint64_t saved = g->switch_number;
+        struct timespec until = deadline_after(g->interval_ns);
+        int rc = pthread_cond_timedwait(&g->cond, &g->mutex, &until);
+        if (rc == ETIMEDOUT) {
+            if (g->locked && g->switch_number == saved) {
+                atomic_store_explicit(&g->drop_request, 1, memory_order_relaxed);
+                atomic_fetch_add_explicit(&g->drop_requests, 1, memory_order_relaxed);
+            }
         } else {
-            /* take_gil: wait one interval; if the lock is still held by the
-             * same holder (no switch meanwhile), ask it to drop */
-            uint64_t saved = g->switch_number;
-            struct timespec until = deadline_after(g->interval_ns);
-            int rc = pthread_cond_timedwait(&g->cond, &g->mutex, &until);
-            if (rc == ETIMEDOUT) {
-                if (g->locked && g->switch_number == saved) {
-                    atomic_store_explicit(&g->drop_request, 1, memory_order_relaxed);
-                    atomic_fetch_add_explicit(&g->drop_requests, 1, memory_order_relaxed);
-                }
-            } else if (g->locked) {
+            t->wakeups++;
+            atomic_fetch_add_explicit(&g->wakeups, 1, memory_order_relaxed);
+            if (g->locked) {
+                t->failed_wakeups++;
                 atomic_fetch_add_explicit(&g->failed_wakeups, 1, memory_order_relaxed);
             }
         }
     }
     g->locked = true;
+    t->wait_ns += mp_now_ns() - t0;
+}
+
+/* Holding the lock now: who had it before, the counters, the log. */
+static bool note_taken(mp_gil *g, mp_gil_thread *t)
+{
     mp_gil_thread *prev = atomic_load(&g->last_holder);
     bool handed_over = prev != t;
     if (handed_over) {
@@ -138,18 +170,28 @@ void mp_gil_acquire(mp_gil *g, mp_gil_thread *t)
     }
     atomic_fetch_add_explicit(&g->acquisitions, 1, memory_order_relaxed);
     log_event(g, t, 'A');
-    if (g->mode == MP_GIL_NEW) {
+    return handed_over;
+}
+
+void mp_gil_acquire(mp_gil *g, mp_gil_thread *t)
+{
+    bool handed_over = true;
+    if (g->mode == MP_GIL_OLD) {
+        take_semaphore(g, t);
+        handed_over = note_taken(g, t);
+    } else if (g->mode == MP_GIL_NEW) {
+        take_gil(g, t);
+        handed_over = note_taken(g, t);
         /* FORCE_SWITCHING: wake the thread that dropped for us */
         pthread_mutex_lock(&g->switch_mutex);
         pthread_cond_signal(&g->switch_cond);
         pthread_mutex_unlock(&g->switch_mutex);
         /* whoever asked for a drop has been served */
         atomic_store_explicit(&g->drop_request, 0, memory_order_relaxed);
-    }
-    pthread_mutex_unlock(&g->mutex);
+        pthread_mutex_unlock(&g->mutex);
+    } /* MP_GIL_NONE, free-threaded: nothing to take */
     t->holding = true;
     t->acquisitions++;
-    t->wait_ns += mp_now_ns() - t0;
     span_acquired(g, t, handed_over);
 }
 
@@ -158,17 +200,15 @@ static void drop(mp_gil *g, mp_gil_thread *t, char what, bool for_good)
 {
     t->holding = false;
     span_released(t, for_good);
-    if (g->mode == MP_GIL_NONE)
-        return;
-    pthread_mutex_lock(&g->mutex);
-    g->locked = false;
-    log_event(g, t, what);
-    if (g->mode == MP_GIL_NEW) { /* drop_gil signals holding the mutex */
+    if (g->mode == MP_GIL_OLD) { /* PyThread_release_lock: sem_post wakes one sleeper, if any */
+        log_event(g, t, what);
+        sem_post(&g->sem);
+    } else if (g->mode == MP_GIL_NEW) { /* drop_gil signals holding the mutex */
+        pthread_mutex_lock(&g->mutex);
+        g->locked = false;
+        log_event(g, t, what);
         pthread_cond_signal(&g->cond);
         pthread_mutex_unlock(&g->mutex);
-    } else { /* the old lock was a semaphore: sem_post, with no mutex held */
-        pthread_mutex_unlock(&g->mutex);
-        pthread_cond_signal(&g->cond);
     }
 }
 
@@ -191,8 +231,8 @@ void mp_gil_forced_switch(mp_gil *g, mp_gil_thread *t)
 void mp_gil_check(mp_gil *g, mp_gil_thread *t)
 {
     t->ticks = 0;
-    drop(g, t, 'R', false); /* "other threads may run now" */
-    mp_gil_acquire(g, t);   /* ...but nothing makes sure they do */
+    drop(g, t, 'R', false); /* sem_post: "other threads may run now" */
+    mp_gil_acquire(g, t);   /* sem_wait: ...but nothing makes sure they do */
 }
 
 void mp_gil_begin_blocking(mp_gil *g, mp_gil_thread *t) { drop(g, t, 'V', true); }
@@ -258,5 +298,6 @@ uint64_t mp_gil_spin(mp_gil *g, mp_gil_thread *t, const atomic_bool *stop)
 
 mp_gil_counters mp_gil_read_counters(mp_gil *g)
 {
-    return (mp_gil_counters){g->acquisitions, g->handoffs, g->drop_requests, g->forced_drops, g->failed_wakeups};
+    return (mp_gil_counters){g->acquisitions, g->handoffs, g->drop_requests, g->forced_drops, g->failed_wakeups,
+                             g->wakeups};
 }

@@ -6,16 +6,22 @@
  * loop behave -- and measure -- like CPython's threads:
  *
  *  - MP_GIL_NONE: free-threaded (PEP 703, python3.13t): no lock at all.
- *  - MP_GIL_OLD (CPython <= 3.1): every check_interval ticks the running
- *    thread releases the lock and at once tries to take it back. Nothing
- *    hands the lock over: on several cores the woken waiter usually finds it
- *    taken again ("failed wake-up") and goes back to sleep. That is the GIL
- *    battle Beazley measured: 2 threads slower than 1.
- *  - MP_GIL_NEW (CPython >= 3.2, Python/ceval_gil.c): a waiter waits one
- *    switch interval (default 5 ms); if no switch happened meanwhile, it sets
- *    a drop request. The holder sees it at its next tick (the "eval
- *    breaker"), drops the lock and -- FORCE_SWITCHING -- waits until another
- *    thread has taken it before it tries again.
+ *  - MP_GIL_OLD (CPython <= 3.1): the lock is a binary semaphore, a real
+ *    POSIX sem_t as CPython used on Linux (USE_SEMAPHORES), so the kernel
+ *    and its scheduler decide who gets it, as they did for CPython. Every
+ *    check_interval ticks the running thread releases it (sem_post, which
+ *    wakes a sleeping waiter) and at once takes it back (sem_wait: the count
+ *    is 1, so it succeeds in user space without a system call). Nothing
+ *    hands the lock over: on several CPUs the woken waiter usually finds it
+ *    re-taken and sleeps again, a "failed wake-up". That is the GIL battle
+ *    Beazley measured: 2 threads slower than 1. How often a waiter wins the
+ *    race instead depends on how fast the machine wakes a sleeping thread.
+ *  - MP_GIL_NEW (CPython >= 3.2, Python/ceval_gil.c): a mutex and condition
+ *    variables. A waiter waits one switch interval (default 5 ms); if no
+ *    switch happened meanwhile, it sets a drop request. The holder sees it at
+ *    its next tick (the "eval breaker"), drops the lock and --
+ *    FORCE_SWITCHING -- waits until another thread has taken it before it
+ *    tries again.
  *
  * The "interpreter" is mp_gil_countdown(): a loop whose every iteration is
  * one tick (a bytecode's worth of arithmetic, then the eval-breaker check),
@@ -28,15 +34,22 @@
  * forked child calls mp_gil_init() on a fresh mp_gil of its own.
  *
  * Counters tell what happened: acquisitions, handoffs (the lock changed
- * hands), drop requests, forced drops, failed wake-ups; per thread, the time
- * spent waiting. With tracing on, each thread's stretches of holding the lock
- * become spans named "GIL" on the timeline (a release followed at once by
- * the same thread's re-acquire is not a hand-over and does not split a span).
+ * hands), drop requests, forced drops, wake-ups and failed wake-ups; per
+ * thread, the time spent waiting. The old lock's wake-ups are measured, not
+ * modelled: a waiter that finds the semaphore taken reads its own voluntary
+ * context switches (getrusage RUSAGE_THREAD ru_nvcsw, Linux) before and
+ * after sem_wait; each one is a time it slept and was woken, and all but
+ * the last (which ended with the lock taken) are failed wake-ups. The new
+ * lock counts a waiter signalled that found the lock held again. With
+ * tracing on, each thread's stretches of holding the lock become spans named
+ * "GIL" on the timeline (a release followed at once by the same thread's
+ * re-acquire is not a hand-over and does not split a span).
  */
 #ifndef MP_GIL_H
 #define MP_GIL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -58,6 +71,8 @@ typedef struct mp_gil_thread {
     bool holding;
     uint64_t wait_ns;      /* time spent waiting to take the lock */
     uint64_t acquisitions;
+    uint64_t wakeups;      /* times it slept waiting for the lock and was woken */
+    uint64_t failed_wakeups; /* of those, the ones that found the lock taken */
     bool span_open;        /* timeline bookkeeping */
     uint64_t released_at;
 } mp_gil_thread;
@@ -75,13 +90,15 @@ typedef struct mp_gil_counters {
     uint64_t drop_requests;  /* waiters that timed out and asked the holder to drop (new) */
     uint64_t forced_drops;   /* holders that dropped because they were asked (new) */
     uint64_t failed_wakeups; /* waiters woken that found the lock taken and slept again */
+    uint64_t wakeups;        /* every time a waiter slept and was woken (failed or not) */
 } mp_gil_counters;
 
 typedef struct mp_gil {
     mp_gil_mode mode;
     uint64_t interval_ns;     /* new: the switch interval */
     uint32_t check_interval;  /* old: ticks between release/re-acquire */
-    pthread_mutex_t mutex;    /* guards locked, switch_number */
+    sem_t sem;                /* old: the lock itself, a binary semaphore */
+    pthread_mutex_t mutex;    /* new: guards locked, switch_number */
     pthread_cond_t cond;      /* waiters for the lock */
     pthread_mutex_t switch_mutex; /* FORCE_SWITCHING: a dropper waits here... */
     pthread_cond_t switch_cond;   /* ...until another thread has taken the lock */
@@ -90,7 +107,7 @@ typedef struct mp_gil {
     mp_gil_thread *_Atomic last_holder;
     atomic_int drop_request;  /* the eval breaker */
     atomic_int next_id;
-    _Atomic uint64_t acquisitions, handoffs, drop_requests, forced_drops, failed_wakeups;
+    _Atomic uint64_t acquisitions, handoffs, drop_requests, forced_drops, failed_wakeups, wakeups;
     mp_gil_event *log;        /* optional, see mp_gil_log */
     size_t log_cap;
     _Atomic size_t log_len;
@@ -122,7 +139,8 @@ static inline bool mp_gil_drop_requested(mp_gil *g)
  * has taken the lock (FORCE_SWITCHING), take it back. */
 void mp_gil_forced_switch(mp_gil *g, mp_gil_thread *t);
 
-/* The old lock's periodic check: release, then at once try to take it back. */
+/* The old lock's periodic check: release (sem_post), then at once take it
+ * back (sem_wait). */
 void mp_gil_check(mp_gil *g, mp_gil_thread *t);
 
 /* One tick of the eval loop, holding the lock: then the checks CPython makes

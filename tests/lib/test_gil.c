@@ -1,5 +1,6 @@
 /* gil: mutual exclusion, forced switching, the rate of switches, voluntary
- * release, the free-threaded mode, and counters that add up. */
+ * release, the free-threaded mode, counters that add up, and the old lock's
+ * wake-ups as the kernel counts them. */
 #include "helpers.h"
 
 typedef struct shared_state {
@@ -176,7 +177,7 @@ static void test_none_never_blocks(void **state)
         assert_int_equal(mp_thread_join(&th[i], NULL), 0);
     assert_int_equal(s.met, 2);
     mp_gil_counters k = mp_gil_read_counters(&g);
-    assert_int_equal(k.drop_requests + k.forced_drops + k.failed_wakeups + k.handoffs, 0);
+    assert_int_equal(k.drop_requests + k.forced_drops + k.failed_wakeups + k.handoffs + k.wakeups, 0);
     mp_gil_destroy(&g);
 }
 
@@ -206,6 +207,7 @@ static void test_counters_add_up(void **state)
         }
         assert_int_equal(takes, k.acquisitions);
         assert_int_equal(changes, k.handoffs);
+        assert_true(k.failed_wakeups <= k.wakeups); /* a failed wake-up is a wake-up */
         if (mode == MP_GIL_OLD) {
             assert_int_equal(k.drop_requests, 0);
             assert_int_equal(k.forced_drops, 0);
@@ -214,6 +216,60 @@ static void test_counters_add_up(void **state)
         }
         mp_gil_destroy(&g);
     }
+}
+
+/* The old lock: a thread that takes a free semaphore never sleeps, so it
+ * counts no wake-up; one that finds it taken sleeps until the holder lets
+ * go, and the kernel's count of its voluntary context switches says how
+ * often it was woken -- the last wake-up got the lock, any before it
+ * failed. The waiter is known to be asleep (state S in /proc) before the
+ * holder lets go, so this does not depend on timing. */
+typedef struct sleeper { mp_gil *gil; atomic_int tid; mp_gil_thread t; } sleeper;
+
+static void *sleep_on_the_lock(void *arg)
+{
+    sleeper *s = arg;
+    mp_gil_thread_init(s->gil, &s->t);
+    atomic_store(&s->tid, (int)gettid());
+    mp_gil_acquire(s->gil, &s->t); /* the main thread holds it: we sleep */
+    mp_gil_release(s->gil, &s->t);
+    return NULL;
+}
+
+static void test_old_lock_wakeups_are_measured(void **state)
+{
+    (void)state;
+    mp_gil g;
+    assert_int_equal(mp_gil_init(&g, MP_GIL_OLD, 5000, 100), 0);
+    mp_gil_thread me;
+    mp_gil_thread_init(&g, &me);
+    mp_gil_countdown(&g, &me, 10000); /* alone: 100 release/re-takes, none of them sleeps */
+    mp_gil_counters k = mp_gil_read_counters(&g);
+    assert_int_equal(k.wakeups + k.failed_wakeups + k.handoffs, 0);
+    assert_int_equal(me.wakeups, 0);
+
+    mp_gil_acquire(&g, &me);
+    sleeper s = {.gil = &g};
+    mp_thread th;
+    mp_thread_init(&th, NULL, sleep_on_the_lock, &s);
+    assert_int_equal(mp_thread_start(&th), 0);
+    while (atomic_load(&s.tid) == 0)
+        sched_yield();
+    uint64_t deadline = mp_now_ns() + 60000000000u;
+    while (mp_proc_state(atomic_load(&s.tid)) != 'S' && mp_now_ns() < deadline)
+        mp_sleep_ns(1000000);
+    assert_int_equal(mp_proc_state(atomic_load(&s.tid)), 'S'); /* asleep in sem_wait */
+    mp_gil_release(&g, &me);
+    assert_int_equal(mp_thread_join(&th, NULL), 0);
+    k = mp_gil_read_counters(&g);
+    print_message("the waiter was woken %llu time(s), %llu of them for nothing\n", (unsigned long long)s.t.wakeups,
+                  (unsigned long long)s.t.failed_wakeups);
+    assert_true(s.t.wakeups >= 1);
+    assert_int_equal(s.t.failed_wakeups, s.t.wakeups - 1);
+    assert_int_equal(k.wakeups, s.t.wakeups);
+    assert_int_equal(k.failed_wakeups, s.t.failed_wakeups);
+    assert_int_equal(k.handoffs, 1); /* main, then the waiter */
+    mp_gil_destroy(&g);
 }
 
 static void test_bad_settings(void **state)
@@ -265,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_voluntary_release_is_immediate),
         cmocka_unit_test(test_none_never_blocks),
         cmocka_unit_test(test_counters_add_up),
+        cmocka_unit_test(test_old_lock_wakeups_are_measured),
         cmocka_unit_test(test_bad_settings),
         cmocka_unit_test(test_process_has_its_own_lock),
     };
