@@ -15,6 +15,8 @@ ALL_CFLAGS = $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(SAN)
 LDLIBS  := -lpthread -lm -Wl,-z,now
 TESTLIBS := -lcmocka
 
+# Each lib/*.c is one concept (lib/README.md draws the layers), found by
+# wildcard: a new file pair in lib/ is built without touching this file.
 LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIBMP    := $(BUILD)/libmp.a
@@ -168,9 +170,11 @@ check_ex_goal = $(if $(and $(call lesson_dir,$(1)),$(wildcard tests/exercises/$(
 ex_files_all = $(sort $(wildcard exercises/$(call ex_dir,$(1))/ex*.c))
 $(foreach g,$(filter check-% hint-%,$(MAKECMDGOALS)),$(call check_ex_goal,$(patsubst hint-%,%,$(patsubst check-%,%,$(g)))))
 
+# the binaries to build and run, worked out once per goal
+check-%: CHECK_BINS = $(call ex_bins,$*)
 check-%: $(BUILD)/.cmocka
-	@$(MAKE) --no-print-directory $(if $(V),,-s) $(call ex_bins,$*)
-	@$(RUN_TESTS) $(call ex_bins,$*)
+	@$(MAKE) --no-print-directory $(if $(V),,-s) $(CHECK_BINS)
+	@$(RUN_TESTS) $(CHECK_BINS)
 
 # make hint-2 EX=3: the next hint for ex3 (one more each time); make hint-2:
 # the next hint for the first exercise that has not passed; ALL=1: them all.

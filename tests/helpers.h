@@ -195,6 +195,28 @@ static inline void hold_new_gil(mp_gil *g, mp_gil_thread *me, uint64_t interval_
     mp_gil_acquire(g, me);
 }
 
+/* ---- children the tests start (fork, spawn or forkserver alike) ---- */
+
+/* Sleep until killed. */
+static inline int child_sleep_forever(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();
+    return 0;
+}
+
+/* Die of the signal *(const int *)arg (bytes: a spawned child gets them
+ * too). cmocka catches SIGSEGV and SIGABRT in the test process, and a forked
+ * child inherits its handlers: put the default action back first. */
+static inline int child_die_by(void *arg)
+{
+    int sig = *(const int *)arg;
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return 0;
+}
+
 /* Wait up to timeout_s for a PID to disappear; true if it did. */
 static inline bool pid_gone(pid_t pid, double timeout_s)
 {

@@ -17,6 +17,8 @@
  *
  * A simple layout: repeat (4 bytes), scale (8 bytes), the label's length
  * (4 bytes), then its characters. Use memcpy, not casts (alignment).
+ * job_spec and the two functions are declared in
+ * tests/exercises/04-start-methods/ex1-pack-args.h, which the tests share.
  * Test: make check-4
  */
 #include <stdint.h>

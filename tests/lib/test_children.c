@@ -37,14 +37,13 @@ static int running_then_sleep(void *arg)
         pause();
     return 0;
 }
-static int sleep_forever(void *arg) { (void)arg; for (;;) pause(); return 0; }
 
 /* Not in the program's table below: the library's own, as a pool's worker
  * loop would be. */
 static int library_work(void *arg) { (void)arg; return 77; }
 MP_LIBRARY_ENTRY(library_work)
 
-static const mp_entry entries[] = {MP_ENTRY(list_fds), MP_ENTRY(exit_with), MP_ENTRY(sleep_forever), {0}};
+static const mp_entry entries[] = {MP_ENTRY(list_fds), MP_ENTRY(exit_with), MP_ENTRY(child_sleep_forever), {0}};
 
 /* Every child holds 0, 1, 2 and what it was handed; nothing else, even a
  * descriptor the parent opened without close-on-exec. */
@@ -138,7 +137,7 @@ static void test_forkserver_survives_a_refused_start(void **state)
 {
     (void)state;
     mp_process sleeper, big;
-    mp_process_init(&sleeper, NULL, sleep_forever, NULL);
+    mp_process_init(&sleeper, NULL, child_sleep_forever, NULL);
     sleeper.start = MP_START_FORKSERVER;
     assert_int_equal(mp_process_start(&sleeper), 0);
     pid_t server = mp_forkserver_pid();
@@ -368,7 +367,7 @@ static void test_the_starting_thread_matters(void **state)
     close(ready[0]);
     close(ready[1]);
 
-    mp_process_init(&q, "from-main", sleep_forever, NULL);
+    mp_process_init(&q, "from-main", child_sleep_forever, NULL);
     q.start = MP_START_FORK;
     assert_int_equal(mp_process_start(&q), 0);
     assert_int_equal(mp_process_join(&q, 0.2), -ETIMEDOUT); /* still running */

@@ -12,16 +12,12 @@
 
 static int ret_arg(void *arg) { return (int)(intptr_t)arg; }
 static int call_exit(void *arg) { exit((int)(intptr_t)arg); }
-/* cmocka catches SIGSEGV and SIGABRT in the test process, and a forked
- * child inherits its handlers: put the default action back first. */
-static int die_by(void *arg)
+static int die_by(void *arg) /* the signal as the pointer's value: fork only */
 {
-    signal((int)(intptr_t)arg, SIG_DFL);
-    raise((int)(intptr_t)arg);
-    return 0;
+    int sig = (int)(intptr_t)arg;
+    return child_die_by(&sig);
 }
 static int sleep_ms(void *arg) { mp_sleep_ns((uint64_t)(intptr_t)arg * 1000000u); return 0; }
-static int sleep_forever(void *arg) { (void)arg; for (;;) pause(); return 0; }
 
 static int run_to_end(mp_target fn, intptr_t arg)
 {
@@ -49,8 +45,8 @@ static void test_terminate_and_kill(void **state)
 {
     (void)state;
     mp_process p, q;
-    mp_process_init(&p, "t", sleep_forever, NULL);
-    mp_process_init(&q, "k", sleep_forever, NULL);
+    mp_process_init(&p, "t", child_sleep_forever, NULL);
+    mp_process_init(&q, "k", child_sleep_forever, NULL);
     assert_int_equal(mp_process_start(&p), 0);
     assert_int_equal(mp_process_start(&q), 0);
     assert_true(mp_process_is_alive(&p));
@@ -72,7 +68,7 @@ static void test_join_timeout(void **state)
 {
     (void)state;
     mp_process p;
-    mp_process_init(&p, NULL, sleep_forever, NULL);
+    mp_process_init(&p, NULL, child_sleep_forever, NULL);
     assert_int_equal(mp_process_start(&p), 0);
     uint64_t t0 = mp_now_ns();
     assert_int_equal(mp_process_join(&p, 0.1), -ETIMEDOUT);
@@ -202,7 +198,7 @@ static void test_exit_terminates_daemons(void **state)
 {
     (void)state;
     pid_t kids[2];
-    pid_t h = start_helper((helper_plan){2, true, sleep_forever, 0, 'x'}, kids, NULL);
+    pid_t h = start_helper((helper_plan){2, true, child_sleep_forever, 0, 'x'}, kids, NULL);
     assert_int_equal(wait_helper(h), 0);
     assert_true(pid_gone(kids[0], WAIT_S));
     assert_true(pid_gone(kids[1], WAIT_S));
@@ -214,7 +210,7 @@ static void test_sigint_stops_children(void **state)
 {
     (void)state;
     pid_t kids[3];
-    pid_t h = start_helper((helper_plan){3, false, sleep_forever, 0, 'p'}, kids, NULL);
+    pid_t h = start_helper((helper_plan){3, false, child_sleep_forever, 0, 'p'}, kids, NULL);
     assert_int_equal(kill(h, SIGINT), 0);
     assert_int_equal(wait_helper(h), -SIGINT);
     for (int i = 0; i < 3; i++)
@@ -227,7 +223,7 @@ static void test_sigkill_leaves_no_orphan(void **state)
 {
     (void)state;
     pid_t kids[2];
-    pid_t h = start_helper((helper_plan){2, false, sleep_forever, 0, 'p'}, kids, NULL);
+    pid_t h = start_helper((helper_plan){2, false, child_sleep_forever, 0, 'p'}, kids, NULL);
     assert_int_equal(kill(h, SIGKILL), 0);
     assert_int_equal(wait_helper(h), -SIGKILL);
     assert_true(pid_gone(kids[0], WAIT_S));

@@ -12,20 +12,6 @@ static int add(void *arg)
     const pair *p = arg;
     return p ? p->a + p->b : 100;
 }
-static int die_by(void *arg)
-{
-    int sig = *(const int *)arg;
-    signal(sig, SIG_DFL);
-    raise(sig);
-    return 0;
-}
-static int sleep_forever(void *arg)
-{
-    (void)arg;
-    for (;;)
-        pause();
-    return 0;
-}
 static int write_to_passed_fd(void *arg)
 {
     const char *msg = arg;
@@ -40,7 +26,7 @@ static int record_trace(void *arg)
 }
 static int not_registered(void *arg) { (void)arg; return 0; }
 
-static const mp_entry entries[] = {MP_ENTRY(add), MP_ENTRY(die_by), MP_ENTRY(sleep_forever),
+static const mp_entry entries[] = {MP_ENTRY(add), MP_ENTRY(child_die_by), MP_ENTRY(child_sleep_forever),
                                    MP_ENTRY(write_to_passed_fd), MP_ENTRY(record_trace), {0}};
 
 static const int methods[] = {MP_START_SPAWN, MP_START_FORKSERVER, MP_START_FORK};
@@ -77,18 +63,18 @@ static void test_signals_and_timeouts(void **state)
     for (int m = 0; m < 3; m++) {
         int sig = SIGSEGV;
         mp_process p, q;
-        start_with(&p, methods[m], die_by, &sig, sizeof sig);
+        start_with(&p, methods[m], child_die_by, &sig, sizeof sig);
         assert_int_equal(mp_process_join(&p, 20.0), 0);
         assert_int_equal(p.exitcode, -SIGSEGV);
 
-        start_with(&q, methods[m], sleep_forever, NULL, 0);
+        start_with(&q, methods[m], child_sleep_forever, NULL, 0);
         assert_int_equal(mp_process_join(&q, 0.1), -ETIMEDOUT);
         assert_true(mp_process_is_alive(&q));
         assert_int_equal(mp_process_terminate(&q), 0);
         assert_int_equal(mp_process_join(&q, 20.0), 0);
         assert_int_equal(q.exitcode, -SIGTERM);
 
-        start_with(&q, methods[m], sleep_forever, NULL, 0);
+        start_with(&q, methods[m], child_sleep_forever, NULL, 0);
         assert_int_equal(mp_process_kill(&q), 0);
         assert_int_equal(mp_process_join(&q, MP_FOREVER), 0);
         assert_int_equal(q.exitcode, -SIGKILL);
@@ -181,7 +167,7 @@ static void test_forkserver_survives_a_crash(void **state)
     (void)state;
     int sig = SIGSEGV;
     mp_process p;
-    start_with(&p, MP_START_FORKSERVER, die_by, &sig, sizeof sig);
+    start_with(&p, MP_START_FORKSERVER, child_die_by, &sig, sizeof sig);
     pid_t server = mp_forkserver_pid();
     assert_true(server > 0);
     assert_int_equal(mp_process_join(&p, 20.0), 0);
@@ -245,9 +231,9 @@ static int helper_main(int fd, bool wait_for_signal)
 {
     mp_report_quiet(1);
     mp_process a, b;
-    mp_process_init(&a, NULL, sleep_forever, NULL);
+    mp_process_init(&a, NULL, child_sleep_forever, NULL);
     a.start = MP_START_FORKSERVER;
-    mp_process_init(&b, NULL, sleep_forever, NULL);
+    mp_process_init(&b, NULL, child_sleep_forever, NULL);
     b.start = MP_START_SPAWN;
     if (!wait_for_signal) /* normal exit: daemons are terminated, not waited for */
         a.daemon = b.daemon = true;
