@@ -390,7 +390,7 @@ int mp_trace_write_window(const char *dir, const char *stem, const char *title, 
                           bool no_plot)
 {
     if (!hdr) {
-        mp_say("timeline %s skipped: tracing is off (%s)", stem, off_reason);
+        mp_say("no %s timeline: tracing is off (%s)", stem, off_reason);
         return 1;
     }
     enum { MAX_LANES = 4096 };

@@ -24,3 +24,26 @@ static void test_lesson01(void **state)
     rm_tree(dir);
 }
 
+
+/* When the trace log cannot be mapped (an address-space limit below its
+ * size), the lesson says tracing is off and why, runs on, and never writes
+ * an empty timeline as if it were complete. */
+static void test_lesson01_trace_off(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    char cmd[PATH_MAX * 2 + 128];
+    snprintf(cmd, sizeof cmd, "ulimit -v 400000 && exec '%s' --quick --trace --no-plot --out '%s'",
+             lesson_path("01"), dir);
+    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    assert_int_equal(run_program(argv, dir, 60), 0);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    char *out = read_file(path);
+    assert_non_null(strstr(out, "tracing is off"));
+    assert_non_null(strstr(out, "no trace-all timeline: tracing is off"));
+    free(out);
+    snprintf(path, sizeof path, "%s/trace-all.json", dir);
+    assert_int_equal(access(path, F_OK), -1);
+    rm_tree(dir);
+}
