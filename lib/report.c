@@ -47,10 +47,11 @@ static void write_all(int fd, const char *buf, size_t len)
     }
 }
 
-static void vsay(int fd, const char *fmt, va_list ap)
+/* One tagged line to fd: the tag, then prefix (may be ""), then the text. */
+static void vsay(int fd, const char *prefix, const char *fmt, va_list ap)
 {
     char line[1024];
-    int n = snprintf(line, sizeof line, "[pid %d tid %d %s] ", (int)getpid(), (int)gettid(), mp_role());
+    int n = snprintf(line, sizeof line, "[pid %d tid %d %s] %s", (int)getpid(), (int)gettid(), mp_role(), prefix);
     int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
     size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
     if (len > sizeof line - 2)
@@ -66,7 +67,7 @@ void mp_say(const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsay(STDOUT_FILENO, fmt, ap);
+    vsay(STDOUT_FILENO, "", fmt, ap);
     va_end(ap);
 }
 
@@ -88,7 +89,7 @@ static void say_err(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsay(STDERR_FILENO, fmt, ap);
+    vsay(STDERR_FILENO, "", fmt, ap);
     va_end(ap);
 }
 
@@ -96,12 +97,10 @@ void mp_error(const char *fmt, ...)
 {
     if (quiet)
         return;
-    char msg[900];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsay(STDERR_FILENO, "error: ", fmt, ap);
     va_end(ap);
-    say_err("error: %s", msg);
 }
 
 void mp_syserr(const char *call, int err)
