@@ -1,21 +1,36 @@
-# Bar chart: one group per row, one bar per column after the first.
-# The data file's first line names the columns (the first is the row label).
-# Variables from the lesson: data png title term cols rows ylabel ncols (columns incl. the label)
+# Bar chart with min..max bars: one group of bars per row, one bar per series.
+# The data file's first line is a header; then, per row, a quoted label and,
+# per series, three numbers: the value (the median), its min and its max:
+#   run "time / sequential" min max
+#   "2 threads, new lock" 1.02 0.97 1.10
+# The series' names are the header's words 2, 5, 8, ...
+# Variables from the lesson: data png title term cols rows ylabel nseries;
+# optional: logy=1 (log scale), ref=Y (a dashed line at y = Y, e.g. 1.0).
+# A PNG chart (mp_plot_png): the lesson prints the same numbers as a table.
+if (!exists('logy')) logy = 0
 if (term eq 'png') {
-    set terminal pngcairo size 900,550 noenhanced font ',10'
+    set terminal pngcairo size 1000,600 noenhanced font ',11'
     set output png
 } else {
     set terminal dumb size cols,rows noenhanced
 }
-is_text = term ne 'png'
 set title title
 set ylabel ylabel
 set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.7 border -1
+if (nseries > 1) { set style histogram errorbars gap 2 lw 1.5 } else { set style histogram errorbars gap 1 lw 1.5 }
+set style fill solid 0.8 border -1
 set boxwidth 0.9
-set yrange [0:*]
+set bmargin 6
+set xrange [-0.7:*]
+if (logy) { set logscale y } else { set yrange [0:*] }
 set grid ytics
-if (is_text) { set key outside below autotitle columnheader } else { set key top left autotitle columnheader }
-set xtics rotate by -20 nomirror
-plot for [i=2:ncols] data using i:xtic(1)
+if (nseries > 1) { set key top left box opaque } else { unset key }
+set xtics nomirror rotate by 15 right
+# one colour per series, far apart
+set linetype 1 lc rgb '#1f77b4'
+set linetype 2 lc rgb '#ff7f0e'
+set linetype 3 lc rgb '#2ca02c'
+set errorbars lc rgb 'black'
+if (exists('ref')) { set arrow from graph 0, first ref to graph 1, first ref nohead dashtype 2 lw 1.5 lc rgb 'gray30' front }
+plot for [i=1:nseries] data using (column(3*i-1)):(column(3*i)):(column(3*i+1)):xtic(1) \
+     title columnheader(3*i-1) lt i

@@ -288,7 +288,7 @@ int main(void)
     if (getenv("TEST")) /* TEST=test_lesson02 runs only the tests it matches (* and ? allowed) */
         cmocka_set_test_filter(getenv("TEST"));
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lesson01), cmocka_unit_test(test_lesson01_trace_off), cmocka_unit_test(test_lesson02), cmocka_unit_test(test_lesson02_flags), cmocka_unit_test(test_lesson03),
+        cmocka_unit_test(test_lesson01), cmocka_unit_test(test_lesson01_trace_off), cmocka_unit_test(test_lesson02), cmocka_unit_test(test_lesson02_flags), cmocka_unit_test(test_lesson03), cmocka_unit_test(test_lesson03_server_killed),
         cmocka_unit_test(test_lesson04), cmocka_unit_test(test_start_methods_in_lessons),
         cmocka_unit_test(test_bad_flags), cmocka_unit_test(test_help),
         cmocka_unit_test(test_sigint_leaves_nothing), cmocka_unit_test(test_trace_in_every_lesson),
