@@ -160,6 +160,14 @@ double mp_spread(const mp_stats *s)
     return (s->max - s->min) / s->median;
 }
 
+double mp_decisive(double ratio, double threshold, double spread)
+{
+    if (ratio <= 0 || threshold <= 0)
+        return spread;
+    double clear = ratio > threshold ? ratio / threshold : threshold / ratio;
+    return clear > 1 + spread ? 0 : spread;
+}
+
 mp_outcome mp_verdict(mp_lesson *L, bool holds, double spread, const char *not_here, const char *fmt, ...)
 {
     char claim[700], end[300];

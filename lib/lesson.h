@@ -70,6 +70,14 @@ int mp_measure(int repeat, void (*run)(void *arg), void *arg, mp_stats *wall, mp
 double mp_spread(const mp_stats *s);
 #define MP_SPREAD_LIMIT 0.25 /* wider than this, a comparison of medians proves nothing */
 
+/* A spread that cannot flip a claim does not make it unsure: when the
+ * measured ratio clears the claim's threshold by more than the spread
+ * (14x where the claim is "at least 2x", with runs 90% apart), the noise
+ * cannot change the answer, and this returns 0; otherwise the spread. Pass
+ * it to mp_verdict for claims of the form "ratio >= threshold" or
+ * "ratio <= threshold". */
+double mp_decisive(double ratio, double threshold, double spread);
+
 typedef enum { MP_HOLDS, MP_FAILS, MP_UNSURE, MP_NOT_HERE } mp_outcome;
 
 /* One closing line: the claim in words with this run's numbers, then
