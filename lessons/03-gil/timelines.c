@@ -3,8 +3,8 @@
  * The countdown again, recorded: each thread's stretches of holding the lock
  * are spans on a timeline. The new lock hands it over every switch interval;
  * the old one thousands of times a second, so its timeline shows a window
- * of a few milliseconds, short enough to see single slices; no lock, both
- * threads run at once.
+ * of a few milliseconds, short enough to see single slices (the title says
+ * which); no lock, both threads run at once.
  */
 #include <stdio.h>
 
@@ -28,13 +28,15 @@ void part_timelines(mp_lesson *L, const settings *s)
         threads_under_lock(&j, &r);
         mp_trace_enable(L->o.trace);
         uint64_t t1 = mp_now_ns(), run = t1 - t0;
-        /* the whole run, or a window around its middle with about
-         * SLICES_SHOWN hand-overs: thousands of slices in one picture would
-         * merge into solid bars, as if both threads held the lock at once */
+        /* the whole run, or a window with about SLICES_SHOWN hand-overs:
+         * thousands of slices in one picture would merge into solid bars, as
+         * if both threads held the lock at once. A quarter into the run:
+         * past the start, and before the end, where a thread that records
+         * very many slices could have filled its part of the trace. */
         uint64_t from = t0, to = t1;
         if (r.k.handoffs > SLICES_SHOWN) {
             uint64_t len = run / r.k.handoffs * SLICES_SHOWN;
-            from = t0 + run / 2 - len / 2;
+            from = t0 + run / 4;
             to = from + len;
         }
         char stem[32], window[96], title[200];
