@@ -12,6 +12,8 @@
 
 #define SLICES_SHOWN 30 /* about this many hand-overs in a window */
 
+static const char *const lock_names[] = {"no lock", "old lock", "new lock"}; /* by mp_gil_mode */
+
 void part_timelines(mp_lesson *L, const settings *s)
 {
     uint64_t each = mp_gil_ticks_for(L->o.quick ? 0.02 : 0.04) / (uint64_t)s->threads;
@@ -45,10 +47,10 @@ void part_timelines(mp_lesson *L, const settings *s)
             snprintf(window, sizeof window, "the whole run, %.1f ms", run / 1e6);
         else
             snprintf(window, sizeof window, "ms %.2f to %.2f of %.1f", (from - t0) / 1e6, (to - t0) / 1e6, run / 1e6);
-        snprintf(title, sizeof title, "lesson 03: who holds the lock, %s lock, %d threads: %s (%llu hand-overs in all)",
-                 mp_gil_mode_names[m], s->threads, window, (unsigned long long)r.k.handoffs);
-        mp_say("%s lock: %.1f ms, %llu hand-overs, %llu wake-ups of which %llu failed; the timeline shows %s",
-               mp_gil_mode_names[m], run / 1e6, (unsigned long long)r.k.handoffs, (unsigned long long)r.k.wakeups,
+        snprintf(title, sizeof title, "lesson 03: who holds the lock, %s, %d threads: %s (%llu hand-overs in all)",
+                 lock_names[m], s->threads, window, (unsigned long long)r.k.handoffs);
+        mp_say("%s: %.1f ms, %llu hand-overs, %llu wake-ups of which %llu failed; the timeline shows %s",
+               lock_names[m], run / 1e6, (unsigned long long)r.k.handoffs, (unsigned long long)r.k.wakeups,
                (unsigned long long)r.k.failed_wakeups, window);
         if (mp_trace_count().dropped > dropped)
             mp_say("some of this run's events did not fit in the trace: its timeline has gaps");
