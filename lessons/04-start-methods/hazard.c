@@ -16,8 +16,10 @@ static void *holder(void *arg)
 {
     double seconds = *(double *)arg;
     pthread_mutex_lock(&resource);
+    mp_trace_begin("holding the lock");
     atomic_store(&holding, 1);
     mp_sleep_ns((uint64_t)(seconds * 1e9));
+    mp_trace_end("holding the lock");
     pthread_mutex_unlock(&resource);
     return NULL;
 }
@@ -25,7 +27,9 @@ static void *holder(void *arg)
 int use_resource(void *arg)
 {
     (void)arg;
+    mp_trace_begin("waiting for the lock"); /* with --trace: a forked child's span never ends */
     pthread_mutex_lock(&resource); /* forked: the copy is locked, and its owner does not exist here */
+    mp_trace_end("waiting for the lock");
     pthread_mutex_unlock(&resource);
     return 0;
 }

@@ -18,9 +18,11 @@ int idle_child(void *arg)
     int sock = mp_child_fd(0);
     char c;
     while (read(sock, &c, 1) == 1 && c != 'q') {
+        mp_trace_begin(c == 'w' ? "write a quarter" : "answer");
         if (c == 'w')
             for (size_t i = 0; i < big_len / 4; i += 4096)
                 big[i] ^= 2; /* each write copies a page: copy on write */
+        mp_trace_end(c == 'w' ? "write a quarter" : "answer");
         if (write(sock, &c, 1) != 1)
             return 1;
     }
