@@ -219,6 +219,7 @@ int mp_trace_lanes(mp_trace_lane *lanes, int max)
         lanes[i].tid = s->tid;
         snprintf(lanes[i].role, sizeof lanes[i].role, "%s", s->role);
         lanes[i].count = atomic_load_explicit(&s->count, memory_order_acquire);
+        lanes[i].dropped = atomic_load_explicit(&s->dropped, memory_order_relaxed);
         lanes[i].events = events_of(s);
     }
     return n;
@@ -430,12 +431,21 @@ int mp_trace_write_window(const char *dir, const char *stem, const char *title, 
     free(w.spans);
     if (rc != 0)
         return rc;
-    mp_trace_counts c = mp_trace_count();
     mp_say("timeline %s: %zu spans from %d threads in %d processes -> %s", stem, nspans, n, count_processes(lanes, n),
            json);
-    if (c.dropped)
-        mp_say("timeline %s is incomplete: %llu events were dropped (a thread's buffer was full, or no slot was "
-               "free)", stem, (unsigned long long)c.dropped);
+    /* A full buffer drops a thread's later events: the window misses some
+     * only if it reaches past the last event that thread could keep. */
+    uint64_t missed = atomic_load(&hdr->no_slot);
+    int full = 0;
+    for (int i = 0; i < n; i++)
+        if (lanes[i].dropped && lanes[i].count && w.to > lanes[i].events[lanes[i].count - 1].t_ns) {
+            missed += lanes[i].dropped;
+            full++;
+        }
+    if (missed)
+        mp_say("timeline %s is incomplete: %llu events were dropped (%d thread(s) filled their buffer of %u events; "
+               "threads that found no free slot: %llu events)", stem, (unsigned long long)missed, full,
+               hdr->capacity, (unsigned long long)atomic_load(&hdr->no_slot));
     char vars[16500];
     snprintf(vars, sizeof vars, "lanes='%s'; nlanes=%d", ytics, n);
     return mp_plot("timeline.gp", dat, dir, stem, title, vars, no_plot);

@@ -76,6 +76,7 @@ mp_trace_counts mp_trace_count(void);
 typedef struct mp_trace_lane {
     int pid, tid;
     char role[24];
+    uint64_t dropped; /* events that did not fit: all of them after the last one kept */
     uint32_t count;
     const mp_event *events;
 } mp_trace_lane;

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lesson03.h"
 
@@ -97,15 +97,27 @@ void part_cpython(mp_lesson *L, const countdown_result *C, const convoy_result *
         size_t len = strlen(intervals);
         snprintf(intervals + len, sizeof intervals - len, "%s%ld", len ? "," : "", r->interval_us);
     }
-    char cmd[PATH_MAX + 256];
-    snprintf(cmd, sizeof cmd, "python3 '%s/lessons/03-gil/cpython_gil.py' --workers %d --repeat %d --start %s "
-             "--intervals %s%s", mp_root(), C->threads, L->o.repeat, mp_start_names[L->o.start], intervals,
-             L->o.quick ? " --quick" : "");
-    mp_say("running: %s", cmd);
-    fflush(NULL);
-    FILE *p = popen(cmd, "r");
+    char script[PATH_MAX], workers[16], repeat[16];
+    snprintf(script, sizeof script, "%s/lessons/03-gil/cpython_gil.py", mp_root());
+    snprintf(workers, sizeof workers, "%d", C->threads);
+    snprintf(repeat, sizeof repeat, "%d", L->o.repeat);
+    char *argv[] = {"python3", script, "--workers", workers, "--repeat", repeat, "--start",
+                    (char *)mp_start_names[L->o.start], "--intervals", intervals, L->o.quick ? "--quick" : NULL, NULL};
+    mp_say("running: python3 %s --workers %s --repeat %s --start %s --intervals %s%s", script, workers, repeat,
+           mp_start_names[L->o.start], intervals, L->o.quick ? " --quick" : "");
+    /* a registered child (children.h): a Ctrl-C stops it, and its own
+     * multiprocessing workers with it, like the rest of the lesson */
+    pid_t pid;
+    int out;
+    if (mp_program_start(argv, &pid, &out) != 0) {
+        P->missing = "python3 could not be started";
+        return;
+    }
+    FILE *p = fdopen(out, "r");
     if (!p) {
-        mp_syserr("popen", errno);
+        mp_syserr("fdopen", errno);
+        close(out);
+        mp_program_wait(pid);
         P->missing = "python3 could not be started";
         return;
     }
@@ -127,14 +139,14 @@ void part_cpython(mp_lesson *L, const countdown_result *C, const convoy_result *
         if (slot)
             *slot = (py_value){v, lo, hi, true};
     }
-    int st = pclose(p);
+    fclose(p);
+    int st = mp_program_wait(pid); /* its exit code, or -signal */
     CHECK(mp_csv_close(&csv));
     bool complete = P->seq.have && P->threads.have && P->procs.have && P->alone.have && P->process.have;
     for (int i = 0; i < P->nbeside; i++)
         complete = complete && P->beside[i].have;
     if (st != 0 || !complete) {
-        mp_say("the CPython script failed (%s %d) or printed too little: no comparison",
-               WIFEXITED(st) ? "exit status" : "wait status", WIFEXITED(st) ? WEXITSTATUS(st) : st);
+        mp_say("the CPython script failed (exit code %d) or printed too little: no comparison", st);
         P->missing = "the CPython script failed";
         return;
     }

@@ -226,6 +226,40 @@ static void test_window(void **state)
     rm_tree(dir);
 }
 
+/* What mp_trace_write_window says, caught from stdout. */
+static char *said_by_window(const char *dir, uint64_t from, uint64_t to)
+{
+    static char text[4096];
+    fflush(stdout);
+    FILE *tmp = tmpfile();
+    int saved = dup(1);
+    dup2(fileno(tmp), 1);
+    mp_trace_write_window(dir, "w", "test", from, to, true);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(text, 1, sizeof text - 1, tmp);
+    text[n] = '\0';
+    fclose(tmp);
+    return text;
+}
+
+/* A full buffer drops a thread's later events: a window that ends before
+ * the last kept event is complete, one that reaches past it is not. */
+static void test_window_incomplete_only_past_the_drops(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    setup_trace(4, 4);
+    for (uint64_t t = 1000; t <= 6000; t += 1000)
+        mp_trace_at(MP_EV_INSTANT, "e", t); /* 4 kept (1000..4000), 2 dropped */
+    assert_null(strstr(said_by_window(dir, 500, 3500), "incomplete"));
+    assert_non_null(strstr(said_by_window(dir, 500, 9000), "incomplete: 2 events were dropped"));
+    mp_trace_close();
+    rm_tree(dir);
+}
+
 /* Sizes whose product does not fit are refused, and tracing says why it is off. */
 static void test_absurd_sizes_refused(void **state)
 {
@@ -252,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_too_many_threads),    cmocka_unit_test(test_reset),
         cmocka_unit_test(test_long_names_are_cut),  cmocka_unit_test(test_write_files),
         cmocka_unit_test(test_window),              cmocka_unit_test(test_absurd_sizes_refused),
+        cmocka_unit_test(test_window_incomplete_only_past_the_drops),
     };
     return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
 }
