@@ -69,7 +69,9 @@ static void part_timeline(mp_lesson *L, const results *R)
     mp_trace_write_window(L->o.out, "timeline", "lesson 02: CPU-bound, threads then processes", t0, 0, L->o.no_plot);
 }
 
-/* ---- the verdicts: each claim checked against this run's numbers ---- */
+/* ---- the verdicts: each claim checked against this run's numbers ----
+ * Each passes the widest spread of the runs it rests on through
+ * mp_decisive: noise too small to flip the answer does not make it unsure. */
 
 /* The widest spread among the points a claim rests on (NULL: skipped). */
 static double spread_of(const point *a, const point *b, const point *c, const point *d)
@@ -133,12 +135,13 @@ static void verdicts_cpu(mp_lesson *L, const results *R)
     const char *busy = cpu_limit(R, true, why_busy, sizeof why_busy); /* for claims that hold on 1 CPU too */
     snprintf(past, sizeof past, "--max-workers %d does not go past the %d CPU%s", M, C, plural(C));
 
-    mp_verdict(L, t->speedup >= 0.8 * c && p->speedup >= 0.8 * c, spread_of(&s->serial, t, p, NULL), limit,
+    double slowest = fmin(t->speedup, p->speedup);
+    mp_verdict(L, slowest >= 0.8 * c, mp_decisive(slowest, 0.8 * c, spread_of(&s->serial, t, p, NULL)), limit,
                "CPU-bound: more workers help up to the CPUs: %d worker%s: threads %.2fx, processes %.2fx (at least 0.8 "
                "of the ideal %dx)", c, plural(c), t->speedup, p->speedup, c);
     /* more than one CPU busy at once on average, and faster for it: a GIL would allow neither */
     bool overlapped = t->cpu_wall >= 1.25 && t->speedup >= 1.25;
-    mp_verdict(L, overlapped, spread_of(&s->serial, t, NULL, NULL),
+    mp_verdict(L, overlapped, mp_decisive(fmin(t->cpu_wall, t->speedup), 1.25, spread_of(&s->serial, t, NULL, NULL)),
                C == 1 ? "only 1 CPU is usable, so threads can only take turns" : overlapped ? NULL : limit,
                "C threads ran at the same time (no GIL): %d of them kept %.2f CPUs busy (CPU time / wall time) and "
                "finished %.2fx faster (both over 1.25; under a GIL at most 1.00: lesson 03)", c, t->cpu_wall,
@@ -150,14 +153,18 @@ static void verdicts_cpu(mp_lesson *L, const results *R)
                limit ? limit : R->fit[0] < 0 ? "no point with 2 or more workers on as many CPUs to fit" : NULL,
                "Amdahl's law fitted up to the CPUs finds a serial fraction under 10%%: threads %s, processes %s",
                fraction(R->fit[0], f0, sizeof f0), fraction(R->fit[1], f1, sizeof f1));
-    mp_verdict(L, tM->speedup <= 1.1 * t->speedup && pM->speedup <= 1.1 * p->speedup, spread_of(t, p, tM, pM),
+    double gain = fmax(tM->speedup / t->speedup, pM->speedup / p->speedup); /* the most that going past gave */
+    mp_verdict(L, gain <= 1.1, mp_decisive(gain, 1.1, spread_of(t, p, tM, pM)),
                M <= C ? past : busy,
                "past the CPUs, no further speedup: %d worker%s: threads %.2fx, processes %.2fx; %d: %.2fx, %.2fx "
                "(within 1.1x)", M, plural(M), tM->speedup, pM->speedup, c, t->speedup, p->speedup);
-    mp_verdict(L, tM->use.involuntary > t->use.involuntary, spread_of(t, tM, NULL, NULL), M <= C ? past : busy,
+    mp_verdict(L, tM->use.involuntary > t->use.involuntary,
+               mp_decisive((tM->use.involuntary + 1.0) / (t->use.involuntary + 1.0), 1, spread_of(t, tM, NULL, NULL)),
+               M <= C ? past : busy,
                "and it costs context switches: %d thread%s were switched out %ld times per run, %d thread%s %ld", M,
                plural(M), tM->use.involuntary, c, plural(c), t->use.involuntary);
-    mp_verdict(L, fabs(p->wall.median / t->wall.median - 1) <= 0.10, spread_of(t, p, NULL, NULL), busy,
+    double cost = fmax(p->wall.median / t->wall.median, t->wall.median / p->wall.median);
+    mp_verdict(L, cost <= 1.10, mp_decisive(cost, 1.10, spread_of(t, p, NULL, NULL)), busy,
                "for a job this long, starting processes costs little: %d worker%s: processes %.3f s, threads %.3f s "
                "(within 10%%)", c, plural(c), p->wall.median, t->wall.median);
 }
@@ -171,8 +178,9 @@ static void verdicts_memory_io(mp_lesson *L, const results *R)
     if (!limit)
         limit = starved(tri->cpu_wall, c, "triad threads", why, sizeof why);
     double gb1 = R->mem.gb / R->mem.serial.wall.median, gbc = R->mem.gb / tri->wall.median;
-    mp_outcome o = mp_verdict(L, tri->speedup < 0.9 * pri->speedup,
-                              spread_of(&R->mem.serial, tri, &R->cpu.serial, pri), limit,
+    double ratio = tri->speedup / pri->speedup;
+    mp_outcome o = mp_verdict(L, ratio < 0.9,
+                              mp_decisive(ratio, 0.9, spread_of(&R->mem.serial, tri, &R->cpu.serial, pri)), limit,
                               "memory-bound work gains less than CPU-bound: %d thread%s: the triad %.2fx, the primes "
                               "%.2fx (under 0.9 of it)", c, plural(c), tri->speedup, pri->speedup);
     if (o == MP_HOLDS)
@@ -185,7 +193,8 @@ static void verdicts_memory_io(mp_lesson *L, const results *R)
     const point *t = point_at(&R->io, THREAD, M), *p = point_at(&R->io, PROCESS, M);
     double bar = C + (R->io_ideal - C) / 4;
     snprintf(past, sizeof past, "--max-workers %d does not go past the %d CPU%s", M, C, plural(C));
-    mp_verdict(L, M > C && fmin(t->speedup, p->speedup) > bar, spread_of(&R->io.serial, t, p, NULL),
+    double least = fmin(t->speedup, p->speedup);
+    mp_verdict(L, M > C && least > bar, mp_decisive(least, bar, spread_of(&R->io.serial, t, p, NULL)),
                M <= C ? past : NULL,
                "I/O-bound work gains past the CPUs: %d worker%s on %d CPU%s: threads %.2fx, processes %.2fx (over "
                "%.2fx), keeping %.2f CPUs busy", M, plural(M), C, plural(C), t->speedup, p->speedup, bar, t->cpu_wall);
@@ -197,8 +206,8 @@ static void verdicts_balance(mp_lesson *L, const results *R)
     int n = b->workers, C = R->cpus;
     char why[200];
     const char *one = n == 1 ? "--workers 1: one worker has nothing to balance" : NULL;
-    mp_verdict(L, b->imbalance[0].median > b->imbalance[1].median + 0.05,
-               fmax(mp_spread(&b->imbalance[0]), mp_spread(&b->imbalance[1])), one,
+    double more = b->imbalance[0].median / (b->imbalance[1].median + 0.05);
+    mp_verdict(L, more > 1, mp_decisive(more, 1, fmax(mp_spread(&b->imbalance[0]), mp_spread(&b->imbalance[1]))), one,
                "contiguous pieces give unequal work: the slowest worker was busy %.2fx the mean, %.2fx with "
                "round-robin blocks (more by 0.05)", b->imbalance[0].median, b->imbalance[1].median);
     const char *limit = one;
@@ -206,9 +215,9 @@ static void verdicts_balance(mp_lesson *L, const results *R)
         limit = "only 1 CPU is usable: the workers take turns on it, so it is never left idle either way";
     else if (!limit)
         limit = starved(b->cpu_wall[1], n < C ? n : C, "round-robin threads", why, sizeof why);
-    mp_verdict(L, b->wall[0].median > 1.1 * b->wall[1].median, fmax(mp_spread(&b->wall[0]), mp_spread(&b->wall[1])),
-               limit, "so they take longer, the others idle at the end: contiguous %.3f s, round-robin %.3f s (%.2fx; "
-               "over 1.1x)", b->wall[0].median, b->wall[1].median, b->wall[0].median / b->wall[1].median);
+    double longer = b->wall[0].median / b->wall[1].median;
+    mp_verdict(L, longer > 1.1, mp_decisive(longer, 1.1, fmax(mp_spread(&b->wall[0]), mp_spread(&b->wall[1]))), limit, "so they take longer, the others idle at the end: contiguous %.3f s, round-robin %.3f s (%.2fx; "
+               "over 1.1x)", b->wall[0].median, b->wall[1].median, longer);
 }
 
 int main(int argc, char **argv)

@@ -88,17 +88,8 @@ static void run_processes(job *j, share *shares)
         mp_process_pass_fd(&procs[i], results[1]);
         CHECK(mp_process_start(&procs[i]));
     }
-    for (int i = 0; i < j->workers; i++) {
-        CHECK(mp_process_join(&procs[i], MP_FOREVER));
-        if (procs[i].exitcode != 0) {
-            if (procs[i].exitcode < 0)
-                mp_error("worker %s (pid %d) was killed by signal %d", procs[i].name, (int)procs[i].pid,
-                         -procs[i].exitcode);
-            else
-                mp_error("worker %s (pid %d) exited with %d", procs[i].name, (int)procs[i].pid, procs[i].exitcode);
-            mp_lesson_abort();
-        }
-    }
+    for (int i = 0; i < j->workers; i++)
+        mp_lesson_join(&procs[i], MP_FOREVER); /* a worker that died stops the lesson, by name */
     close(results[1]);
     /* writes of up to PIPE_BUF (4096) bytes to a pipe never interleave, and
      * 256 workers' 16 bytes fit in the pipe's buffer while we join */
