@@ -60,7 +60,11 @@ static void usage(const mp_cli *cli)
     printf("usage: %s [flags]\n%s\n\n", cli->prog, cli->summary);
     printf("  --workers N       workers for fixed-size experiments (default: usable CPUs, %d here)\n",
            mp_cpus_usable());
-    printf("  --max-workers N   largest worker count in a sweep (default: --workers)\n");
+    if (cli->max_workers_per_cpu > 0)
+        printf("  --max-workers N   largest worker count in a sweep (default: %d x the usable CPUs)\n",
+               cli->max_workers_per_cpu);
+    else
+        printf("  --max-workers N   largest worker count in a sweep (default: --workers)\n");
     printf("  --repeat R        runs per measurement; medians with min/max (default 3)\n");
     printf("  --quick           small sizes: the whole lesson in under 5 seconds\n");
     printf("  --seed S          seed for anything random (default 1)\n");
@@ -248,6 +252,9 @@ bool mp_cli_parse(const mp_cli *cli, int argc, char **argv, mp_opts *o, int *sta
     }
     if (optind < argc)
         return bad(cli, status, argv[optind], NULL, "unexpected argument (flags start with --)");
+    if (o->max_workers == 0 && cli->max_workers_per_cpu > 0) /* a sweep past the CPUs, within the limit */
+        o->max_workers = cli->max_workers_per_cpu * mp_cpus_usable() < most ? cli->max_workers_per_cpu * mp_cpus_usable()
+                                                                              : most;
     if (o->max_workers == 0)
         o->max_workers = o->workers;
     if (o->repeat == 0)

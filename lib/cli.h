@@ -66,6 +66,7 @@ typedef struct mp_cli {
     int nflags;
     const mp_unused *unused; /* ends with {0}; may be NULL */
     int workers_limit;       /* the most --workers/--max-workers it can honour (0: MP_MAX_WORKERS) */
+    int max_workers_per_cpu; /* default --max-workers: this many times the usable CPUs (0: --workers) */
 } mp_cli;
 
 /* Parse argv into opts (defaults filled first). Returns true when the lesson

@@ -93,7 +93,8 @@ uint64_t mp_lesson_part(mp_lesson *L, const char *fmt, ...)
 void mp_lesson_verdicts(mp_lesson *L)
 {
     end_part(L);
-    mp_section("what this machine shows (%d CPUs usable)", mp_cpus_usable());
+    int cpus = mp_cpus_usable();
+    mp_section("what this machine shows (%d CPU%s usable)", cpus, cpus == 1 ? "" : "s");
 }
 
 static bool lesson_uses(const mp_lesson *L, const char *flag)

@@ -34,7 +34,7 @@ static void setup(mp_lesson *L, results *R)
     R->cpus = mp_cpus_usable();
     R->children_counted = L->o.start != MP_START_FORKSERVER;
     bool max_given = L->o.given & (1u << MP_OPT_MAX_WORKERS), workers_given = L->o.given & (1u << MP_OPT_WORKERS);
-    R->max_workers = max_given ? L->o.max_workers : 2 * R->cpus < L02_MAX_WORKERS ? 2 * R->cpus : L02_MAX_WORKERS;
+    R->max_workers = L->o.max_workers; /* default: twice the usable CPUs (the cli's max_workers_per_cpu) */
     R->workers = workers_given || L->o.workers >= 2 ? L->o.workers : 2;
     R->cpu_job = (job){.load = CPU, .bound = mp_primes_bound_for(L->o.quick ? 0.06 : 0.2)};
     mp_say("the sweeps go to %d workers (%s); the timeline and the load balance use %d (%s)", R->max_workers,
@@ -230,6 +230,7 @@ int main(int argc, char **argv)
         .default_out = "plots/out/02-threads-vs-processes",
         .unused = unused,
         .workers_limit = L02_MAX_WORKERS,
+        .max_workers_per_cpu = 2, /* sweeps go past the CPUs, to show where more workers stop helping */
     };
     mp_lesson L;
     int status;

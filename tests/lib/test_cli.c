@@ -7,7 +7,7 @@ static const mp_flag extra[] = {
     {"mode", MP_FLAG_CHOICE, "MODE", "lock mode", 0, 0, modes, &mode},
     {"interval", MP_FLAG_INT, "US", "switch interval", 1, 1000000, NULL, &interval},
 };
-static const mp_cli cli = {"lesson-xx", "a test", "plots/out/xx", extra, 2, NULL, 0};
+static const mp_cli cli = {"lesson-xx", "a test", "plots/out/xx", extra, 2, NULL, 0, 0};
 
 typedef struct outcome {
     bool run;
@@ -152,7 +152,7 @@ static void test_unused_and_limits(void **state)
 {
     (void)state;
     static const mp_unused unused[] = {{"seed", "nothing here is random"}, {0}};
-    static const mp_cli limited = {"lesson-xx", "a test", "plots/out/xx", NULL, 0, unused, 8};
+    static const mp_cli limited = {"lesson-xx", "a test", "plots/out/xx", NULL, 0, unused, 8, 2};
     parsing = &limited;
     outcome r = parse("--seed", "3", "--workers", "8", NULL);
     assert_true(r.run);
@@ -160,6 +160,8 @@ static void test_unused_and_limits(void **state)
     assert_non_null(strstr(r.out, "--seed changes nothing in this lesson: nothing here is random"));
     r = parse("--workers", "2", NULL);
     assert_string_equal(r.out, ""); /* not given: nothing said */
+    int twice = 2 * mp_cpus_usable();
+    assert_int_equal(r.o.max_workers, twice < 8 ? twice : 8); /* the lesson's default: 2x the CPUs, within 8 */
     assert_true(r.o.given & (1u << MP_OPT_WORKERS));
     assert_false(r.o.given & (1u << MP_OPT_SEED));
     expect_bad(parse("--max-workers", "9", NULL), "max-workers");
