@@ -1,6 +1,7 @@
 #include "plot.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +85,7 @@ static int plot_to(const char *script, const char *data, const char *dir, const 
         told = true;
         return 1;
     }
-    char path[4096], png[4200], a[20000], safe_title[512];
+    char path[PATH_MAX], png[PATH_MAX], a[20000], safe_title[512];
     snprintf(path, sizeof path, "%s/plots/%s", mp_root(), script);
     /* inside gnuplot's single quotes, a quote is written twice */
     size_t k = 0;
@@ -192,7 +193,7 @@ static int write_blocks(const char *path, const mp_series *series, int n, char *
 int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_series *series, int nseries,
                     bool no_plot)
 {
-    char path[4200], titles[1024], fits[1024] = "", tops[1024] = "";
+    char path[PATH_MAX], titles[1024], fits[1024] = "", tops[1024] = "";
     snprintf(path, sizeof path, "%s/%s.dat", dir, stem);
     double xmax;
     for (int i = 0; i < nseries; i++) {
@@ -221,7 +222,7 @@ int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_ser
 int mp_lines_plot(const char *dir, const char *stem, const char *title, const mp_series *series, int nseries,
                   const char *xlabel, const char *ylabel, unsigned flags, bool no_plot)
 {
-    char path[4200], titles[1024];
+    char path[PATH_MAX], titles[1024];
     snprintf(path, sizeof path, "%s/%s.dat", dir, stem);
     double xmax;
     int rc = write_blocks(path, series, nseries, titles, sizeof titles, &xmax);

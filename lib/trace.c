@@ -2,6 +2,7 @@
 #include "trace.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -421,7 +422,7 @@ int mp_trace_write_window(const char *dir, const char *stem, const char *title, 
     for (size_t k = 0; k < w.n; k++)
         if (w.spans[k].start < t0)
             t0 = w.spans[k].start;
-    char json[4200], dat[4200], ytics[16384];
+    char json[PATH_MAX], dat[PATH_MAX], ytics[16384];
     snprintf(json, sizeof json, "%s/%s.json", dir, stem);
     snprintf(dat, sizeof dat, "%s/%s.dat", dir, stem);
     rc = write_json(json, &w, lanes, n, t0);

@@ -4,7 +4,9 @@
  * (I/O-bound). Each worker takes its share; a thread returns its result, a
  * process sends it back through a pipe, since its memory is its own.
  */
+#define _GNU_SOURCE /* pipe2: Linux-specific */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -79,7 +81,7 @@ static void run_processes(job *j, share *shares)
     mp_process *procs = calloc((size_t)j->workers, sizeof *procs);
     CHECK(procs ? 0 : -ENOMEM);
     int results[2];
-    CHECK(pipe(results) == 0 ? 0 : -errno);
+    CHECK(pipe2(results, O_CLOEXEC) == 0 ? 0 : -errno); /* close-on-exec: handed on only on purpose */
     for (int i = 0; i < j->workers; i++) {
         char name[24];
         snprintf(name, sizeof name, "process-%d", i + 1);
