@@ -217,6 +217,22 @@ static inline int child_die_by(void *arg)
     return 0;
 }
 
+/* A helper process (this test binary run again, or a fork of the test)
+ * reports the PIDs of the children it started on a pipe: close our copy of
+ * the write end (so a helper that died is a failed read, not a hang), read
+ * n PIDs, then keep the read end in *keep_fd (to see the helper end) or
+ * close it (keep_fd NULL). */
+static inline void read_reported_pids(int fds[2], pid_t *pids, int n, int *keep_fd)
+{
+    close(fds[1]);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(mp_read_full(fds[0], &pids[i], sizeof pids[i]), 0);
+    if (keep_fd)
+        *keep_fd = fds[0];
+    else
+        close(fds[0]);
+}
+
 /* Wait up to timeout_s for a PID to disappear; true if it did. */
 static inline bool pid_gone(pid_t pid, double timeout_s)
 {

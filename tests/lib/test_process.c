@@ -161,13 +161,7 @@ static pid_t start_helper(helper_plan plan, pid_t *kids, int *done_fd)
         for (;;)
             pause();
     }
-    close(fds[1]);
-    for (int i = 0; i < plan.nchildren; i++)
-        assert_int_equal(read(fds[0], &kids[i], sizeof kids[i]), sizeof kids[i]);
-    if (done_fd)
-        *done_fd = fds[0];
-    else
-        close(fds[0]);
+    read_reported_pids(fds, kids, plan.nchildren, done_fd);
     return h;
 }
 

@@ -216,13 +216,7 @@ static pid_t helper(const char *mode, pid_t *pids, int n, int *out_fd)
     char *argv[] = {(char *)mp_spawn_exe(), (char *)mode, fdarg, NULL};
     pid_t h;
     assert_int_equal(posix_spawn(&h, argv[0], NULL, NULL, argv, environ), 0);
-    close(fds[1]);
-    for (int i = 0; i < n; i++)
-        assert_int_equal(mp_read_full(fds[0], &pids[i], sizeof pids[i]), 0);
-    if (out_fd)
-        *out_fd = fds[0];
-    else
-        close(fds[0]);
+    read_reported_pids(fds, pids, n, out_fd);
     return h;
 }
 
