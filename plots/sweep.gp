@@ -3,7 +3,8 @@
 # (right axis) against the switch interval, with the ceiling 1/interval
 # that the new lock cannot exceed.
 # Variables: data png title term cols rows.
-# Data columns: interval_us median_s handoffs_per_s min_s max_s
+# Data: the lesson's sweep.csv itself (a header row, then
+# interval_us,median_s,handoffs,handoffs_per_s,min_s,max_s)
 if (term eq 'png') {
     set terminal pngcairo size 900,550 noenhanced font ',10'
     set output png
@@ -23,6 +24,7 @@ set yrange [0:*]
 # text: the axis labels would run into the plot; the key says which axis is which
 if (is_text) { set key outside below; unset ylabel; unset y2label } else { set key bottom left box opaque }
 set grid
-plot data using 1:2:4:5 with yerrorlines lw 2 title 'wall time (left)', \
-     data using 1:3 axes x1y2 with linespoints lw 2 title 'hand-overs/s (right)', \
-     data using 1:(1e6/$1) axes x1y2 with lines dashtype 2 title '1/interval: the ceiling (right)'
+set datafile separator comma
+plot data skip 1 using 1:2:5:6 with yerrorlines lw 2 title 'wall time (left)', \
+     data skip 1 using 1:4 axes x1y2 with linespoints lw 2 title 'hand-overs/s (right)', \
+     data skip 1 using 1:(1e6/$1) axes x1y2 with lines dashtype 2 title '1/interval: the ceiling (right)'

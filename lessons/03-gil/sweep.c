@@ -45,10 +45,7 @@ void part_sweep(mp_lesson *L, const settings *s, sweep_result *R)
     mp_lesson_part(L, "2. the switch interval, swept: %d threads, new lock, %llu ticks each", s->threads,
                    (unsigned long long)each);
     mp_csv csv;
-    CHECK(mp_csv_open(&csv, L->o.out, "sweep.csv", "interval_us,median_s,handoffs,handoffs_per_s"));
-    char dat[PATH_MAX];
-    CHECK(mp_out_path(dat, sizeof dat, L->o.out, "sweep.dat"));
-    FILE *df = mp_file_create(dat);
+    CHECK(mp_csv_open(&csv, L->o.out, "sweep.csv", "interval_us,median_s,handoffs,handoffs_per_s,min_s,max_s"));
     mp_table t;
     mp_table_header(&t, "interval us|median s|min s|max s|hand-overs|per second|1/interval");
     *R = (sweep_result){.points = n, .lo_us = iv[0], .hi_us = iv[n - 1], .under_ceiling = true,
@@ -77,9 +74,8 @@ void part_sweep(mp_lesson *L, const settings *s, sweep_result *R)
         double per_s = h.median / wall.median;
         mp_table_row(&t, "%ld|%.3f|%.3f|%.3f|%g|%.0f|%.0f", iv[i], wall.median, wall.min, wall.max, h.median, per_s,
                      1e6 / (double)iv[i]);
-        CHECK(mp_csv_row(&csv, "%ld,%.6f,%g,%.1f", iv[i], wall.median, h.median, per_s));
-        if (df)
-            fprintf(df, "%ld %.6f %.2f %.6f %.6f\n", iv[i], wall.median, per_s, wall.min, wall.max);
+        CHECK(mp_csv_row(&csv, "%ld,%.6f,%g,%.1f,%.6f,%.6f", iv[i], wall.median, h.median, per_s, wall.min,
+                         wall.max));
         if (!run->under_ceiling)
             R->under_ceiling = false;
         if (run->worst_share > R->worst_share) {
@@ -97,6 +93,5 @@ void part_sweep(mp_lesson *L, const settings *s, sweep_result *R)
     CHECK(mp_csv_close(&csv));
     mp_say("%d run(s) each, taking turns; hand-overs: the median run's; the lock can change hands at most once "
            "per interval, so per second stays under 1/interval (the dashed line)", L->o.repeat);
-    if (df && mp_file_close(df, dat) == 0)
-        mp_plot("sweep.gp", dat, L->o.out, "sweep", "lesson 03: the switch interval", NULL, L->o.no_plot);
+    mp_plot("sweep.gp", csv.path, L->o.out, "sweep", "lesson 03: the switch interval", NULL, L->o.no_plot);
 }

@@ -51,7 +51,7 @@ static void test_lesson03(void **state)
      * per thread finishing: a waiter asks for the lock only after waiting a
      * full interval with no switch (a slow machine only raises the ceiling) */
     char *s = csv(dir, "sweep.csv");
-    assert_header(s, "interval_us,median_s,handoffs,handoffs_per_s");
+    assert_header(s, "interval_us,median_s,handoffs,handoffs_per_s,min_s,max_s");
     assert_int_equal(csv_rows(s), 4);
     const char *rows[] = {"\n100,", "\n1000,", "\n5000,", "\n50000,"};
     for (int i = 0; i < 4; i++) {
