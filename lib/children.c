@@ -1,7 +1,9 @@
-#define _GNU_SOURCE /* pipe2, posix_spawn_file_actions_addclosefrom_np */
+#define _GNU_SOURCE /* pipe2, vfork, close_range, PR_SET_PDEATHSIG: Linux */
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
@@ -142,7 +144,9 @@ static void kill_and_reap_all(void)
 {
     for (int i = 0, top = children_top; i < top; i++) {
         pid_t pid = children[i].pid;
-        if (pid > 0)
+        /* not a forkserver's child: the server may have reaped it already,
+         * and its PID may be someone else's by now; it dies with its server */
+        if (pid > 0 && !(children[i].flags & MP_REG_REMOTE))
             kill(pid, SIGKILL);
     }
     for (int i = 0, top = children_top; i < top; i++) {
@@ -158,6 +162,14 @@ static void kill_and_reap_all(void)
 
 void mp_stop_children(void) { kill_and_reap_all(); }
 
+/* A forkserver's child whose status is waiting has ended, and the server
+ * reaped it: its PID may already be another process's. (poll: signal-safe) */
+static bool remote_ended(int status_fd)
+{
+    struct pollfd pfd = {.fd = status_fd, .events = POLLIN};
+    return poll(&pfd, 1, 0) != 0;
+}
+
 /* Normal exit, like multiprocessing's atexit handler: terminate the daemon
  * children, join all the others, then clean up (which stops the forkserver). */
 static void at_exit(void)
@@ -165,7 +177,8 @@ static void at_exit(void)
     for (int i = 0, top = children_top; i < top; i++) {
         pid_t pid = children[i].pid;
         int f = children[i].flags;
-        if (pid > 0 && (f & MP_REG_DAEMON) && !(f & MP_REG_SERVER))
+        if (pid > 0 && (f & MP_REG_DAEMON) && !(f & MP_REG_SERVER) &&
+            !((f & MP_REG_REMOTE) && remote_ended(children[i].status_fd)))
             kill(pid, SIGTERM);
     }
     for (int i = 0, top = children_top; i < top; i++) {
@@ -203,6 +216,8 @@ static void install_handlers(void)
     for (size_t i = 0; i < NFATAL; i++) {
         struct sigaction old, sa = {.sa_handler = on_fatal_signal};
         sigemptyset(&sa.sa_mask);
+        for (size_t k = 0; k < NFATAL; k++) /* a second Ctrl-C waits for the first clean-up */
+            sigaddset(&sa.sa_mask, fatal_signals[k]);
         /* respect a handler the program installed itself, and SIG_IGN
          * (nohup): only take over the default action */
         if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
@@ -231,20 +246,110 @@ int mp_exitcode_from_status(int wstatus)
     return 0;
 }
 
+/* The new child, between vfork and exec: it shares our memory until exec,
+ * so it only makes system calls. */
+static _Noreturn void exec_in_child(pid_t parent, const char *path, char *const argv[], char *const env[],
+                                    const int *fds, int nfds, int out, const sigset_t *mask)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+    if (out >= 0 && dup2(out, STDOUT_FILENO) < 0)
+        _exit(127);
+    for (int i = 0; i < nfds; i++)
+        if (dup2(fds[i], 3 + i) < 0) /* dup2 clears close-on-exec */
+            _exit(127);
+    close_range(3 + (unsigned)nfds, ~0u, 0); /* nothing else reaches the child */
+    /* our handlers are not the child's: defaults; what is ignored stays so */
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN &&
+            sa.sa_handler != SIG_DFL)
+            signal(sig, SIG_DFL);
+    }
+    sigprocmask(SIG_SETMASK, mask, NULL);
+    execve(path, argv, env);
+    _exit(127);
+}
+
+/* vfork and exec, in a function of its own: the child borrows this stack
+ * frame until exec, so the caller's variables stay out of its reach. */
+static pid_t vfork_exec(const char *path, char *const argv[], char *const env[], const int *fds, int nfds, int out)
+{
+    /* no signal handler may run in the child before exec: block them all */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t me = getpid();
+    pid_t child = vfork();
+    if (child == 0)
+        exec_in_child(me, path, argv, env, fds, nfds, out, &old);
+    int e = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return child;
+}
+
+static pid_t exec_reported(const char *path, char *const argv[], char *const env[], const int *fds, int nfds,
+                           int out)
+{
+    pid_t pid = vfork_exec(path, argv, env, fds, nfds, out);
+    if (pid < 0) {
+        int e = errno;
+        fprintf(stderr, "error: vfork for %s: %s\n", argv[0], strerror(e));
+        return -e;
+    }
+    return pid;
+}
+
+pid_t mp_exec_child(const char *path, char *const argv[], char *const env[], const int *fds, int nfds)
+{
+    return exec_reported(path, argv, env, fds, nfds, -1);
+}
+
+/* The program's path: argv[0] itself if it has a '/', else the first match
+ * on the PATH (looked up here, not in the child: it may not allocate). */
+static int find_program(const char *name, char *path, size_t len)
+{
+    if (strchr(name, '/'))
+        return snprintf(path, len, "%s", name) < (int)len ? 0 : -ENAMETOOLONG;
+    const char *dirs = getenv("PATH");
+    for (const char *d = dirs ? dirs : "/usr/bin:/bin"; *d;) {
+        size_t n = strcspn(d, ":");
+        if (snprintf(path, len, "%.*s/%s", (int)n, d, name) < (int)len && access(path, X_OK) == 0)
+            return 0;
+        d += n + (d[n] == ':');
+    }
+    return -ENOENT;
+}
+
 int mp_program_start(char *const argv[], pid_t *pid, int *stdout_fd)
 {
+    char path[4096];
+    int rc = find_program(argv[0], path, sizeof path);
+    if (rc != 0) {
+        fprintf(stderr, "error: %s: %s\n", argv[0], strerror(-rc));
+        return rc;
+    }
     int out[2] = {-1, -1};
-    if (stdout_fd && pipe2(out, O_CLOEXEC) != 0)
-        return -errno;
+    if (stdout_fd && pipe2(out, O_CLOEXEC) != 0) {
+        rc = -errno;
+        fprintf(stderr, "error: pipe2 for %s: %s\n", argv[0], strerror(-rc));
+        return rc;
+    }
     int slot = mp_registry_reserve(MP_REG_OWN);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    if (stdout_fd)
-        posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    fflush(NULL);
-    int rc = slot < 0 ? -slot : posix_spawnp(pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
+    if (slot < 0) {
+        fprintf(stderr, "error: %s: %d children are running or not yet joined (MP_MAX_CHILDREN)\n", argv[0],
+                MP_MAX_CHILDREN);
+        rc = slot;
+    } else {
+        fflush(NULL);
+        pid_t child = exec_reported(path, argv, environ, NULL, 0, out[1]);
+        if (child < 0)
+            rc = (int)child;
+        else
+            mp_registry_publish(slot, *pid = child, -1);
+    }
     if (out[1] >= 0)
         close(out[1]);
     if (rc != 0) {
@@ -252,10 +357,8 @@ int mp_program_start(char *const argv[], pid_t *pid, int *stdout_fd)
             mp_registry_release(slot);
         if (out[0] >= 0)
             close(out[0]);
-        fprintf(stderr, "error: posix_spawnp %s: %s\n", argv[0], strerror(rc));
-        return -rc;
+        return rc;
     }
-    mp_registry_publish(slot, *pid, -1);
     if (stdout_fd)
         *stdout_fd = out[0];
     return 0;

@@ -69,11 +69,20 @@ int mp_exitcode_from_status(int wstatus);
 /* waitpid(pid), retrying after signals. */
 void mp_reap(pid_t pid);
 
+/* Start the program at path as a child that dies with us: vfork and execve,
+ * as posix_spawn does, plus PR_SET_PDEATHSIG asked for before execve (it
+ * survives exec), so that even a program stuck before its main() runs dies
+ * with its parent. fds[i] becomes descriptor 3 + i in it; nothing else is
+ * open but 0, 1, 2. Handled signals go back to their default, ignored ones
+ * stay ignored (as exec does). The PID, or -errno (reported). */
+pid_t mp_exec_child(const char *path, char *const argv[], char *const env[], const int *fds, int nfds);
+
 /* An outside program (gnuplot, python3), started as a registered child so
- * that a Ctrl-C or a SIGTERM stops it with the rest: argv[0] is looked up on
- * the PATH. stdout_fd: NULL to share our standard output, or where to put
- * the read end of a pipe from its standard output (close-on-exec). 0 or
- * -errno (reported). Every descriptor but 0, 1, 2 is closed in it. */
+ * that a Ctrl-C or a SIGTERM stops it with the rest, and that dies with us
+ * (mp_exec_child): argv[0] is looked up on the PATH. stdout_fd: NULL to
+ * share our standard output, or where to put the read end of a pipe from
+ * its standard output (close-on-exec). 0 or -errno (reported). Every
+ * descriptor but 0, 1, 2 is closed in it. */
 int mp_program_start(char *const argv[], pid_t *pid, int *stdout_fd);
 /* Wait for it: its exit code (as mp_exitcode_from_status), or -errno. */
 int mp_program_wait(pid_t pid);

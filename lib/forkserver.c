@@ -24,6 +24,7 @@ enum { SERVER_SOCK = 3, SERVER_TRACE = 4, MAX_SERVED = MP_MAX_CHILDREN };
 /* ===================== the client: this program ===================== */
 
 static pthread_mutex_t client_lock = PTHREAD_MUTEX_INITIALIZER; /* one request at a time */
+static int wait_readable(int fd, int timeout_ms);
 static int sock = -1;
 static pid_t server_pid;
 
@@ -68,6 +69,9 @@ static void forget_in_child(void)
         close(sock);
     sock = -1;
     server_pid = 0;
+    /* another thread may have held the lock at the fork: a fresh one */
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    client_lock = fresh;
 }
 
 static int start_server(void)
@@ -79,8 +83,11 @@ static int start_server(void)
         hooks = true;
     }
     int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        return -errno;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        int e = errno;
+        mp_syserr("socketpair for the fork server", e);
+        return -e;
+    }
     int fds[2] = {sv[1], mp_trace_fd()}; /* the trace log, if any, at 4 */
     pid_t pid;
     int slot = mp_registry_reserve(MP_REG_SERVER);
@@ -96,7 +103,7 @@ static int start_server(void)
     /* its hello says it reached its loop; EOF means its main() never called
      * mp_spawn_main() */
     mp_reply hello;
-    if (mp_read_full(sv[0], &hello, sizeof hello) != 0) {
+    if (wait_readable(sv[0], mp_start_timeout_ms()) != 0 || mp_read_full(sv[0], &hello, sizeof hello) != 0) {
         close(sv[0]);
         kill(pid, SIGKILL);
         mp_reap(pid);
@@ -106,6 +113,18 @@ static int start_server(void)
     sock = sv[0];
     server_pid = pid;
     return 0;
+}
+
+/* Wait until fd is readable: 0, -ETIMEDOUT, or -errno. A signal that
+ * interrupts the wait (any handler the program has) is not an answer. */
+static int wait_readable(int fd, int timeout_ms)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    int ready;
+    do
+        ready = poll(&pfd, 1, timeout_ms);
+    while (ready < 0 && errno == EINTR);
+    return ready < 0 ? -errno : ready == 0 ? -ETIMEDOUT : 0;
 }
 
 /* The server stopped answering: say what became of it, and forget it. */
@@ -129,8 +148,10 @@ int mp_forkserver_start(const mp_request *r, int slot, pid_t *pid, int *status_f
     pthread_mutex_lock(&client_lock);
     int rc = sock < 0 ? start_server() : 0;
     int st[2] = {-1, -1};
-    if (rc == 0 && pipe2(st, O_CLOEXEC) != 0)
+    if (rc == 0 && pipe2(st, O_CLOEXEC) != 0) {
         rc = -errno;
+        mp_syserr("pipe2 for a forkserver child's status", rc);
+    }
     mp_reply reply = {-EPROTO, 0};
     if (rc == 0) {
         /* the status pipe's write end first, then the handed descriptors */
@@ -143,10 +164,13 @@ int mp_forkserver_start(const mp_request *r, int slot, pid_t *pid, int *status_f
         if (rc == 0)
             rc = mp_request_write_body(sock, r, mp_start_timeout_ms());
         close(st[1]);
-        struct pollfd pfd = {.fd = sock, .events = POLLIN};
-        int ready = rc == 0 ? poll(&pfd, 1, mp_start_timeout_ms()) : 0;
-        if (rc == 0 && (ready != 1 || mp_read_full(sock, &reply, sizeof reply) != 0))
-            rc = ready == 0 ? -ETIMEDOUT : -EPIPE;
+        if (rc == 0) {
+            int ready = wait_readable(sock, mp_start_timeout_ms());
+            if (ready < 0)
+                rc = ready;
+            else if (mp_read_full(sock, &reply, sizeof reply) != 0)
+                rc = -EPIPE; /* it closed the socket: gone */
+        }
         if (rc == 0)
             rc = reply.status;
     }
@@ -205,6 +229,7 @@ static _Noreturn void run_child(mp_job *job, int *fds, int nfds, int sfd, pid_t 
         if (kids[i].pid > 0)
             close(kids[i].status_fd);
     close(fds[0]);
+    signal(SIGPIPE, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -261,6 +286,9 @@ _Noreturn void mp_forkserver_serve(int argc, char **argv)
     pid_t parent = argc >= 3 ? (pid_t)atoi(argv[2]) : getppid();
     mp_child_die_with(parent); /* the program died: so do we (and, in turn, our children) */
     mp_set_role("forkserver");
+    /* a parent that closed a status pipe early must not kill the server:
+     * the write fails with EPIPE instead (its children get the default back) */
+    signal(SIGPIPE, SIG_IGN);
     if (mp_fd_check(SERVER_TRACE) == 0 && mp_trace_attach(SERVER_TRACE, false) != 0)
         close(SERVER_TRACE);
     /* SIGCHLD as a readable descriptor, so one poll() waits for both a

@@ -214,7 +214,7 @@ void mp_output_error(const char *what, const char *path, int err)
 
 FILE *mp_file_create(const char *path)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(path, "we"); /* close-on-exec, like every descriptor of ours */
     if (!f)
         mp_output_error("cannot create", path, errno);
     return f;

@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fd.h"
 #include "report.h"
 
@@ -34,11 +35,19 @@ int mp_request_write_body(int sock, const mp_request *r, int timeout_ms)
 {
     const void *parts[] = {r->entry, r->role, r->args};
     size_t lens[] = {strlen(r->entry), strlen(r->role), r->args ? r->args_len : 0};
+    uint64_t deadline = mp_now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
     for (int i = 0; i < 3; i++) {
         if (!lens[i])
             continue;
-        int rc = timeout_ms < 0 ? mp_write_full(sock, parts[i], lens[i])
-                                : mp_write_full_within(sock, parts[i], lens[i], timeout_ms);
+        int rc;
+        if (timeout_ms < 0) {
+            rc = mp_write_full(sock, parts[i], lens[i]);
+        } else { /* one time limit for the whole body, not one per part */
+            uint64_t now = mp_now_ns();
+            if (now >= deadline)
+                return -ETIMEDOUT;
+            rc = mp_write_full_within(sock, parts[i], lens[i], (int)((deadline - now + 999999) / 1000000));
+        }
         if (rc)
             return rc;
     }

@@ -1,12 +1,9 @@
-#define _GNU_SOURCE /* vfork, close_range, PR_SET_PDEATHSIG, /proc/self/exe: Linux/glibc */
+#define _GNU_SOURCE /* /proc/self/exe: Linux */
 #include "spawn.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +11,7 @@
 #include <unistd.h>
 
 #include "children.h"
+#include "clock.h"
 #include "fd.h"
 #include "report.h"
 #include "trace.h"
@@ -58,47 +56,6 @@ char **mp_spawn_environ(void)
     return env;
 }
 
-/* The new child, between vfork and exec: it shares our memory until exec,
- * so it only makes system calls. The death signal is asked for here, before
- * the program even starts, and survives exec: a child whose main() never
- * reaches mp_spawn_main() still dies with us. */
-static _Noreturn void exec_child(pid_t parent, const char *exe, char *const argv[], char *const env[],
-                                 const int *high, int nfds, const sigset_t *mask)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(127);
-    for (int i = 0; i < nfds; i++)
-        if (dup2(high[i], 3 + i) < 0) /* dup2 clears close-on-exec */
-            _exit(127);
-    close_range(3 + (unsigned)nfds, ~0u, 0); /* nothing else reaches the child */
-    /* our signal handlers are not the child's: defaults, then the old mask */
-    for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP)
-            signal(sig, SIG_DFL);
-    sigprocmask(SIG_SETMASK, mask, NULL);
-    execve(exe, argv, env);
-    _exit(127);
-}
-
-/* vfork and exec, in a function of its own: the child borrows this stack
- * frame until exec, so the caller's variables stay out of its reach. */
-static pid_t vfork_exec(const char *exe, char *const argv[], char *const env[], const int *high, int nfds)
-{
-    /* no signal handler may run in the child before exec: block them all */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t me = getpid();
-    pid_t child = vfork();
-    if (child == 0)
-        exec_child(me, exe, argv, env, high, nfds, &old);
-    int e = errno;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    errno = e;
-    return child;
-}
-
 int mp_spawn_self(const char *mode, const int *fds, int nfds, pid_t *pid)
 {
     const char *exe = mp_spawn_exe();
@@ -124,13 +81,11 @@ int mp_spawn_self(const char *mode, const int *fds, int nfds, pid_t *pid)
     if (rc == 0 && !env)
         rc = -ENOMEM;
     if (rc == 0) {
-        pid_t child = vfork_exec(exe, argv, env, high, nfds);
-        if (child < 0) {
-            rc = -errno;
-            mp_syserr("vfork", rc);
-        } else {
+        pid_t child = mp_exec_child(exe, argv, env, high, nfds);
+        if (child < 0)
+            rc = (int)child; /* reported */
+        else
             *pid = child;
-        }
     }
     free(env);
     for (int i = 0; i < made; i++)
@@ -138,12 +93,22 @@ int mp_spawn_self(const char *mode, const int *fds, int nfds, pid_t *pid)
     return rc;
 }
 
+/* Milliseconds left until deadline (mp_now_ns clock), at least 0. */
+static int left_ms(uint64_t deadline)
+{
+    uint64_t now = mp_now_ns();
+    return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
+}
+
 int mp_spawn_start(const mp_request *r, int slot, pid_t *pid)
 {
     *pid = 0;
     int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        return -errno;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        int e = errno;
+        mp_syserr("socketpair for a spawned child", e);
+        return -e;
+    }
     /* the child's descriptors: the socket, the handed ones, the trace log */
     int fds[MP_MAX_FDS + 2] = {sv[1]}, n = 1, trace_fd = -1;
     for (int i = 0; i < r->nfds; i++)
@@ -163,9 +128,15 @@ int mp_spawn_start(const mp_request *r, int slot, pid_t *pid)
     mp_registry_publish(slot, *pid, -1);
     mp_request_header h = mp_request_header_for(r, n - 1, trace_fd);
     h.trace = trace_fd < 0 ? -1 : mp_trace_enabled();
+    /* one time limit for the whole start: writing the request and the answer */
+    uint64_t deadline = mp_now_ns() + (uint64_t)mp_start_timeout_ms() * 1000000u;
     rc = mp_write_full_within(sv[0], &h, sizeof h, mp_start_timeout_ms());
     if (rc == 0)
-        rc = mp_request_write_body(sv[0], r, mp_start_timeout_ms());
+        rc = mp_request_write_body(sv[0], r, left_ms(deadline));
+    if (rc == -ETIMEDOUT) { /* it never read its request */
+        close(sv[0]);
+        return rc;
+    }
     /* The child's word: it has read the request and is about to run the
      * entry, or why not. A child that dies first (its main() crashed before
      * calling mp_spawn_main) closes the socket: EOF, not a hang. */
@@ -173,7 +144,7 @@ int mp_spawn_start(const mp_request *r, int slot, pid_t *pid)
     struct pollfd pfd = {.fd = sv[0], .events = POLLIN};
     int ready;
     do
-        ready = poll(&pfd, 1, mp_start_timeout_ms());
+        ready = poll(&pfd, 1, left_ms(deadline));
     while (ready < 0 && errno == EINTR);
     int got = ready == 1 ? mp_read_full(sv[0], &reply, sizeof reply) : -ETIMEDOUT;
     close(sv[0]);
@@ -201,7 +172,8 @@ _Noreturn void mp_spawn_child(int argc, char **argv)
     for (uint32_t i = 0; status == 0 && i < job.h.nfds; i++)
         handed[nhanded++] = FD_FIRST_HANDED + (int)i;
     if (status == 0 && job.h.trace_fd >= 0 && job.h.trace_fd < nhanded) {
-        mp_trace_attach(handed[job.h.trace_fd], job.h.trace == 1);
+        if (mp_trace_attach(handed[job.h.trace_fd], job.h.trace == 1) != 0)
+            close(handed[job.h.trace_fd]); /* not a log after all: not ours to keep */
         nhanded = job.h.trace_fd; /* the log comes last: not one of the target's descriptors */
     }
     /* tell the parent whether we are about to run, before running */

@@ -399,6 +399,16 @@ int mp_trace_write_window(const char *dir, const char *stem, const char *title, 
     static mp_trace_lane lanes[MAX_LANES];
     int n = mp_trace_lanes(lanes, MAX_LANES);
     window w = {.from = from_ns, .to = to_ns ? to_ns : mp_now_ns()};
+    /* A full buffer drops a thread's later events: the window misses some
+     * only if it reaches past the last event that thread could keep
+     * (counted over every lane, before the lanes with no span are dropped) */
+    uint64_t missed = atomic_load(&hdr->no_slot);
+    int full = 0;
+    for (int i = 0; i < n; i++)
+        if (lanes[i].dropped && lanes[i].count && w.to > lanes[i].events[lanes[i].count - 1].t_ns) {
+            missed += lanes[i].dropped;
+            full++;
+        }
     int rc = collect(&w, lanes, n);
     if (rc == 0)
         rc = n = keep_busy_lanes(&w, lanes, n);
@@ -415,7 +425,7 @@ int mp_trace_write_window(const char *dir, const char *stem, const char *title, 
     rc = mp_mkdirs(dir);
     if (rc != 0) {
         free(w.spans);
-        mp_syserr(dir, rc);
+        mp_output_error("cannot create the folder", dir, rc);
         return rc;
     }
     uint64_t t0 = UINT64_MAX;
@@ -434,15 +444,6 @@ int mp_trace_write_window(const char *dir, const char *stem, const char *title, 
         return rc;
     mp_say("timeline %s: %zu spans from %d threads in %d processes -> %s", stem, nspans, n, count_processes(lanes, n),
            json);
-    /* A full buffer drops a thread's later events: the window misses some
-     * only if it reaches past the last event that thread could keep. */
-    uint64_t missed = atomic_load(&hdr->no_slot);
-    int full = 0;
-    for (int i = 0; i < n; i++)
-        if (lanes[i].dropped && lanes[i].count && w.to > lanes[i].events[lanes[i].count - 1].t_ns) {
-            missed += lanes[i].dropped;
-            full++;
-        }
     if (missed)
         mp_say("timeline %s is incomplete: %llu events were dropped (%d thread(s) filled their buffer of %u events; "
                "threads that found no free slot: %llu events)", stem, (unsigned long long)missed, full,

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 
 static const int methods[] = {MP_START_FORK, MP_START_SPAWN, MP_START_FORKSERVER};
 
@@ -43,7 +44,24 @@ static int running_then_sleep(void *arg)
 static int library_work(void *arg) { (void)arg; return 77; }
 MP_LIBRARY_ENTRY(library_work)
 
-static const mp_entry entries[] = {MP_ENTRY(list_fds), MP_ENTRY(exit_with), MP_ENTRY(child_sleep_forever), {0}};
+/* Exit 0 if SIGHUP is still ignored here (the parent ignored it, as nohup does). */
+static int hup_ignored(void *arg)
+{
+    (void)arg;
+    struct sigaction sa;
+    return sigaction(SIGHUP, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN ? 0 : 1;
+}
+
+/* Sleep half a second, then exit 5: a worker that outlives a few starts. */
+static int work_a_while(void *arg)
+{
+    (void)arg;
+    mp_sleep_ns(500000000);
+    return 5;
+}
+
+static const mp_entry entries[] = {MP_ENTRY(list_fds), MP_ENTRY(exit_with), MP_ENTRY(child_sleep_forever),
+                                   MP_ENTRY(hup_ignored), MP_ENTRY(work_a_while), {0}};
 
 /* Every child holds 0, 1, 2 and what it was handed; nothing else, even a
  * descriptor the parent opened without close-on-exec. */
@@ -170,6 +188,63 @@ static void test_library_entries(void **state)
     }
     assert_string_equal(mp_entry_name(library_work), "library_work");
     assert_true(mp_entry_find("exit_with") == exit_with); /* the program's table first */
+}
+
+/* What the parent ignores, every child ignores too (exec keeps SIG_IGN),
+ * whatever the start method: a program under nohup has children under nohup.
+ * (A fork server's children have the server's: it is started afresh here,
+ * after the parent began to ignore the signal.) */
+static void test_ignored_signals_stay_ignored(void **state)
+{
+    (void)state;
+    mp_forkserver_stop();
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+    sigemptyset(&ign.sa_mask);
+    assert_int_equal(sigaction(SIGHUP, &ign, &old), 0);
+    for (int m = 0; m < 3; m++) {
+        mp_process p;
+        mp_process_init(&p, NULL, hup_ignored, NULL);
+        p.start = methods[m];
+        assert_int_equal(mp_process_start(&p), 0);
+        assert_int_equal(mp_process_join(&p, 30.0), 0);
+        if (p.exitcode != 0)
+            fail_msg("%s child: SIGHUP is no longer ignored", mp_start_names[methods[m]]);
+    }
+    mp_forkserver_stop(); /* the next test gets a server with SIGHUP as it was */
+    sigaction(SIGHUP, &old, NULL);
+}
+
+/* A signal the program handles, arriving while a start waits for the fork
+ * server's answer, is not the server's death: starts go on, and a worker
+ * already running is left alone. */
+static void on_alarm(int sig) { (void)sig; }
+
+static void test_signals_during_forkserver_starts(void **state)
+{
+    (void)state;
+    struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART}, old;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+    mp_process worker;
+    mp_process_init(&worker, NULL, work_a_while, NULL);
+    worker.start = MP_START_FORKSERVER;
+    assert_int_equal(mp_process_start(&worker), 0);
+    struct itimerval every = {{0, 200}, {0, 200}}, off = {{0, 0}, {0, 0}};
+    assert_int_equal(setitimer(ITIMER_REAL, &every, NULL), 0);
+    for (int i = 0; i < 20; i++) {
+        int code = i;
+        mp_process p;
+        mp_process_init(&p, NULL, exit_with, NULL);
+        p.start = MP_START_FORKSERVER;
+        mp_process_set_args(&p, &code, sizeof code);
+        assert_int_equal(mp_process_start(&p), 0);
+        assert_int_equal(mp_process_join(&p, 30.0), 0);
+        assert_int_equal(p.exitcode, i);
+    }
+    setitimer(ITIMER_REAL, &off, NULL);
+    sigaction(SIGALRM, &old, NULL);
+    assert_int_equal(mp_process_join(&worker, 30.0), 0);
+    assert_int_equal(worker.exitcode, 5);
 }
 
 /* ---- helpers run as separate processes of this binary ---- */
@@ -309,9 +384,8 @@ static int helper_program(void)
     return 3;
 }
 
-static void test_outside_programs_are_stopped(void **state)
+static void outside_program_stopped_by(int sig)
 {
-    (void)state;
     int out[2];
     assert_int_equal(pipe(out), 0);
     posix_spawn_file_actions_t fa;
@@ -324,11 +398,38 @@ static void test_outside_programs_are_stopped(void **state)
     close(out[1]);
     assert_int_equal(mp_read_full(out[0], &prog, sizeof prog), 0);
     close(out[0]);
-    assert_int_equal(kill(h, SIGTERM), 0);
+    assert_int_equal(kill(h, sig), 0);
     int st;
     assert_int_equal(waitpid(h, &st, 0), h);
-    assert_int_equal(mp_exitcode_from_status(st), -SIGTERM);
+    assert_int_equal(mp_exitcode_from_status(st), -sig);
     assert_true(pid_gone(prog, 30.0));
+}
+
+/* ...by the clean-up on SIGTERM, and by its death signal on SIGKILL */
+static void test_outside_programs_are_stopped(void **state)
+{
+    (void)state;
+    outside_program_stopped_by(SIGTERM);
+    outside_program_stopped_by(SIGKILL);
+}
+
+/* A fork server whose start stalls (its main() stuck before the guard) is
+ * an error within the start time limit, not a start that never returns. */
+static int helper_stalled_server(void)
+{
+    setenv("TEST_CHILDREN_STALL", "1", 1); /* the server is a spawned copy too */
+    setenv("MPKIT_START_TIMEOUT_MS", "500", 1);
+    mp_process p;
+    mp_process_init(&p, NULL, exit_with, NULL);
+    p.start = MP_START_FORKSERVER;
+    mp_report_quiet(1);
+    return mp_process_start(&p) != 0 ? 0 : 1;
+}
+
+static void test_stalled_forkserver_is_an_error(void **state)
+{
+    (void)state;
+    assert_int_equal(run_helper("--helper-stalled-server", 60), 0);
 }
 
 /* PR_SET_PDEATHSIG fires when the thread that started a child exits: a
@@ -390,6 +491,8 @@ int main(int argc, char **argv)
         return helper_killed_while_starting();
     if (argc == 2 && strcmp(argv[1], "--helper-program") == 0)
         return helper_program();
+    if (argc == 2 && strcmp(argv[1], "--helper-stalled-server") == 0)
+        return helper_stalled_server();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_children_get_only_what_they_are_given),
         cmocka_unit_test(test_bad_descriptor_is_an_error),
@@ -402,6 +505,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_forkserver_survives_a_refused_start),
         cmocka_unit_test(test_no_orphan_when_killed_while_starting),
         cmocka_unit_test(test_outside_programs_are_stopped),
+        cmocka_unit_test(test_ignored_signals_stay_ignored),
+        cmocka_unit_test(test_signals_during_forkserver_starts),
+        cmocka_unit_test(test_stalled_forkserver_is_an_error),
     };
     int rc = cmocka_run_group_tests_name("children", tests, NULL, NULL);
     mp_forkserver_stop();
