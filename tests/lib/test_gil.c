@@ -62,26 +62,31 @@ static void test_mutual_exclusion(void **state)
 static void test_forced_drop_hands_over(void **state)
 {
     (void)state;
-    mp_gil g;
-    assert_int_equal(mp_gil_init(&g, MP_GIL_NEW, 1000, 100), 0);
-    assert_int_equal(mp_gil_log(&g, 100000), 0);
-    shared_state s;
-    uint64_t acq;
-    run_threads(&g, 2, mp_gil_ticks_for(0.05), &s, &acq);
-    size_t n = g.log_len < g.log_cap ? g.log_len : g.log_cap;
+    /* Runs until at least 5 forced drops were seen (a loaded machine may
+     * need more than one run: the work is counted in ticks, not time), at
+     * most 50 runs; every forced drop must hand the lock over. */
     int forced = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (g.log[i].what != 'F')
-            continue;
-        forced++;
-        size_t j = i + 1;
-        while (j < n && g.log[j].what != 'A')
-            j++;
-        if (j < n && g.log[j].thread == g.log[i].thread)
-            fail_msg("thread %d dropped by force at entry %zu and took the lock back first", g.log[i].thread, i);
+    for (int run = 0; run < 50 && forced < 5; run++) {
+        mp_gil g;
+        assert_int_equal(mp_gil_init(&g, MP_GIL_NEW, 1000, 100), 0);
+        assert_int_equal(mp_gil_log(&g, 100000), 0);
+        shared_state s;
+        uint64_t acq;
+        run_threads(&g, 2, mp_gil_ticks_for(0.05), &s, &acq);
+        size_t n = g.log_len < g.log_cap ? g.log_len : g.log_cap;
+        for (size_t i = 0; i < n; i++) {
+            if (g.log[i].what != 'F')
+                continue;
+            forced++;
+            size_t j = i + 1;
+            while (j < n && g.log[j].what != 'A')
+                j++;
+            if (j < n && g.log[j].thread == g.log[i].thread)
+                fail_msg("thread %d dropped by force at entry %zu and took the lock back first", g.log[i].thread, i);
+        }
+        mp_gil_destroy(&g);
     }
     assert_true(forced >= 5);
-    mp_gil_destroy(&g);
 }
 
 /* No more forced switches per second than 1/interval, with slack. */
