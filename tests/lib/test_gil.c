@@ -93,18 +93,22 @@ static void test_forced_drop_hands_over(void **state)
 static void test_switch_rate_bounded(void **state)
 {
     (void)state;
-    mp_gil g;
-    uint64_t interval_us = 2000;
-    assert_int_equal(mp_gil_init(&g, MP_GIL_NEW, interval_us, 100), 0);
-    shared_state s;
-    uint64_t acq, t0 = mp_now_ns();
-    mp_gil_counters k = run_threads(&g, 2, mp_gil_ticks_for(0.15), &s, &acq);
-    double elapsed = mp_ns_to_s(mp_now_ns() - t0);
-    double ceiling = elapsed / (interval_us / 1e6);
-    print_message("%llu forced drops in %.3f s; ceiling %.0f\n", (unsigned long long)k.forced_drops, elapsed, ceiling);
-    assert_true(k.forced_drops >= 1);
-    assert_true((double)k.forced_drops <= 1.2 * ceiling + 2);
-    mp_gil_destroy(&g);
+    uint64_t interval_us = 2000, forced = 0;
+    for (int run = 0; run < 20 && forced == 0; run++) { /* until one forced drop was seen */
+        mp_gil g;
+        assert_int_equal(mp_gil_init(&g, MP_GIL_NEW, interval_us, 100), 0);
+        shared_state s;
+        uint64_t acq, t0 = mp_now_ns();
+        mp_gil_counters k = run_threads(&g, 2, mp_gil_ticks_for(0.15), &s, &acq);
+        double elapsed = mp_ns_to_s(mp_now_ns() - t0);
+        double ceiling = elapsed / (interval_us / 1e6);
+        print_message("%llu forced drops in %.3f s; ceiling %.0f\n", (unsigned long long)k.forced_drops, elapsed,
+                      ceiling);
+        assert_true((double)k.forced_drops <= 1.2 * ceiling + 2); /* a waiter asks only after a whole interval */
+        forced += k.forced_drops;
+        mp_gil_destroy(&g);
+    }
+    assert_true(forced >= 1);
 }
 
 /* A voluntary release lets a waiter in at once, not after an interval. */
