@@ -82,6 +82,8 @@ static void usage(const mp_cli *cli)
         printf("  --%s %s\n      %s\n", f->name, arg, f->help);
     }
     printf("  --help            this text\n");
+    for (const mp_unused *u = cli->unused; u && u->flag; u++)
+        printf("%s --%s changes nothing in this lesson: %s\n", u == cli->unused ? "\n" : "", u->flag, u->why);
 }
 
 /* One line, naming the flag and the problem; the caller exits with 2. */
