@@ -29,6 +29,7 @@
 #include "thread.h"
 #include "gil.h"
 #include "work.h"
+#include "pipe.h"
 /* 5. the lesson harness */
 #include "lesson.h"
 
