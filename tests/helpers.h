@@ -137,6 +137,15 @@ static inline char *read_file(const char *path)
     return buf;
 }
 
+/* What a program run by run_program left in dir: "out.txt" or "err.txt"
+ * (free() it; NULL if there is no such file). */
+static inline char *read_output(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return read_file(path);
+}
+
 /* Run argv with stdout and stderr to files in dir ("out.txt", "err.txt").
  * Returns the exit code as mp_exitcode_from_status gives it, or -1000 if it
  * did not end within timeout_s (then it is killed). *pid_out may be NULL. */

@@ -94,9 +94,7 @@ static void expect_refused(const char *num, const char *flag, const char *value)
 {
     char *dir = make_tmpdir();
     assert_int_equal(run_lesson(num, dir, flag, value), 2);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/err.txt", dir);
-    char *err = read_file(path);
+    char *err = read_output(dir, "err.txt");
     assert_int_equal(count_lines(err), 1);
     assert_non_null(strstr(err, flag));
     free(err);
@@ -158,9 +156,7 @@ static void test_trace_in_every_lesson(void **state)
         if (threads < 2)
             fail_msg("lesson-%s: trace-all.json has spans from %d thread(s)", lessons[i], threads);
         free(json);
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/out.txt", dir);
-        char *out = read_file(path);
+        char *out = read_output(dir, "out.txt");
         assert_non_null(strstr(out, "timeline trace-all: "));
         free(out);
         rm_tree(dir);
@@ -179,9 +175,7 @@ static void test_out_must_be_a_folder(void **state)
     fclose(f);
     char *argv[] = {lesson_path("01"), "--quick", "--out", file, NULL};
     assert_int_equal(run_program(argv, dir, 60), 2);
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/err.txt", dir);
-    char *err = read_file(path);
+    char *err = read_output(dir, "err.txt");
     assert_int_equal(count_lines(err), 1);
     assert_non_null(strstr(err, "--out"));
     free(err);
@@ -214,11 +208,8 @@ static void test_full_disk_is_an_error(void **state)
     fclose(f);
     char *argv[] = {lesson_path("01"), "--quick", "--no-plot", "--out", mnt, NULL};
     int rc = run_program(argv, dir, 60);
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/err.txt", dir);
-    char *err = read_file(path);
-    snprintf(path, sizeof path, "%s/out.txt", dir);
-    char *out = read_file(path);
+    char *err = read_output(dir, "err.txt");
+    char *out = read_output(dir, "out.txt");
     char *umount_argv[] = {"/bin/umount", mnt, NULL}; /* (its output replaces out.txt and err.txt) */
     assert_int_equal(run_program(umount_argv, dir, 30), 0);
     assert_int_not_equal(rc, 0);
@@ -235,9 +226,7 @@ static void test_help(void **state)
     (void)state;
     char *dir = make_tmpdir();
     assert_int_equal(run_lesson("02", dir, "--help", NULL), 0);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/out.txt", dir);
-    char *out = read_file(path);
+    char *out = read_output(dir, "out.txt");
     assert_non_null(strstr(out, "--workers"));
     assert_non_null(strstr(out, "--start"));
     free(out);

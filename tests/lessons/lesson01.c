@@ -38,8 +38,7 @@ static void test_lesson01_trace_off(void **state)
     char *argv[] = {"/bin/sh", "-c", cmd, NULL};
     assert_int_equal(run_program(argv, dir, 60), 0);
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/out.txt", dir);
-    char *out = read_file(path);
+    char *out = read_output(dir, "out.txt");
     assert_non_null(strstr(out, "tracing is off"));
     assert_non_null(strstr(out, "no trace-all timeline: tracing is off"));
     free(out);

@@ -140,16 +140,13 @@ static void test_lesson02_flags(void **state)
     (void)state;
     char *dir = make_tmpdir();
     assert_int_equal(run_lesson("02", dir, "--max-workers", "257"), 2);
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/err.txt", dir);
-    char *err = read_file(path);
+    char *err = read_output(dir, "err.txt");
     assert_int_equal(count_lines(err), 1);
     assert_non_null(strstr(err, "--max-workers"));
     free(err);
 
     assert_int_equal(run_lesson("02", dir, "--seed", "7"), 0);
-    snprintf(path, sizeof path, "%s/out.txt", dir);
-    char *out = read_file(path);
+    char *out = read_output(dir, "out.txt");
     assert_non_null(strstr(out, "--seed changes nothing in this lesson"));
     free(out);
     /* by default: 1..CPUs one by one (by doubling past 8), then doubling to

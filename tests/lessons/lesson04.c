@@ -32,13 +32,10 @@ static void test_lesson04(void **state)
     assert_non_null(strstr(h, "\nspawn,finished,0,"));
     assert_non_null(strstr(h, "\nforkserver,finished,0,"));
     free(h);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/out.txt", dir);
-    char *out = read_file(path);
+    char *out = read_output(dir, "out.txt");
     assert_non_null(strstr(out, "main() is running again, from the top"));
     free(out);
-    snprintf(path, sizeof path, "%s/err.txt", dir);
-    char *err = read_file(path);
+    char *err = read_output(dir, "err.txt");
     assert_non_null(strstr(err, "bootstrapping phase")); /* an error: on stderr */
     free(err);
     rm_tree(dir);

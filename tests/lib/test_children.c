@@ -277,9 +277,7 @@ static void test_cleanup_hooks(void **state)
     char *dir = make_tmpdir();
     char *argv[] = {(char *)mp_spawn_exe(), "--helper-hooks", NULL};
     assert_int_equal(run_program(argv, dir, 60), 0);
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/out.txt", dir);
-    char *out = read_file(path);
+    char *out = read_output(dir, "out.txt");
     assert_non_null(strstr(out, "first hook ran"));
     assert_null(strstr(out, "removed hook ran"));
     free(out);
