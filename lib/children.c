@@ -307,9 +307,7 @@ pid_t mp_exec_child(const char *path, char *const argv[], char *const env[], con
     return exec_reported(path, argv, env, fds, nfds, -1);
 }
 
-/* The program's path: argv[0] itself if it has a '/', else the first match
- * on the PATH (looked up here, not in the child: it may not allocate). */
-static int find_program(const char *name, char *path, size_t len)
+int mp_find_program(const char *name, char *path, size_t len)
 {
     if (strchr(name, '/'))
         return snprintf(path, len, "%s", name) < (int)len ? 0 : -ENAMETOOLONG;
@@ -326,7 +324,7 @@ static int find_program(const char *name, char *path, size_t len)
 int mp_program_start(char *const argv[], pid_t *pid, int *stdout_fd)
 {
     char path[4096];
-    int rc = find_program(argv[0], path, sizeof path);
+    int rc = mp_find_program(argv[0], path, sizeof path); /* here, not in the child: it may not allocate */
     if (rc != 0) {
         fprintf(stderr, "error: %s: %s\n", argv[0], strerror(-rc));
         return rc;

@@ -77,6 +77,10 @@ void mp_reap(pid_t pid);
  * stay ignored (as exec does). The PID, or -errno (reported). */
 pid_t mp_exec_child(const char *path, char *const argv[], char *const env[], const int *fds, int nfds);
 
+/* Where the program `name` is: name itself if it has a '/', else the first
+ * executable match on $PATH, into path (len bytes). 0 or -ENOENT. */
+int mp_find_program(const char *name, char *path, size_t len);
+
 /* An outside program (gnuplot, python3), started as a registered child so
  * that a Ctrl-C or a SIGTERM stops it with the rest, and that dies with us
  * (mp_exec_child): argv[0] is looked up on the PATH. stdout_fd: NULL to

@@ -24,18 +24,8 @@ const char *mp_root(void)
 
 bool mp_have_program(const char *name)
 {
-    const char *path = getenv("PATH");
-    if (!path)
-        return false;
-    char dir[4096];
-    while (*path) {
-        size_t len = strcspn(path, ":");
-        snprintf(dir, sizeof dir, "%.*s/%s", (int)len, path, name);
-        if (access(dir, X_OK) == 0)
-            return true;
-        path += len + (path[len] == ':');
-    }
-    return false;
+    char path[PATH_MAX];
+    return mp_find_program(name, path, sizeof path) == 0;
 }
 
 bool mp_have_gnuplot(void) { return mp_have_program("gnuplot"); }
