@@ -134,6 +134,26 @@ int mp_recv_fds(int sock, void *buf, size_t len, int *fds, int max, int *nfds)
     return 0;
 }
 
+int mp_fd_wait_readable(int fd, int timeout_ms)
+{
+    uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : mp_now_ns() + (uint64_t)timeout_ms * 1000000u;
+    for (;;) {
+        int ms = -1;
+        if (deadline != UINT64_MAX) {
+            uint64_t now = mp_now_ns();
+            ms = now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
+        }
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int ready = poll(&pfd, 1, ms);
+        if (ready > 0)
+            return 0;
+        if (ready == 0)
+            return -ETIMEDOUT;
+        if (errno != EINTR)
+            return -errno;
+    }
+}
+
 int mp_fd_check(int fd) { return fd >= 0 && fcntl(fd, F_GETFD) >= 0 ? 0 : -EBADF; }
 
 int mp_fd_copy_above(int fd, int min)

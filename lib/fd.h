@@ -33,6 +33,11 @@ int mp_write_full_within(int sock, const void *buf, size_t n, int timeout_ms);
 int mp_send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);
 int mp_recv_fds(int sock, void *buf, size_t len, int *fds, int max, int *nfds);
 
+/* Wait until fd is readable (data or EOF): 0, -ETIMEDOUT after timeout_ms
+ * (< 0: no limit), or the failed poll's -errno. A signal that interrupts
+ * the wait is not an answer: it waits on. */
+int mp_fd_wait_readable(int fd, int timeout_ms);
+
 /* 0 if fd is an open descriptor, else -EBADF. */
 int mp_fd_check(int fd);
 

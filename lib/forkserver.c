@@ -24,7 +24,6 @@ enum { SERVER_SOCK = 3, SERVER_TRACE = 4, MAX_SERVED = MP_MAX_CHILDREN };
 /* ===================== the client: this program ===================== */
 
 static pthread_mutex_t client_lock = PTHREAD_MUTEX_INITIALIZER; /* one request at a time */
-static int wait_readable(int fd, int timeout_ms);
 static int sock = -1;
 static pid_t server_pid;
 
@@ -103,7 +102,7 @@ static int start_server(void)
     /* its hello says it reached its loop; EOF means its main() never called
      * mp_spawn_main() */
     mp_reply hello;
-    if (wait_readable(sv[0], mp_start_timeout_ms()) != 0 || mp_read_full(sv[0], &hello, sizeof hello) != 0) {
+    if (mp_fd_wait_readable(sv[0], mp_start_timeout_ms()) != 0 || mp_read_full(sv[0], &hello, sizeof hello) != 0) {
         close(sv[0]);
         kill(pid, SIGKILL);
         mp_reap(pid);
@@ -113,18 +112,6 @@ static int start_server(void)
     sock = sv[0];
     server_pid = pid;
     return 0;
-}
-
-/* Wait until fd is readable: 0, -ETIMEDOUT, or -errno. A signal that
- * interrupts the wait (any handler the program has) is not an answer. */
-static int wait_readable(int fd, int timeout_ms)
-{
-    struct pollfd pfd = {.fd = fd, .events = POLLIN};
-    int ready;
-    do
-        ready = poll(&pfd, 1, timeout_ms);
-    while (ready < 0 && errno == EINTR);
-    return ready < 0 ? -errno : ready == 0 ? -ETIMEDOUT : 0;
 }
 
 /* The server stopped answering: say what became of it, and forget it. */
@@ -165,7 +152,7 @@ int mp_forkserver_start(const mp_request *r, int slot, pid_t *pid, int *status_f
             rc = mp_request_write_body(sock, r, mp_start_timeout_ms());
         close(st[1]);
         if (rc == 0) {
-            int ready = wait_readable(sock, mp_start_timeout_ms());
+            int ready = mp_fd_wait_readable(sock, mp_start_timeout_ms());
             if (ready < 0)
                 rc = ready;
             else if (mp_read_full(sock, &reply, sizeof reply) != 0)

@@ -141,12 +141,9 @@ int mp_spawn_start(const mp_request *r, int slot, pid_t *pid)
      * entry, or why not. A child that dies first (its main() crashed before
      * calling mp_spawn_main) closes the socket: EOF, not a hang. */
     mp_reply reply = {-EPROTO, 0};
-    struct pollfd pfd = {.fd = sv[0], .events = POLLIN};
-    int ready;
-    do
-        ready = poll(&pfd, 1, left_ms(deadline));
-    while (ready < 0 && errno == EINTR);
-    int got = ready == 1 ? mp_read_full(sv[0], &reply, sizeof reply) : -ETIMEDOUT;
+    int got = mp_fd_wait_readable(sv[0], left_ms(deadline));
+    if (got == 0)
+        got = mp_read_full(sv[0], &reply, sizeof reply);
     close(sv[0]);
     if (got == -ETIMEDOUT)
         return -ETIMEDOUT;
