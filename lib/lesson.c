@@ -2,6 +2,7 @@
 #include "lesson.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -167,6 +168,11 @@ double mp_decisive(double ratio, double threshold, double spread)
         return spread;
     double clear = ratio > threshold ? ratio / threshold : threshold / ratio;
     return clear > 1 + spread ? 0 : spread;
+}
+
+double mp_decisive2(double spread, double r1, double t1, double r2, double t2)
+{
+    return fmax(mp_decisive(r1, t1, spread), mp_decisive(r2, t2, spread));
 }
 
 mp_outcome mp_verdict(mp_lesson *L, bool holds, double spread, const char *not_here, const char *fmt, ...)

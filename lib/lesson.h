@@ -77,6 +77,9 @@ double mp_spread(const mp_stats *s);
  * it to mp_verdict for claims of the form "ratio >= threshold" or
  * "ratio <= threshold". */
 double mp_decisive(double ratio, double threshold, double spread);
+/* The same for a claim that rests on two comparisons (two ratios, or one
+ * ratio between two bounds: pass it twice): the larger of the two. */
+double mp_decisive2(double spread, double r1, double t1, double r2, double t2);
 
 typedef enum { MP_HOLDS, MP_FAILS, MP_UNSURE, MP_NOT_HERE } mp_outcome;
 

@@ -23,6 +23,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <math.h>
+
 #include "lesson03.h"
 
 static long mode_flag = 3; /* all */
@@ -44,15 +46,6 @@ FILE *bars_create(const char *dir, const char *name, char *path, size_t len, con
 
 /* ---- the closing verdicts ---- */
 
-static double wider(double a, double b) { return a > b ? a : b; }
-
-/* The spread a claim with two thresholds must report: none where both
- * measured ratios clear their thresholds by more than the runs spread, so
- * that the noise cannot flip the answer (mp_decisive). */
-static double unsure2(double spread, double r1, double t1, double r2, double t2)
-{
-    return wider(mp_decisive(r1, t1, spread), mp_decisive(r2, t2, spread));
-}
 
 /* The CPUs a claim about parallel runs counts on: the usable ones, or 2
  * when only 1 is (the claim is then not shown, but still stated). */
@@ -64,12 +57,12 @@ static void countdown_verdicts(mp_lesson *L, const countdown_result *R, const ch
     const mp_stats *w = R->wall;
     double cpu_wall = R->cpu[R_NEW].median / w[R_NEW].median;
     mp_verdict(L, R->ratio[R_NEW] >= 0.85 && cpu_wall < 1.3,
-               unsure2(wider(mp_spread(&w[R_SEQ]), mp_spread(&w[R_NEW])), R->ratio[R_NEW], 0.85, cpu_wall, 1.3),
+               mp_decisive2(fmax(mp_spread(&w[R_SEQ]), mp_spread(&w[R_NEW])), R->ratio[R_NEW], 0.85, cpu_wall, 1.3),
                one_thread, "%d threads under the new lock took %.2fx the time of 1 thread, with CPU time %.2fx wall "
                "time: no faster (0.85x or more), one CPU busy at a time (under 1.3x)", n, R->ratio[R_NEW], cpu_wall);
     double ideal = 1.0 / (n < cpus_for_claims() ? n : cpus_for_claims());
     mp_verdict(L, R->ratio[R_PROC] <= 1.3 * ideal && R->ratio[R_NONE] <= 1.3 * ideal,
-               unsure2(wider(mp_spread(&w[R_SEQ]), wider(mp_spread(&w[R_PROC]), mp_spread(&w[R_NONE]))),
+               mp_decisive2(fmax(mp_spread(&w[R_SEQ]), fmax(mp_spread(&w[R_PROC]), mp_spread(&w[R_NONE]))),
                        R->ratio[R_PROC], 1.3 * ideal, R->ratio[R_NONE], 1.3 * ideal),
                one_thread ? one_thread : one_cpu,
                "%d processes (a lock each) took %.2fx the time of 1 thread, %d threads with no lock %.2fx: both ran "
@@ -84,7 +77,7 @@ static void countdown_verdicts(mp_lesson *L, const countdown_result *R, const ch
         no_battle = busy;
     }
     mp_verdict(L, R->ratio[R_OLD] >= 1.1 && R->ratio[R_OLD] >= 1.1 * R->ratio[R_NEW],
-               unsure2(wider(mp_spread(&w[R_SEQ]), wider(mp_spread(&w[R_OLD]), mp_spread(&w[R_NEW]))),
+               mp_decisive2(fmax(mp_spread(&w[R_SEQ]), fmax(mp_spread(&w[R_OLD]), mp_spread(&w[R_NEW]))),
                        R->ratio[R_OLD], 1.1, R->ratio[R_OLD] / R->ratio[R_NEW], 1.1), no_battle,
                "%d threads under the old lock took %.2fx the time of 1 thread, the new lock %.2fx: the old lock is "
                "slower than both (by 10%% or more)", n, R->ratio[R_OLD], R->ratio[R_NEW]);
@@ -98,7 +91,7 @@ static void countdown_verdicts(mp_lesson *L, const countdown_result *R, const ch
                (unsigned long long)k->handoffs);
     mp_verdict(L, R->ratio[R_OLD_PINNED] < R->ratio[R_OLD],
                mp_decisive(R->ratio[R_OLD] / R->ratio[R_OLD_PINNED], 1,
-                           wider(mp_spread(&w[R_OLD]), mp_spread(&w[R_OLD_PINNED]))), no_battle,
+                           fmax(mp_spread(&w[R_OLD]), mp_spread(&w[R_OLD_PINNED]))), no_battle,
                "pinned to 1 CPU the old lock took %.2fx, free to use %d CPU%s %.2fx: the battle needs a second CPU for "
                "the woken thread (faster pinned)", R->ratio[R_OLD_PINNED], mp_cpus_usable(),
                mp_cpus_usable() > 1 ? "s" : "", R->ratio[R_OLD]);
@@ -108,13 +101,13 @@ static void convoy_verdicts(mp_lesson *L, const settings *s, const convoy_result
 {
     const convoy_row *alone = &V->row[V->alone], *one = &V->row[V->one];
     double extra = one->median_us - alone->median_us, iv = (double)s->interval_us;
-    double spread = wider(mp_spread(&alone->batches), mp_spread(&one->batches));
-    mp_verdict(L, extra >= 0.5 * iv && extra <= 2 * iv, unsure2(spread, extra / iv, 0.5, extra / iv, 2), NULL,
+    double spread = fmax(mp_spread(&alone->batches), mp_spread(&one->batches));
+    mp_verdict(L, extra >= 0.5 * iv && extra <= 2 * iv, mp_decisive2(spread, extra / iv, 0.5, extra / iv, 2), NULL,
                "beside 1 CPU-bound thread a request took %.0f us, alone %.0f us: %.0f us more, about one switch "
                "interval of %ld us (half to twice)", one->median_us, alone->median_us, extra, s->interval_us);
     const convoy_row *sh = &V->row[V->shortest];
     mp_verdict(L, sh->median_us < one->median_us,
-               mp_decisive(one->median_us / sh->median_us, 1, wider(mp_spread(&sh->batches), mp_spread(&one->batches))),
+               mp_decisive(one->median_us / sh->median_us, 1, fmax(mp_spread(&sh->batches), mp_spread(&one->batches))),
                V->shortest == V->one ? "no interval shorter than --switch-interval was measured" : NULL,
                "a shorter interval shrinks the convoy: %.0f us at %ld us, %.0f us at %ld us", sh->median_us,
                sh->interval_us, one->median_us, one->interval_us);
@@ -131,8 +124,8 @@ static void convoy_verdicts(mp_lesson *L, const settings *s, const convoy_result
             const convoy_row *before = &V->row[V->by_threads[i - 1]];
             if (r->median_us <= before->median_us)
                 grows = false;
-            widest = wider(widest, mp_decisive(r->median_us / before->median_us, 1,
-                                               wider(mp_spread(&r->batches), mp_spread(&before->batches))));
+            widest = fmax(widest, mp_decisive(r->median_us / before->median_us, 1,
+                                               fmax(mp_spread(&r->batches), mp_spread(&before->batches))));
         }
         mp_verdict(L, grows, widest, NULL, "more CPU-bound threads, a longer convoy (CPU threads %s): it grows", list);
     } else {
@@ -142,7 +135,7 @@ static void convoy_verdicts(mp_lesson *L, const settings *s, const convoy_result
     const convoy_row *pr = &V->row[V->process];
     mp_verdict(L, pr->median_us < 2 * alone->median_us,
                mp_decisive(pr->median_us / alone->median_us, 2,
-                           wider(mp_spread(&pr->batches), mp_spread(&alone->batches))),
+                           fmax(mp_spread(&pr->batches), mp_spread(&alone->batches))),
                NULL, "with the CPU work in a process of its own a request took %.0f us, alone %.0f us: no convoy "
                "(under 2x alone)", pr->median_us, alone->median_us);
 }
@@ -157,14 +150,14 @@ static void cpython_verdicts(mp_lesson *L, const countdown_result *C, const conv
     double spy_t = no ? 0 : (P->threads.max - P->threads.min) / P->threads.median;
     double spy_p = no ? 0 : (P->procs.max - P->procs.min) / P->procs.median;
     mp_verdict(L, py_t >= 0.85 && C->ratio[R_NEW] >= 0.85,
-               unsure2(wider(wider(spy, spy_t), wider(mp_spread(&C->wall[R_SEQ]), mp_spread(&C->wall[R_NEW]))),
+               mp_decisive2(fmax(fmax(spy, spy_t), fmax(mp_spread(&C->wall[R_SEQ]), mp_spread(&C->wall[R_NEW]))),
                        py_t, 0.85, C->ratio[R_NEW], 0.85),
                no ? no : one_thread,
                "CPython's %d threads took %.2fx the time of 1 thread, the simulation's %.2fx: neither is faster "
                "(0.85x or more)", C->threads, py_t, C->ratio[R_NEW]);
     double ideal = 1.0 / (C->threads < cpus_for_claims() ? C->threads : cpus_for_claims());
     mp_verdict(L, py_p <= 1.3 * ideal && C->ratio[R_PROC] <= 1.3 * ideal,
-               unsure2(wider(wider(spy, spy_p), wider(mp_spread(&C->wall[R_SEQ]), mp_spread(&C->wall[R_PROC]))),
+               mp_decisive2(fmax(fmax(spy, spy_p), fmax(mp_spread(&C->wall[R_SEQ]), mp_spread(&C->wall[R_PROC]))),
                        py_p, 1.3 * ideal, C->ratio[R_PROC], 1.3 * ideal),
                no ? no : one_thread ? one_thread : one_cpu,
                "CPython's %d processes took %.2fx, the simulation's %.2fx: both in parallel (%.2fx or less)",
@@ -172,12 +165,12 @@ static void cpython_verdicts(mp_lesson *L, const countdown_result *C, const conv
     const convoy_row *alone = &V->row[V->alone], *one = &V->row[V->one];
     double iv = (double)one->interval_us;
     double py_extra = no ? 0 : P->beside[0].median - P->alone.median, extra = one->median_us - alone->median_us;
-    double spc = no ? 0 : wider((P->beside[0].max - P->beside[0].min) / P->beside[0].median,
+    double spc = no ? 0 : fmax((P->beside[0].max - P->beside[0].min) / P->beside[0].median,
                                 (P->alone.max - P->alone.min) / P->alone.median);
-    double spc_all = wider(spc, wider(mp_spread(&one->batches), mp_spread(&alone->batches)));
+    double spc_all = fmax(spc, fmax(mp_spread(&one->batches), mp_spread(&alone->batches)));
     mp_verdict(L, py_extra >= 0.5 * iv && py_extra <= 2 * iv && extra >= 0.5 * iv && extra <= 2 * iv,
-               wider(unsure2(spc_all, py_extra / iv, 0.5, py_extra / iv, 2),
-                     unsure2(spc_all, extra / iv, 0.5, extra / iv, 2)),
+               fmax(mp_decisive2(spc_all, py_extra / iv, 0.5, py_extra / iv, 2),
+                     mp_decisive2(spc_all, extra / iv, 0.5, extra / iv, 2)),
                no,
                "beside 1 CPU-bound thread at %ld us, a CPython request took %.0f us more than alone, the "
                "simulation's %.0f us more: both about one interval (half to twice)", one->interval_us, py_extra,
@@ -245,7 +238,7 @@ int main(int argc, char **argv)
                "%.3f s (within 25%%)", W.slowest_us, W.slowest_s, W.fastest_us, W.fastest_s);
     convoy_verdicts(&L, &s, &V);
     mp_verdict(&L, I.released >= 2 && I.held < 1.3,
-               unsure2(wider(mp_spread(&I.wall[0]), wider(mp_spread(&I.wall[1]), mp_spread(&I.wall[2]))),
+               mp_decisive2(fmax(mp_spread(&I.wall[0]), fmax(mp_spread(&I.wall[1]), mp_spread(&I.wall[2]))),
                        I.released, 2, I.held, 1.3), NULL,
                "%d I/O-bound threads that release the lock while they wait were %.2fx faster than 1 (2x or more); "
                "holding it while waiting, %.2fx (under 1.3x)", I.threads, I.released, I.held);

@@ -25,14 +25,10 @@
 static const mp_entry entries[] = {MP_ENTRY(empty), MP_ENTRY(idle_child), MP_ENTRY(use_resource),
                                    MP_ENTRY(guarded_work), {0}};
 
-/* The spread of a comparison between two measurements: the wider one's. */
-static double spread2(double a, double b) { return a > b ? a : b; }
-
-/* The spread that matters for "lo <= ratio <= hi": the nearer bound's. */
+/* "lo <= ratio <= hi": the spread that could flip it, at either bound */
 static double within(double ratio, double lo, double hi, double spread)
 {
-    double to_lo = mp_decisive(ratio, lo, spread), to_hi = mp_decisive(ratio, hi, spread);
-    return to_lo > to_hi ? to_lo : to_hi;
+    return mp_decisive2(spread, ratio, lo, ratio, hi);
 }
 
 static void startup_verdicts(mp_lesson *L, const startup_result *R)
@@ -42,22 +38,22 @@ static void startup_verdicts(mp_lesson *L, const startup_result *R)
     double spawn0 = R->us[M_SPAWN][0].median, spawnN = R->us[M_SPAWN][last].median;
     double fs0 = R->us[M_FORKSERVER][0].median, fsN = R->us[M_FORKSERVER][last].median;
     mp_verdict(L, forkN >= 2 * fork0,
-               mp_decisive(forkN / fork0, 2, spread2(R->spread[M_FORK][0], R->spread[M_FORK][last])), NULL,
+               mp_decisive(forkN / fork0, 2, fmax(R->spread[M_FORK][0], R->spread[M_FORK][last])), NULL,
                "fork grows with the parent: %.0f us small, %.0f us with %zu MiB (%.1fx; at least 2x)", fork0, forkN,
                R->sizes[last], forkN / fork0);
     mp_verdict(L, spawnN <= 1.5 * spawn0 && spawnN >= spawn0 / 1.5,
-               within(spawnN / spawn0, 1 / 1.5, 1.5, spread2(R->spread[M_SPAWN][0], R->spread[M_SPAWN][last])), NULL,
+               within(spawnN / spawn0, 1 / 1.5, 1.5, fmax(R->spread[M_SPAWN][0], R->spread[M_SPAWN][last])), NULL,
                "spawn stays flat: %.0f us small, %.0f us large (%.2fx; within 1.5x)", spawn0, spawnN, spawnN / spawn0);
     mp_verdict(L, fsN <= 1.5 * fs0 && fsN >= fs0 / 1.5,
-               within(fsN / fs0, 1 / 1.5, 1.5, spread2(R->spread[M_FORKSERVER][0], R->spread[M_FORKSERVER][last])),
+               within(fsN / fs0, 1 / 1.5, 1.5, fmax(R->spread[M_FORKSERVER][0], R->spread[M_FORKSERVER][last])),
                NULL,
                "the forkserver stays flat: %.0f us small, %.0f us large (%.2fx; within 1.5x)", fs0, fsN, fsN / fs0);
     double raw_fork = R->us[M_RAW_FORK][0].median, raw_spawn = R->us[M_RAW_SPAWN][0].median;
     mp_verdict(L, fork0 <= 1.3 * raw_fork,
-               mp_decisive(fork0 / raw_fork, 1.3, spread2(R->spread[M_FORK][0], R->spread[M_RAW_FORK][0])), NULL,
+               mp_decisive(fork0 / raw_fork, 1.3, fmax(R->spread[M_FORK][0], R->spread[M_RAW_FORK][0])), NULL,
                "the kit's fork costs %.2fx a bare fork/waitpid (within 1.3x)", fork0 / raw_fork);
     mp_verdict(L, spawn0 <= 1.3 * raw_spawn,
-               mp_decisive(spawn0 / raw_spawn, 1.3, spread2(R->spread[M_SPAWN][0], R->spread[M_RAW_SPAWN][0])), NULL,
+               mp_decisive(spawn0 / raw_spawn, 1.3, fmax(R->spread[M_SPAWN][0], R->spread[M_RAW_SPAWN][0])), NULL,
                "the kit's spawn costs %.2fx a bare posix_spawn (within 1.3x)", spawn0 / raw_spawn);
 }
 

@@ -20,6 +20,8 @@ static void test_decisive(void **state)
     assert_true(mp_decisive(2.2, 2, 0.9) == 0.9);      /* 10% clear, 90% noise: it can */
     assert_true(mp_decisive(0.5, 1.3, 0.5) == 0);      /* far below a ceiling */
     assert_true(mp_decisive(1.25, 1.3, 0.3) == 0.3);   /* just below it */
+    assert_true(mp_decisive2(0.3, 1.0, 1 / 1.5, 1.0, 1.5) == 0);   /* well inside [1/1.5, 1.5] */
+    assert_true(mp_decisive2(0.3, 1.4, 1 / 1.5, 1.4, 1.5) == 0.3); /* near one bound: it can flip */
 }
 
 static void test_verdicts_are_tallied(void **state)
