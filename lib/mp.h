@@ -30,6 +30,7 @@
 #include "gil.h"
 #include "work.h"
 #include "pipe.h"
+#include "queue.h"
 /* 5. the lesson harness */
 #include "lesson.h"
 

@@ -1,0 +1,629 @@
+/* queue: a bounded ring of fixed-size slots in one shared segment, with a
+ * sequence number per slot (D. Vyukov's bounded MPMC queue), futex sleeps,
+ * and a table of users that lets a waiter finish what a dead user left
+ * half done. lib/queue.h says what it promises; this file says how. */
+#define _GNU_SOURCE /* syscall(SYS_futex), SYS_gettid, SYS_tgkill: Linux-specific */
+#include "queue.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/futex.h>
+
+#include "clock.h"
+#include "procfs.h"
+#include "report.h"
+#include "trace.h"
+
+#define QUEUE_MAGIC 0x3145555155514d50ull /* "PMQUEUQ1" */
+#define QUEUE_VERSION 1u
+#define LINE 64
+
+/* Positions count puts (enq) and gets (deq) since creation; they never wrap
+ * (2^60 operations is centuries). The top bits carry flags. */
+#define POS_MASK ((UINT64_C(1) << 60) - 1)
+#define ENQ_CLOSED (UINT64_C(1) << 63) /* in enq: closed, so no put can claim a position after it */
+#define SEQ_DEAD (UINT64_C(1) << 63)   /* in a slot's seq: its producer died before publishing it */
+#define OP_PUT (UINT64_C(1) << 62)     /* in a user's pending word: the operation and its position */
+#define OP_GET (UINT64_C(2) << 62)
+
+/* How a waiter waits: a few quick re-checks, then futex sleeps of at most
+ * SLICE, so that no lost wake-up or dead peer can hold it for long. After
+ * GRACE of waiting, and then on every wake-up, it looks for dead users. */
+#define SPINS 200
+#define SLICE_NS 100000000ull /* 100 ms */
+#define GRACE_NS 50000000ull  /* 50 ms */
+
+/* One user: a thread of some process, registered on its first put or get. */
+struct user {
+    _Atomic uint64_t owner;   /* generation << 32 | pid; pid 0: the entry is free */
+    _Atomic uint64_t pending; /* OP_PUT|pos or OP_GET|pos while it works on pos; 0 otherwise */
+    _Atomic int32_t tid;
+    char pad[LINE - 20];
+};
+
+struct slot {
+    _Atomic uint64_t seq; /* pos: free for the put at pos; pos+1: holds the item for the get at pos */
+    uint32_t len;
+    /* the item's bytes follow, item_max of them, then padding to a line */
+};
+
+struct mp_queue_shared {
+    uint64_t magic;
+    uint32_t version, nusers;
+    uint64_t maxsize, item_max, slot_bytes, bytes;
+    uint64_t nslots; /* maxsize, but at least 2: one slot cannot tell "full at pos" from "free at pos+1" */
+    uint32_t joinable;
+    _Alignas(LINE) _Atomic uint64_t enq; /* the next position to put at | ENQ_CLOSED */
+    _Alignas(LINE) _Atomic uint64_t deq; /* the next position to get from */
+    /* futex words ("something happened, look again") and their sleepers */
+    _Alignas(LINE) _Atomic uint32_t items_ev; /* getters sleep on it: an item came, or the end */
+    _Atomic uint32_t item_waiters;
+    _Alignas(LINE) _Atomic uint32_t room_ev; /* putters sleep on it: room came, or the end */
+    _Atomic uint32_t room_waiters;
+    _Alignas(LINE) _Atomic uint32_t join_ev; /* join sleeps on it: a task was finished */
+    _Atomic uint32_t join_waiters;
+    _Alignas(LINE) _Atomic uint64_t done;      /* task_done calls */
+    _Atomic uint64_t lost;      /* items a dead getter had claimed */
+    _Atomic uint64_t dead_puts; /* positions a dead putter claimed but never filled */
+    _Alignas(LINE) struct user users[];
+    /* then the slots */
+};
+
+#define NUSERS 256
+
+/* ---- layout ---- */
+
+static struct slot *slot_at(struct mp_queue_shared *s, uint64_t pos)
+{
+    char *base = (char *)&s->users[s->nusers];
+    return (struct slot *)(base + (pos % s->nslots) * s->slot_bytes);
+}
+
+static unsigned char *slot_data(struct slot *sl) { return (unsigned char *)(sl + 1); }
+
+static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+/* ---- futex: a shared (not FUTEX_PRIVATE) word, since processes share it ---- */
+
+static void futex_wait(_Atomic uint32_t *w, uint32_t seen, uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+    /* EAGAIN (the word changed), ETIMEDOUT, EINTR: the caller looks again */
+    syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT, seen, &ts, NULL, 0);
+}
+
+/* Wake every sleeper on ev, if there is one. The caller has just changed
+ * the state with a seq_cst operation; the sleeper counted itself (seq_cst)
+ * before looking at that state, so either it saw the change or we see it. */
+static void wake(_Atomic uint32_t *ev, _Atomic uint32_t *waiters)
+{
+    if (atomic_load(waiters) == 0)
+        return;
+    atomic_fetch_add(ev, 1);
+    syscall(SYS_futex, (uint32_t *)ev, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static void wake_all(struct mp_queue_shared *s)
+{
+    wake(&s->items_ev, &s->item_waiters);
+    wake(&s->room_ev, &s->room_waiters);
+    wake(&s->join_ev, &s->join_waiters);
+}
+
+/* ---- users: who is working on which position ---- */
+
+/* This thread's entry in up to a few queues. Cleared in a forked child,
+ * whose thread is a new user. */
+#define CACHE 8
+static _Thread_local struct {
+    struct mp_queue_shared *s;
+    struct user *u;
+} cache[CACHE];
+static _Thread_local int32_t my_tid;
+
+static void forget_after_fork(void)
+{
+    memset(cache, 0, sizeof cache);
+    my_tid = 0;
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void install_atfork(void) { pthread_atfork(NULL, NULL, forget_after_fork); }
+
+/* A process is dead when it is gone or a zombie (killed, not yet reaped).
+ * A recycled PID looks alive: see queue.h. */
+static bool pid_alive(pid_t pid)
+{
+    if (kill(pid, 0) != 0 && errno == ESRCH)
+        return false;
+    char st = mp_proc_state(pid);
+    return st != 0 && st != 'Z' && st != 'X';
+}
+
+static pid_t owner_pid(uint64_t owner) { return (pid_t)(uint32_t)owner; }
+
+/* Is some live user working on `pending`? */
+static bool live_user_has(struct mp_queue_shared *s, uint64_t pending)
+{
+    for (uint32_t i = 0; i < s->nusers; i++) {
+        struct user *u = &s->users[i];
+        if (atomic_load(&u->pending) != pending)
+            continue;
+        pid_t pid = owner_pid(atomic_load(&u->owner));
+        if (pid != 0 && pid_alive(pid))
+            return true;
+    }
+    return false;
+}
+
+/* A dead user was working on `pending`: finish its part so nobody waits for
+ * it. Returns false when that cannot be decided yet (a live user has the
+ * same pending word: keep the entry and look again later). Every change is
+ * a CAS on the slot's seq, so two users recovering at once, or a live
+ * owner finishing meanwhile, change it once. */
+static bool settle(struct mp_queue_shared *s, uint64_t pending)
+{
+    uint64_t pos = pending & POS_MASK;
+    struct slot *sl = slot_at(s, pos);
+    if ((pending & OP_GET) == OP_GET) {
+        if (atomic_load(&s->deq) <= pos)
+            return true; /* it never claimed pos: nothing to undo */
+        uint64_t seq = atomic_load(&sl->seq);
+        if ((seq & ~SEQ_DEAD) != pos + 1)
+            return true; /* released already */
+        if (live_user_has(s, pending))
+            return false;
+        if (atomic_compare_exchange_strong(&sl->seq, &seq, pos + s->nslots)) {
+            if (!(seq & SEQ_DEAD))
+                atomic_fetch_add(&s->lost, 1); /* it may have copied the item: "may have taken" */
+            wake_all(s);
+        }
+        return true;
+    }
+    if ((atomic_load(&s->enq) & ~ENQ_CLOSED) <= pos)
+        return true; /* never claimed */
+    uint64_t seq = atomic_load(&sl->seq);
+    if (seq != pos)
+        return true; /* published (the put happened) or marked already */
+    if (live_user_has(s, pending))
+        return false;
+    if (atomic_compare_exchange_strong(&sl->seq, &seq, (pos + 1) | SEQ_DEAD)) {
+        atomic_fetch_add(&s->dead_puts, 1); /* getters skip the slot: the item was never put */
+        wake_all(s);
+    }
+    return true;
+}
+
+/* Settle what dead users left, and free their entries. */
+static void recover(struct mp_queue_shared *s)
+{
+    for (uint32_t i = 0; i < s->nusers; i++) {
+        struct user *u = &s->users[i];
+        uint64_t owner = atomic_load(&u->owner);
+        pid_t pid = owner_pid(owner);
+        if (pid == 0 || pid_alive(pid))
+            continue;
+        uint64_t pending = atomic_load(&u->pending);
+        if (pending != 0 && !settle(s, pending))
+            continue;
+        /* The next owner clears pending itself, after it owns the entry, so
+         * a late recoverer never wipes a live user's word. */
+        uint64_t freed = ((owner >> 32) + 1) << 32;
+        atomic_compare_exchange_strong(&u->owner, &owner, freed);
+    }
+}
+
+/* Free entries of threads of live processes that have ended (a process
+ * that starts many short threads would fill the table otherwise). */
+static void reclaim_ended_threads(struct mp_queue_shared *s)
+{
+    for (uint32_t i = 0; i < s->nusers; i++) {
+        struct user *u = &s->users[i];
+        uint64_t owner = atomic_load(&u->owner);
+        pid_t pid = owner_pid(owner);
+        int32_t tid = atomic_load(&u->tid);
+        if (pid == 0 || tid == 0 || atomic_load(&u->pending) != 0)
+            continue;
+        if (syscall(SYS_tgkill, pid, tid, 0) != 0 && errno == ESRCH)
+            atomic_compare_exchange_strong(&u->owner, &owner, ((owner >> 32) + 1) << 32);
+    }
+}
+
+static struct user *claim_entry(struct mp_queue_shared *s)
+{
+    uint32_t pid = (uint32_t)getpid();
+    for (uint32_t i = 0; i < s->nusers; i++) {
+        struct user *u = &s->users[i];
+        uint64_t owner = atomic_load(&u->owner);
+        if (owner_pid(owner) != 0)
+            continue;
+        if (atomic_compare_exchange_strong(&u->owner, &owner, owner | pid)) {
+            atomic_store(&u->pending, 0);
+            atomic_store(&u->tid, my_tid);
+            return u;
+        }
+    }
+    return NULL;
+}
+
+/* This thread's entry in s, registering on first use. NULL: the table is
+ * full of live users. */
+static struct user *me(struct mp_queue_shared *s)
+{
+    for (int i = 0; i < CACHE; i++) /* the tid check: a queue mapped where a detached one was */
+        if (cache[i].s == s && atomic_load_explicit(&cache[i].u->tid, memory_order_relaxed) == my_tid)
+            return cache[i].u;
+    pthread_once(&atfork_once, install_atfork);
+    if (my_tid == 0)
+        my_tid = (int32_t)syscall(SYS_gettid);
+    struct user *u = claim_entry(s);
+    if (!u) {
+        recover(s);
+        reclaim_ended_threads(s);
+        u = claim_entry(s);
+    }
+    if (!u)
+        return NULL;
+    int i = 0;
+    while (i < CACHE - 1 && cache[i].s)
+        i++;
+    cache[i].s = s, cache[i].u = u; /* the last one is replaced when the cache is full */
+    return u;
+}
+
+static void forget_me(struct mp_queue_shared *s)
+{
+    for (int i = 0; i < CACHE; i++)
+        if (cache[i].s == s) {
+            struct user *u = cache[i].u;
+            uint64_t owner = atomic_load(&u->owner);
+            if (owner_pid(owner) == (pid_t)getpid())
+                atomic_compare_exchange_strong(&u->owner, &owner, ((owner >> 32) + 1) << 32);
+            cache[i].s = NULL, cache[i].u = NULL;
+        }
+}
+
+/* ---- waiting ---- */
+
+typedef struct waiter {
+    uint64_t start, deadline; /* deadline 0: forever */
+    int spins;
+    bool traced;
+    const char *span;
+    _Atomic uint32_t *ev, *waiters;
+    uint64_t last_recover;
+} waiter;
+
+static void wait_begin(waiter *w, double timeout_s, const char *span, _Atomic uint32_t *ev,
+                       _Atomic uint32_t *waiters)
+{
+    *w = (waiter){0};
+    w->start = mp_now_ns();
+    w->deadline = timeout_s < 0 ? 0 : w->start + (uint64_t)(timeout_s * 1e9);
+    w->span = span, w->ev = ev, w->waiters = waiters;
+    w->last_recover = w->start;
+}
+
+static void wait_end(waiter *w)
+{
+    if (w->traced)
+        mp_trace_end(w->span);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* The state the caller saw would not let it go on. changed() says whether
+ * it moved since: called after this waiter counted itself, so a change
+ * after that wakes it. Returns false once the deadline has passed. */
+static bool wait_once(struct mp_queue_shared *s, waiter *w, bool (*changed)(struct mp_queue_shared *, const uint64_t *),
+                      const uint64_t *seen)
+{
+    if (w->spins == 0 && mp_trace_enabled()) {
+        w->traced = true;
+        mp_trace_begin(w->span);
+    }
+    if (w->spins++ < SPINS) {
+        if (w->spins % 16 == 0)
+            sched_yield(); /* 2 CPUs, more users than CPUs: let the peer run */
+        else
+            cpu_relax();
+        return w->deadline == 0 || mp_now_ns() < w->deadline;
+    }
+    uint64_t now = mp_now_ns();
+    if (w->deadline && now >= w->deadline)
+        return false;
+    uint64_t ns = SLICE_NS;
+    if (w->deadline && w->deadline - now < ns)
+        ns = w->deadline - now;
+    atomic_fetch_add(w->waiters, 1);
+    uint32_t ev = atomic_load(w->ev);
+    if (!changed(s, seen))
+        futex_wait(w->ev, ev, ns);
+    atomic_fetch_sub(w->waiters, 1);
+    now = mp_now_ns();
+    if (now - w->start >= GRACE_NS && now - w->last_recover >= GRACE_NS) {
+        w->last_recover = now;
+        recover(s);
+    }
+    return true;
+}
+
+/* seen = {enq, deq, seq of the slot looked at, its position} */
+static bool moved(struct mp_queue_shared *s, const uint64_t *seen)
+{
+    return atomic_load(&s->enq) != seen[0] || atomic_load(&s->deq) != seen[1] ||
+           atomic_load(&slot_at(s, seen[3])->seq) != seen[2];
+}
+
+/* ---- the API ---- */
+
+int mp_queue_create(mp_queue *q, size_t maxsize, size_t item_max, bool joinable)
+{
+    *q = (mp_queue){{NULL, 0, -1}, NULL};
+    if (maxsize < 1 || item_max < 1 || item_max > MP_QUEUE_ITEM_MAX)
+        return -EINVAL;
+    size_t slot_bytes = round_up(sizeof(struct slot) + item_max, LINE);
+    size_t nslots = maxsize < 2 ? 2 : maxsize;
+    size_t head = sizeof(struct mp_queue_shared) + NUSERS * sizeof(struct user);
+    if (nslots > (SIZE_MAX / 2 - head) / slot_bytes)
+        return -EINVAL;
+    size_t bytes = head + nslots * slot_bytes;
+    int r = mp_shm_create(&q->shm, "mpkit-queue", bytes);
+    if (r != 0)
+        return r;
+    struct mp_queue_shared *s = q->shm.p;
+    s->version = QUEUE_VERSION;
+    s->nusers = NUSERS;
+    s->maxsize = maxsize, s->nslots = nslots, s->item_max = item_max, s->slot_bytes = slot_bytes, s->bytes = bytes;
+    s->joinable = joinable;
+    for (uint64_t i = 0; i < nslots; i++)
+        atomic_init(&slot_at(s, i)->seq, i);
+    atomic_store(&s->enq, 0);
+    s->magic = QUEUE_MAGIC; /* last: a half-made segment is not a queue */
+    q->s = s;
+    return 0;
+}
+
+int mp_queue_attach(mp_queue *q, int fd)
+{
+    *q = (mp_queue){{NULL, 0, -1}, NULL};
+    int r = mp_shm_attach(&q->shm, fd);
+    if (r != 0)
+        return r;
+    struct mp_queue_shared *s = q->shm.p;
+    if (q->shm.bytes < sizeof *s || s->magic != QUEUE_MAGIC || s->version != QUEUE_VERSION ||
+        s->bytes != q->shm.bytes) {
+        mp_shm_close(&q->shm);
+        return -EINVAL;
+    }
+    q->s = s;
+    return 0;
+}
+
+int mp_queue_fd(const mp_queue *q) { return q->shm.fd; }
+
+void mp_queue_detach(mp_queue *q)
+{
+    if (q->s)
+        forget_me(q->s);
+    mp_shm_close(&q->shm);
+    q->s = NULL;
+}
+
+int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout_s)
+{
+    struct mp_queue_shared *s = q->s;
+    if (!s || (len > 0 && !item))
+        return -EINVAL;
+    if (len > s->item_max)
+        return -EMSGSIZE;
+    struct user *u = me(s);
+    if (!u)
+        return -EUSERS;
+    waiter w = {0};
+    bool waiting = false;
+    uint64_t pos = atomic_load_explicit(&s->enq, memory_order_relaxed);
+    struct slot *sl;
+    for (;;) {
+        if (pos & ENQ_CLOSED) {
+            if (waiting)
+                wait_end(&w);
+            return MP_QUEUE_CLOSED;
+        }
+        sl = slot_at(s, pos);
+        uint64_t seq = atomic_load_explicit(&sl->seq, memory_order_acquire);
+        int64_t diff = (int64_t)((seq & ~SEQ_DEAD) - pos);
+        if (diff == 0 && s->maxsize < s->nslots && pos - atomic_load(&s->deq) >= s->maxsize)
+            diff = -1; /* maxsize 1 in a ring of 2: full */
+        if (diff == 0) {
+            /* Say which position before claiming it: a live claimer is
+             * always findable (the CAS below publishes this store). */
+            atomic_store_explicit(&u->pending, OP_PUT | pos, memory_order_relaxed);
+            if (atomic_compare_exchange_weak(&s->enq, &pos, pos + 1))
+                break;
+            continue; /* pos now holds the new enq */
+        }
+        if (diff > 0) { /* another put took pos meanwhile */
+            pos = atomic_load_explicit(&s->enq, memory_order_relaxed);
+            continue;
+        }
+        /* full: the slot still holds the item from the lap before */
+        if (timeout_s == 0)
+            return MP_QUEUE_FULL;
+        if (!waiting) {
+            wait_begin(&w, timeout_s, "put-wait", &s->room_ev, &s->room_waiters);
+            waiting = true;
+        }
+        uint64_t seen[4] = {pos, atomic_load(&s->deq), seq, pos};
+        if (!wait_once(s, &w, moved, seen)) {
+            wait_end(&w);
+            return MP_QUEUE_FULL;
+        }
+        pos = atomic_load_explicit(&s->enq, memory_order_relaxed);
+    }
+    if (waiting)
+        wait_end(&w);
+    sl->len = (uint32_t)len;
+    if (len)
+        memcpy(slot_data(sl), item, len);
+    uint64_t expect = pos;
+    bool ok = atomic_compare_exchange_strong(&sl->seq, &expect, pos + 1);
+    atomic_store_explicit(&u->pending, 0, memory_order_release);
+    if (!ok)
+        return -EOWNERDEAD; /* taken for dead by another user: cannot happen to a live one */
+    wake(&s->items_ev, &s->item_waiters);
+    return 0;
+}
+
+int mp_queue_get(mp_queue *q, void *buf, size_t cap, size_t *len, double timeout_s)
+{
+    struct mp_queue_shared *s = q->s;
+    if (!s || !len || cap < s->item_max || !buf)
+        return -EINVAL;
+    struct user *u = me(s);
+    if (!u)
+        return -EUSERS;
+    waiter w = {0};
+    bool waiting = false;
+    int result = 0;
+    for (;;) {
+        uint64_t pos = atomic_load_explicit(&s->deq, memory_order_relaxed);
+        struct slot *sl = slot_at(s, pos);
+        uint64_t seq = atomic_load_explicit(&sl->seq, memory_order_acquire);
+        int64_t diff = (int64_t)((seq & ~SEQ_DEAD) - (pos + 1));
+        if (diff == 0) {
+            atomic_store_explicit(&u->pending, OP_GET | pos, memory_order_relaxed);
+            if (!atomic_compare_exchange_weak(&s->deq, &pos, pos + 1))
+                continue;
+            bool dead = seq & SEQ_DEAD;
+            if (!dead) {
+                *len = sl->len;
+                memcpy(buf, slot_data(sl), sl->len);
+            }
+            bool ok = atomic_compare_exchange_strong(&sl->seq, &seq, pos + s->nslots);
+            atomic_store_explicit(&u->pending, 0, memory_order_release);
+            if (!ok) {
+                result = -EOWNERDEAD;
+                break;
+            }
+            wake(&s->room_ev, &s->room_waiters);
+            if (dead)
+                continue; /* a dead producer's unfilled slot: skip it */
+            break;
+        }
+        if (diff > 0)
+            continue; /* another get took pos meanwhile */
+        /* Nothing at pos: the queue is empty, or a put claimed pos and has
+         * not filled it yet. Closed and nothing claimed: the end. */
+        uint64_t enq = atomic_load(&s->enq);
+        if ((enq & ENQ_CLOSED) && (enq & ~ENQ_CLOSED) == pos) {
+            result = MP_QUEUE_END;
+            break;
+        }
+        if (timeout_s == 0) {
+            result = MP_QUEUE_EMPTY;
+            break;
+        }
+        if (!waiting) {
+            wait_begin(&w, timeout_s, "get-wait", &s->items_ev, &s->item_waiters);
+            waiting = true;
+        }
+        uint64_t seen[4] = {enq, pos, seq, pos};
+        if (!wait_once(s, &w, moved, seen)) {
+            result = MP_QUEUE_EMPTY;
+            break;
+        }
+    }
+    if (waiting)
+        wait_end(&w);
+    return result;
+}
+
+void mp_queue_close(mp_queue *q)
+{
+    if (!q->s)
+        return;
+    atomic_fetch_or(&q->s->enq, ENQ_CLOSED);
+    wake_all(q->s);
+}
+
+size_t mp_queue_qsize(const mp_queue *q)
+{
+    /* deq first: read later, enq is at least as new, so the difference
+     * never goes below zero by our own reading order */
+    uint64_t deq = atomic_load(&q->s->deq);
+    uint64_t enq = atomic_load(&q->s->enq) & ~ENQ_CLOSED;
+    uint64_t n = enq > deq ? enq - deq : 0;
+    return n > q->s->maxsize ? q->s->maxsize : (size_t)n;
+}
+
+bool mp_queue_empty(const mp_queue *q) { return mp_queue_qsize(q) == 0; }
+bool mp_queue_full(const mp_queue *q) { return mp_queue_qsize(q) >= q->s->maxsize; }
+size_t mp_queue_maxsize(const mp_queue *q) { return q->s->maxsize; }
+size_t mp_queue_item_max(const mp_queue *q) { return q->s->item_max; }
+uint64_t mp_queue_lost(const mp_queue *q) { return atomic_load(&q->s->lost); }
+
+/* Items put and not yet finished: every claimed put, less the ones a dead
+ * putter never filled, the ones a dead getter took (counted as finished,
+ * so join cannot wait for them forever), and task_done calls. enq is read
+ * last: it only grows, so the result is never too small. */
+static uint64_t unfinished(struct mp_queue_shared *s)
+{
+    uint64_t done = atomic_load(&s->done) + atomic_load(&s->lost) + atomic_load(&s->dead_puts);
+    uint64_t put = atomic_load(&s->enq) & ~ENQ_CLOSED;
+    return put > done ? put - done : 0;
+}
+
+int mp_queue_task_done(mp_queue *q)
+{
+    struct mp_queue_shared *s = q->s;
+    if (!s)
+        return -EINVAL;
+    if (!s->joinable)
+        return -ENOTSUP;
+    uint64_t done = atomic_load(&s->done);
+    for (;;) {
+        uint64_t finished = done + atomic_load(&s->lost) + atomic_load(&s->dead_puts);
+        if (finished >= (atomic_load(&s->enq) & ~ENQ_CLOSED))
+            return -EOVERFLOW; /* more task_done calls than items put: Python's ValueError */
+        if (atomic_compare_exchange_weak(&s->done, &done, done + 1))
+            break;
+    }
+    if (unfinished(s) == 0)
+        wake(&s->join_ev, &s->join_waiters);
+    return 0;
+}
+
+static bool tasks_moved(struct mp_queue_shared *s, const uint64_t *seen)
+{
+    (void)seen;
+    return unfinished(s) == 0;
+}
+
+int mp_queue_join(mp_queue *q, double timeout_s)
+{
+    struct mp_queue_shared *s = q->s;
+    if (!s)
+        return -EINVAL;
+    if (!s->joinable)
+        return -ENOTSUP;
+    waiter w;
+    wait_begin(&w, timeout_s, "join-wait", &s->join_ev, &s->join_waiters);
+    w.spins = SPINS; /* join waits long: straight to sleeping */
+    while (unfinished(s) != 0) {
+        if (timeout_s == 0 || !wait_once(s, &w, tasks_moved, NULL))
+            return -ETIMEDOUT;
+    }
+    return 0;
+}
