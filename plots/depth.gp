@@ -1,0 +1,22 @@
+# A queue's depth over time: depth.csv (t_ms,depth), drawn as steps, with
+# the queue's maxsize as a dashed line and the moment the producer slowed
+# down as a dotted one.
+# Variables: data png title term cols rows maxsize slow_ms
+if (term eq 'png') {
+    set terminal pngcairo size 900,500 noenhanced font ',10'
+    set output png
+    set key outside right top
+} else {
+    set terminal dumb size cols,rows noenhanced
+    set key outside below
+}
+set datafile separator ','
+set title title
+set xlabel 'time (ms)'
+set ylabel 'items in the queue (qsize)'
+set yrange [-0.5:maxsize + 1.5]
+set grid
+set arrow from slow_ms, graph 0 to slow_ms, graph 1 nohead dt 3
+set label 'producer slows down' at slow_ms, graph 0.95 offset 1,0
+plot data every ::1 using 1:2 with steps lw 2 title 'depth', \
+     maxsize with lines dt 2 title 'maxsize'
