@@ -62,6 +62,7 @@ static double csv_value(const char *text, const char *prefix, int col)
 #include "lessons/lesson02.c"
 #include "lessons/lesson03.c"
 #include "lessons/lesson04.c"
+#include "lessons/lesson08.c"
 
 /* Lessons 01 and 02 under the other start methods. */
 static void test_start_methods_in_lessons(void **state)
@@ -104,8 +105,8 @@ static void expect_refused(const char *num, const char *flag, const char *value)
 static void test_bad_flags(void **state)
 {
     (void)state;
-    const char *lessons[] = {"01", "02", "03", "04"};
-    for (int i = 0; i < 4; i++) {
+    const char *lessons[] = {"01", "02", "03", "04", "08"};
+    for (int i = 0; i < 5; i++) {
         expect_refused(lessons[i], "--workers", "0");
         expect_refused(lessons[i], "--workers", "lots");
         expect_refused(lessons[i], "--repeat", "-3");
@@ -145,8 +146,8 @@ static int threads_in_trace(const char *json)
 static void test_trace_in_every_lesson(void **state)
 {
     (void)state;
-    const char *lessons[] = {"01", "02", "03", "04"};
-    for (int i = 0; i < 4; i++) {
+    const char *lessons[] = {"01", "02", "03", "04", "08"};
+    for (int i = 0; i < 5; i++) {
         char *dir = make_tmpdir();
         int rc = run_lesson(lessons[i], dir, "--trace", NULL);
         if (rc != 0)
@@ -278,7 +279,8 @@ int main(void)
         cmocka_set_test_filter(getenv("TEST"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lesson01), cmocka_unit_test(test_lesson01_trace_off), cmocka_unit_test(test_lesson02), cmocka_unit_test(test_lesson02_flags), cmocka_unit_test(test_lesson03), cmocka_unit_test(test_lesson03_server_killed),
-        cmocka_unit_test(test_lesson04), cmocka_unit_test(test_start_methods_in_lessons),
+        cmocka_unit_test(test_lesson04), cmocka_unit_test(test_lesson08), cmocka_unit_test(test_lesson08_start_methods),
+        cmocka_unit_test(test_start_methods_in_lessons),
         cmocka_unit_test(test_bad_flags), cmocka_unit_test(test_help),
         cmocka_unit_test(test_sigint_leaves_nothing), cmocka_unit_test(test_trace_in_every_lesson),
         cmocka_unit_test(test_out_must_be_a_folder), cmocka_unit_test(test_full_disk_is_an_error),
