@@ -77,6 +77,8 @@ struct mp_queue_shared {
 
 #define NUSERS 256
 
+void (*mp_queue_test_hook)(char where);
+
 /* ---- layout ---- */
 
 static struct slot *slot_at(struct mp_queue_shared *s, uint64_t pos)
@@ -477,6 +479,8 @@ int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout_s)
     sl->len = (uint32_t)len;
     if (len)
         memcpy(slot_data(sl), item, len);
+    if (mp_queue_test_hook)
+        mp_queue_test_hook('p');
     uint64_t expect = pos;
     bool ok = atomic_compare_exchange_strong(&sl->seq, &expect, pos + 1);
     atomic_store_explicit(&u->pending, 0, memory_order_release);
@@ -511,6 +515,8 @@ int mp_queue_get(mp_queue *q, void *buf, size_t cap, size_t *len, double timeout
                 *len = sl->len;
                 memcpy(buf, slot_data(sl), sl->len);
             }
+            if (mp_queue_test_hook)
+                mp_queue_test_hook('g');
             bool ok = atomic_compare_exchange_strong(&sl->seq, &seq, pos + s->nslots);
             atomic_store_explicit(&u->pending, 0, memory_order_release);
             if (!ok) {

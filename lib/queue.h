@@ -153,7 +153,13 @@ int mp_queue_task_done(mp_queue *q);
 int mp_queue_join(mp_queue *q, double timeout_s);
 
 /* How many items processes that died while using the queue may have taken
- * with them (see "A dead user" above). */
+ * with them (see "How it works, and a dead user" above). */
 uint64_t mp_queue_lost(const mp_queue *q);
+
+/* For tests only: when set, called inside put and get of this process
+ * between claiming a slot and finishing with it (where: 'p' for put, 'g'
+ * for get), so that a test can kill a process exactly there, or hold it
+ * there. NULL (the default) costs one well-predicted branch. */
+extern void (*mp_queue_test_hook)(char where);
 
 #endif

@@ -374,7 +374,20 @@ typedef struct run {
     tally *t;
     uint32_t producer;
     uint64_t per_producer;
+    bool pauses; /* now and then stop inside put or get (the test hook), where a kill is most harmful */
 } run;
+
+/* The test hook: one call in 64 sleeps up to 0.5 ms between claiming a
+ * slot and finishing with it. */
+static void pause_inside(char where)
+{
+    (void)where;
+    static unsigned seed;
+    if (!seed)
+        seed = (unsigned)getpid();
+    if (rand_r(&seed) % 64 == 0)
+        mp_sleep_ns((uint64_t)(rand_r(&seed) % 500) * 1000);
+}
 
 static void note_wait(tally *t, uint64_t t0)
 {
@@ -386,6 +399,8 @@ static void note_wait(tally *t, uint64_t t0)
 static int produce(void *arg)
 {
     run *r = arg;
+    if (r->pauses)
+        mp_queue_test_hook = pause_inside;
     for (uint64_t i = 0; i < r->per_producer; i++) {
         item it = make_item(r->producer, i);
         uint64_t t0 = mp_now_ns();
@@ -402,6 +417,8 @@ static int produce(void *arg)
 static int consume(void *arg)
 {
     run *r = arg;
+    if (r->pauses)
+        mp_queue_test_hook = pause_inside;
     int64_t last[8];
     for (int i = 0; i < 8; i++)
         last[i] = -1;
@@ -460,7 +477,7 @@ static void test_threads_4x4(void **state)
     run runs[2 * N];
     pthread_t th[2 * N];
     for (int i = 0; i < 2 * N; i++) {
-        runs[i] = (run){&q, t, (uint32_t)(i % N), per};
+        runs[i] = (run){&q, t, (uint32_t)(i % N), per, false};
         assert_int_equal(pthread_create(&th[i], NULL, i < N ? consume_thread : produce_thread, &runs[i]), 0);
     }
     for (int i = N; i < 2 * N; i++)
@@ -486,7 +503,7 @@ static void test_processes_4x4_million(void **state)
     mp_process p[2 * N];
     uint64_t t0 = mp_now_ns();
     for (int i = 0; i < 2 * N; i++) {
-        runs[i] = (run){&q, t, (uint32_t)(i % N), per};
+        runs[i] = (run){&q, t, (uint32_t)(i % N), per, false};
         mp_process_init(&p[i], NULL, i < N ? consume : produce, &runs[i]);
         assert_int_equal(mp_process_start(&p[i]), 0);
     }
@@ -532,7 +549,7 @@ static void test_dead_consumer_outside_get_loses_nothing(void **state)
     }
     int fds[2];
     assert_int_equal(pipe(fds), 0);
-    run r = {&q, NULL, 0, 10};
+    run r = {&q, NULL, 0, 10, false};
     mp_process p;
     mp_process_init(&p, NULL, get_three_then_sleep, &r);
     assert_int_equal(mp_process_pass_fd(&p, fds[1]), 0);
@@ -579,9 +596,108 @@ static void test_users_table_reused(void **state)
     assert_no_children();
 }
 
+/* The test hook: die right there, inside put or get. */
+static void die_inside(char where)
+{
+    (void)where;
+    signal(SIGKILL, SIG_DFL);
+    raise(SIGKILL);
+}
+
+static int put_and_die_inside(void *arg)
+{
+    mp_queue_test_hook = die_inside;
+    item it = make_item(0, 1);
+    mp_queue_put(arg, &it, sizeof it, MP_FOREVER);
+    return 3; /* not reached */
+}
+
+static int get_and_die_inside(void *arg)
+{
+    mp_queue_test_hook = die_inside;
+    item it;
+    size_t len;
+    mp_queue_get(arg, &it, sizeof it, &len, MP_FOREVER);
+    return 3;
+}
+
+/* A producer killed after claiming a slot, before filling it in: getters
+ * skip the slot (that item was never put) and nothing is lost; join does
+ * not wait for it. The dead child stays a zombie meanwhile (not reaped):
+ * it counts as dead. */
+static void test_killed_inside_put(void **state)
+{
+    (void)state;
+    mp_queue q;
+    assert_int_equal(mp_queue_create(&q, 4, sizeof(item), true), 0);
+    item it = make_item(0, 0);
+    assert_int_equal(mp_queue_put(&q, &it, sizeof it, 0), 0);
+    mp_process p;
+    mp_process_init(&p, NULL, put_and_die_inside, &q);
+    assert_int_equal(mp_process_start(&p), 0);
+    assert_int_equal(wait_for_state(p.pid, 'Z', 30.0), 'Z');
+    assert_int_equal(mp_queue_qsize(&q), 2); /* its claim counts until it is skipped */
+    it = make_item(0, 2);
+    assert_int_equal(mp_queue_put(&q, &it, sizeof it, 0), 0);
+    size_t len;
+    assert_int_equal(mp_queue_get(&q, &it, sizeof it, &len, 0), 0);
+    assert_int_equal(it.seq, 0);
+    uint64_t t0 = mp_now_ns();
+    assert_int_equal(mp_queue_get(&q, &it, sizeof it, &len, MP_FOREVER), 0);
+    assert_true(seconds_since(t0) < 5.0); /* promised: 0.25 s */
+    assert_int_equal(it.seq, 2);
+    assert_int_equal(mp_queue_get(&q, &it, sizeof it, &len, 0), MP_QUEUE_EMPTY);
+    assert_int_equal(mp_queue_lost(&q), 0);
+    assert_int_equal(mp_queue_task_done(&q), 0);
+    assert_int_equal(mp_queue_task_done(&q), 0);
+    assert_int_equal(mp_queue_join(&q, 0), 0);
+    assert_int_equal(mp_queue_task_done(&q), -EOVERFLOW);
+    assert_int_equal(mp_process_join(&p, 30.0), 0);
+    assert_int_equal(p.exitcode, -SIGKILL);
+    mp_queue_detach(&q);
+    assert_no_children();
+}
+
+/* A consumer killed after claiming an item, before releasing its slot: a
+ * putter blocked on the full queue gets the slot back, lost() says 1, and
+ * join counts that item as finished. */
+static void test_killed_inside_get(void **state)
+{
+    (void)state;
+    mp_queue q;
+    assert_int_equal(mp_queue_create(&q, 2, sizeof(item), true), 0);
+    for (uint64_t i = 0; i < 2; i++) {
+        item it = make_item(0, i);
+        assert_int_equal(mp_queue_put(&q, &it, sizeof it, 0), 0);
+    }
+    mp_process p;
+    mp_process_init(&p, NULL, get_and_die_inside, &q);
+    assert_int_equal(mp_process_start(&p), 0);
+    assert_int_equal(mp_process_join(&p, 30.0), 0); /* reaped: gone */
+    assert_int_equal(p.exitcode, -SIGKILL);
+    assert_int_equal(mp_queue_qsize(&q), 1);
+    item it = make_item(0, 2);
+    uint64_t t0 = mp_now_ns();
+    assert_int_equal(mp_queue_put(&q, &it, sizeof it, MP_FOREVER), 0);
+    assert_true(seconds_since(t0) < 5.0);
+    assert_int_equal(mp_queue_lost(&q), 1);
+    size_t len;
+    for (uint64_t i = 1; i <= 2; i++) {
+        assert_int_equal(mp_queue_get(&q, &it, sizeof it, &len, 0), 0);
+        assert_int_equal(it.seq, i);
+        assert_int_equal(mp_queue_join(&q, 0), -ETIMEDOUT);
+        assert_int_equal(mp_queue_task_done(&q), 0);
+    }
+    assert_int_equal(mp_queue_join(&q, 0), 0);
+    assert_int_equal(mp_queue_task_done(&q), -EOVERFLOW);
+    mp_queue_detach(&q);
+    assert_no_children();
+}
+
 /* Rounds of 2 producers and 2 consumers on a small queue; in each round
- * one producer and one consumer are SIGKILLed at random instants, most
- * likely inside put or get (they do little else). What the design
+ * one producer and one consumer are SIGKILLed at random instants, often
+ * inside put or get (they do little else, and in 3 rounds of 4 they now
+ * and then pause there, through the test hook). What the design
  * guarantees, asserted exactly:
  *  - the survivors finish: no put or get of theirs takes longer than a
  *    generous bound (the promise is 0.25 s after a death; 5 s here);
@@ -594,13 +710,13 @@ static void test_users_table_reused(void **state)
 static void test_sigkill_torture(void **state)
 {
     (void)state;
-    enum { PER = 3000 };
+    enum { PER = 1500 };
     unsigned seed = (unsigned)mp_now_ns();
     print_message("seed %u\n", seed);
     srand(seed);
     int rounds = 0, kills = 0, recovered = 0;
     uint64_t lost_total = 0, t_start = mp_now_ns(), max_wait = 0;
-    while (kills < 240 && (kills < 40 || seconds_since(t_start) < 8.0)) {
+    while (kills < 240 && (kills < 40 || seconds_since(t_start) < 5.0)) {
         mp_queue q;
         assert_int_equal(mp_queue_create(&q, 1 + (size_t)(rand() % 8), sizeof(item), false), 0);
         mp_shm shm;
@@ -608,12 +724,12 @@ static void test_sigkill_torture(void **state)
         run runs[4];
         mp_process p[4]; /* 0, 1: consumers; 2, 3: producers */
         for (int i = 0; i < 4; i++) {
-            runs[i] = (run){&q, t, (uint32_t)(i % 2), PER};
+            runs[i] = (run){&q, t, (uint32_t)(i % 2), PER, rounds % 4 != 0};
             mp_process_init(&p[i], NULL, i < 2 ? consume : produce, &runs[i]);
             assert_int_equal(mp_process_start(&p[i]), 0);
         }
         int vc = rand() % 2, vp = 2 + rand() % 2;
-        uint64_t dc = (uint64_t)(rand() % 8000) * 1000, dp = (uint64_t)(rand() % 8000) * 1000;
+        uint64_t dc = (uint64_t)(rand() % 5000) * 1000, dp = (uint64_t)(rand() % 5000) * 1000;
         int first = dc < dp ? vc : vp, second = dc < dp ? vp : vc;
         mp_sleep_ns(dc < dp ? dc : dp);
         assert_int_equal(mp_process_kill(&p[first]), 0);
@@ -731,6 +847,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_processes_4x4_million, teardown_children),
         cmocka_unit_test_teardown(test_dead_consumer_outside_get_loses_nothing, teardown_children),
         cmocka_unit_test_teardown(test_users_table_reused, teardown_children),
+        cmocka_unit_test_teardown(test_killed_inside_put, teardown_children),
+        cmocka_unit_test_teardown(test_killed_inside_get, teardown_children),
         cmocka_unit_test_teardown(test_sigkill_torture, teardown_children),
         cmocka_unit_test(test_waits_traced),
         cmocka_unit_test(test_nothing_left),
