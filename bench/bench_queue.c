@@ -1,0 +1,254 @@
+/* The kit's queue (mp_queue) against the floor: a minimal lock-free
+ * single-producer single-consumer ring of 64-byte items in shared memory,
+ * both sides busy-polling (written here, 30 lines, no blocking, no close,
+ * no crash safety: the fastest thing two processes can do).
+ *  - 1 producer process, 1 consumer process, 64-byte items: kit and floor
+ *    interleaved, medians compared. Target: the kit at >= 0.5 of the floor.
+ *  - 4 producers x 4 consumers against 1 x 1, on the kit alone (both timed
+ *    from the first start to the last join). Target: >= 1.0 (contention
+ *    must not make the queue slower than one pair).
+ *  - CPython's multiprocessing.Queue, 200 000 items of 64 bytes from a child
+ *    to the parent, when python3 is here. Target: the kit >= 20x.
+ * Results are items per second (M/s = millions). */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define ITEM 64
+#define RING 1024 /* slots, in the floor and the kit alike */
+#define ITEMS 2000000
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_queue: %s failed\n", what);
+    exit(1);
+}
+
+/* ---- the floor: an SPSC ring ---- */
+
+typedef struct spsc {
+    _Alignas(64) _Atomic uint64_t head; /* items written: the producer's */
+    _Alignas(64) _Atomic uint64_t tail; /* items read: the consumer's */
+    _Alignas(64) unsigned char slot[RING][ITEM];
+} spsc;
+
+static int spsc_producer(void *arg)
+{
+    spsc *r = arg;
+    unsigned char item[ITEM] = {0};
+    for (uint64_t i = 0; i < ITEMS; i++) {
+        while (i - atomic_load_explicit(&r->tail, memory_order_acquire) >= RING)
+            ; /* full */
+        memcpy(item, &i, sizeof i);
+        memcpy(r->slot[i % RING], item, ITEM);
+        atomic_store_explicit(&r->head, i + 1, memory_order_release);
+    }
+    return 0;
+}
+
+static double floor_items_per_s(void)
+{
+    mp_shm shm;
+    if (mp_shm_create(&shm, "bench-spsc", sizeof(spsc)) != 0)
+        die("mp_shm_create");
+    spsc *r = shm.p;
+    mp_process p;
+    mp_process_init(&p, "producer", spsc_producer, r);
+    uint64_t t0 = mp_now_ns();
+    if (mp_process_start(&p) != 0)
+        die("start");
+    unsigned char item[ITEM];
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < ITEMS; i++) {
+        while (atomic_load_explicit(&r->head, memory_order_acquire) == i)
+            ; /* empty */
+        memcpy(item, r->slot[i % RING], ITEM);
+        atomic_store_explicit(&r->tail, i + 1, memory_order_release);
+        uint64_t v;
+        memcpy(&v, item, sizeof v);
+        sum += v;
+    }
+    double s = mp_ns_to_s(mp_now_ns() - t0);
+    if (mp_process_join(&p, MP_FOREVER) != 0 || p.exitcode != 0 || sum != (uint64_t)ITEMS * (ITEMS - 1) / 2)
+        die("the floor's run");
+    mp_shm_close(&shm);
+    return ITEMS / s;
+}
+
+/* ---- the kit ---- */
+
+typedef struct share {
+    mp_queue *q;
+    uint64_t items;
+} share;
+
+static int kit_producer(void *arg)
+{
+    share *s = arg;
+    unsigned char item[ITEM] = {0};
+    for (uint64_t i = 0; i < s->items; i++) {
+        memcpy(item, &i, sizeof i);
+        if (mp_queue_put(s->q, item, ITEM, MP_FOREVER) != 0)
+            return 2;
+    }
+    return 0;
+}
+
+static int kit_consumer(void *arg)
+{
+    share *s = arg;
+    unsigned char item[ITEM];
+    size_t len;
+    int r;
+    while ((r = mp_queue_get(s->q, item, ITEM, &len, MP_FOREVER)) == 0)
+        ;
+    return r == MP_QUEUE_END ? 0 : 2;
+}
+
+/* 1 x 1 with the parent as the consumer, timed as the floor is. */
+static double kit_items_per_s(void)
+{
+    mp_queue q;
+    if (mp_queue_create(&q, RING, ITEM, false) != 0)
+        die("mp_queue_create");
+    share s = {&q, ITEMS};
+    mp_process p;
+    mp_process_init(&p, "producer", kit_producer, &s);
+    uint64_t t0 = mp_now_ns();
+    if (mp_process_start(&p) != 0)
+        die("start");
+    unsigned char item[ITEM];
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < ITEMS; i++) {
+        size_t len;
+        if (mp_queue_get(&q, item, ITEM, &len, MP_FOREVER) != 0)
+            die("get");
+        uint64_t v;
+        memcpy(&v, item, sizeof v);
+        sum += v;
+    }
+    double sec = mp_ns_to_s(mp_now_ns() - t0);
+    if (mp_process_join(&p, MP_FOREVER) != 0 || p.exitcode != 0 || sum != (uint64_t)ITEMS * (ITEMS - 1) / 2)
+        die("the kit's run");
+    mp_queue_detach(&q);
+    return ITEMS / sec;
+}
+
+/* n producers and n consumers, all children; ITEMS in all. */
+static double kit_many_items_per_s(int n)
+{
+    mp_queue q;
+    if (mp_queue_create(&q, RING, ITEM, false) != 0)
+        die("mp_queue_create");
+    share s = {&q, ITEMS / (uint64_t)n};
+    mp_process p[16];
+    uint64_t t0 = mp_now_ns();
+    for (int i = 0; i < 2 * n; i++) {
+        mp_process_init(&p[i], i < n ? "producer" : "consumer", i < n ? kit_producer : kit_consumer, &s);
+        if (mp_process_start(&p[i]) != 0)
+            die("start");
+    }
+    for (int i = 0; i < n; i++)
+        if (mp_process_join(&p[i], MP_FOREVER) != 0 || p[i].exitcode != 0)
+            die("producer");
+    mp_queue_close(&q);
+    for (int i = n; i < 2 * n; i++)
+        if (mp_process_join(&p[i], MP_FOREVER) != 0 || p[i].exitcode != 0)
+            die("consumer");
+    double sec = mp_ns_to_s(mp_now_ns() - t0);
+    mp_queue_detach(&q);
+    return (double)(s.items * (uint64_t)n) / sec;
+}
+
+/* ---- CPython ---- */
+
+static const char python_script[] =
+    "import multiprocessing as mp, time\n"
+    "def produce(q, n):\n"
+    "    b = b'x' * 64\n"
+    "    for i in range(n): q.put(b)\n"
+    "if __name__ == '__main__':\n"
+    "    ctx = mp.get_context('fork')\n"
+    "    n = 200000; q = ctx.Queue(1024)\n"
+    "    p = ctx.Process(target=produce, args=(q, n))\n"
+    "    t = time.perf_counter(); p.start()\n"
+    "    for i in range(n): q.get()\n"
+    "    dt = time.perf_counter() - t; p.join()\n"
+    "    print(n / dt)\n";
+
+/* items/s, or 0 when python3 is not here or failed (within 120 s) */
+static double python_items_per_s(void)
+{
+    if (!mp_have_program("python3") || !mp_have_program("timeout"))
+        return 0;
+    char *argv[] = {"timeout", "120", "python3", "-c", (char *)python_script, NULL};
+    pid_t pid;
+    int out;
+    if (mp_program_start(argv, &pid, &out) != 0)
+        return 0;
+    char buf[128] = {0};
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof buf - 1 && (n = read(out, buf + got, sizeof buf - 1 - got)) > 0)
+        got += (size_t)n;
+    close(out);
+    if (mp_program_wait(pid) != 0)
+        return 0;
+    return atof(buf);
+}
+
+static void show(const char *what, const double *v, int n)
+{
+    mp_stats st;
+    mp_stats_of(v, (size_t)n, &st);
+    printf("%-34s median %6.2f M items/s  (min %.2f, max %.2f)\n", what, st.median / 1e6, st.min / 1e6,
+           st.max / 1e6);
+}
+
+static double median(const double *v, int n)
+{
+    mp_stats st;
+    mp_stats_of(v, (size_t)n, &st);
+    return st.median;
+}
+
+int main(int argc, char **argv)
+{
+    mp_spawn_main(argc, argv, NULL);
+    enum { REPEATS = 5 };
+    printf("queue: %d items of %d bytes, ring of %d, %d repeats interleaved\n", ITEMS, ITEM, RING, REPEATS);
+
+    double kit[REPEATS], flr[REPEATS];
+    kit_items_per_s(), floor_items_per_s(); /* warm up */
+    for (int i = 0; i < REPEATS; i++) {
+        kit[i] = kit_items_per_s();
+        flr[i] = floor_items_per_s();
+    }
+    show("SPSC ring (the floor), 1P1C", flr, REPEATS);
+    show("mp_queue, 1P1C", kit, REPEATS);
+    double ratio = median(kit, REPEATS) / median(flr, REPEATS);
+    printf("%-34s %.2f  (target >= 0.5: %s)\n", "mp_queue / floor", ratio, ratio >= 0.5 ? "met" : "MISSED");
+
+    double one[REPEATS], four[REPEATS];
+    for (int i = 0; i < REPEATS; i++) {
+        one[i] = kit_many_items_per_s(1);
+        four[i] = kit_many_items_per_s(4);
+    }
+    show("mp_queue, 1P1C (all children)", one, REPEATS);
+    show("mp_queue, 4P4C (all children)", four, REPEATS);
+    double scale = median(four, REPEATS) / median(one, REPEATS);
+    printf("%-34s %.2f  (target >= 1.0: %s)\n", "4P4C / 1P1C", scale, scale >= 1.0 ? "met" : "MISSED");
+
+    double py = python_items_per_s();
+    if (py > 0) {
+        printf("%-34s %9.3f M items/s\n", "CPython multiprocessing.Queue", py / 1e6);
+        double x = median(kit, REPEATS) / py;
+        printf("%-34s %.1fx  (target >= 20: %s)\n", "mp_queue / CPython", x, x >= 20 ? "met" : "MISSED");
+    } else {
+        printf("CPython multiprocessing.Queue: not measured (no python3, or it failed)\n");
+    }
+    return 0;
+}
