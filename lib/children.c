@@ -280,10 +280,14 @@ static pid_t vfork_exec(const char *path, char *const argv[], char *const env[],
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
+    /* the program starts with SIGPIPE unblocked, as from a shell: a thread
+     * that sent on a one-way mp_pipe keeps it blocked (pipe.h) */
+    sigset_t child_mask = old;
+    sigdelset(&child_mask, SIGPIPE);
     pid_t me = getpid();
     pid_t child = vfork();
     if (child == 0)
-        exec_in_child(me, path, argv, env, fds, nfds, out, &old);
+        exec_in_child(me, path, argv, env, fds, nfds, out, &child_mask);
     int e = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     errno = e;

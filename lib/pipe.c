@@ -1,18 +1,20 @@
-#define _GNU_SOURCE /* ppoll, SOCK_CLOEXEC, MSG_NOSIGNAL */
+#define _GNU_SOURCE /* ppoll, pipe2, SOCK_CLOEXEC, MSG_NOSIGNAL */
 #include "pipe.h"
 
 #include <fcntl.h>
 #include <poll.h>
-#include <stdio.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
-#include "fd.h"
+#include "report.h"
 #include "trace.h"
 
 #define CHECK_XOR 0x5a5a5a5au
@@ -33,10 +35,11 @@ static uint64_t get_le(const unsigned char *p, int n)
     return v;
 }
 
-static void conn_init(mp_conn *c, int fd, int flags)
+static void conn_init(mp_conn *c, int fd, int flags, bool is_socket)
 {
     c->fd = fd;
     c->flags = flags;
+    c->is_socket = is_socket;
     c->rpos = c->rlen = 0;
 }
 
@@ -44,20 +47,13 @@ int mp_pipe(mp_conn *a, mp_conn *b, bool duplex)
 {
     a->fd = b->fd = -1;
     int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    if (duplex ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) : pipe2(sv, O_CLOEXEC)) {
         int e = errno;
-        fprintf(stderr, "mp_pipe: socketpair: %s\n", strerror(e));
+        mp_syserr(duplex ? "socketpair" : "pipe2", e);
         return -e;
     }
-    if (!duplex && (shutdown(sv[0], SHUT_WR) != 0 || shutdown(sv[1], SHUT_RD) != 0)) {
-        int e = errno;
-        fprintf(stderr, "mp_pipe: shutdown: %s\n", strerror(e));
-        close(sv[0]);
-        close(sv[1]);
-        return -e;
-    }
-    conn_init(a, sv[0], duplex ? MP_CONN_RECV | MP_CONN_SEND : MP_CONN_RECV);
-    conn_init(b, sv[1], duplex ? MP_CONN_RECV | MP_CONN_SEND : MP_CONN_SEND);
+    conn_init(a, sv[0], duplex ? MP_CONN_RECV | MP_CONN_SEND : MP_CONN_RECV, duplex);
+    conn_init(b, sv[1], duplex ? MP_CONN_RECV | MP_CONN_SEND : MP_CONN_SEND, duplex);
     return 0;
 }
 
@@ -66,9 +62,18 @@ int mp_conn_from_fd(mp_conn *c, int fd, int flags)
     c->fd = -1;
     if (flags <= 0 || (flags & ~(MP_CONN_RECV | MP_CONN_SEND)))
         return -EINVAL;
-    if (mp_fd_check(fd) != 0)
+    struct stat st;
+    int mode = fd < 0 ? -1 : fcntl(fd, F_GETFL);
+    if (mode < 0 || fstat(fd, &st) != 0)
         return -EBADF;
-    conn_init(c, fd, flags);
+    /* A direction the descriptor was not opened for is dropped here, so
+     * that using it is -EBADF at once: a poll for input on a pipe's write
+     * end would otherwise wait for nothing. */
+    if ((mode & O_ACCMODE) == O_WRONLY)
+        flags &= ~MP_CONN_RECV;
+    if ((mode & O_ACCMODE) == O_RDONLY)
+        flags &= ~MP_CONN_SEND;
+    conn_init(c, fd, flags, S_ISSOCK(st.st_mode));
     return 0;
 }
 
@@ -109,10 +114,70 @@ static int wait_ready(int fd, short events, uint64_t deadline_ns)
     }
 }
 
-/* ---- send: header and message in one sendmsg, finished after a partial write ---- */
+/* ---- SIGPIPE, for the one-way kind (a pipe) ----
+ *
+ * A write to a pipe whose every reader is gone raises SIGPIPE in the
+ * writing thread, which kills the process by default; a pipe has no
+ * MSG_NOSIGNAL. So a thread that sends on a pipe blocks SIGPIPE in its own
+ * mask, once (a system call costs a microsecond here, too much to pay on
+ * every message). The signal then stays pending instead of killing, and on
+ * the rare -EPIPE we take it back (sigtimedwait, zero timeout): the send
+ * ends as if no signal had been raised. */
+
+static _Thread_local bool sigpipe_blocked;
+
+static int block_sigpipe(void)
+{
+    if (sigpipe_blocked)
+        return 0;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGPIPE);
+    int e = pthread_sigmask(SIG_BLOCK, &s, NULL);
+    if (e != 0) {
+        mp_syserr("pthread_sigmask", e);
+        return -e;
+    }
+    sigpipe_blocked = true;
+    return 0;
+}
+
+/* The SIGPIPE our failed write raised is pending on this thread: take it
+ * (thread-directed signals are taken before any sent to the process). */
+static void take_sigpipe(void)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGPIPE);
+    const struct timespec zero = {0, 0};
+    while (sigtimedwait(&s, NULL, &zero) < 0 && errno == EINTR)
+        ;
+}
+
+/* ---- send: header and message in one call, finished after a partial write ---- */
+
+/* One sendmsg (a socket: MSG_NOSIGNAL) or writev (anything else). */
+static ssize_t put_some(mp_conn *c, struct iovec *v, int nv)
+{
+    if (c->is_socket) {
+        struct msghdr m = {.msg_iov = v, .msg_iovlen = (size_t)nv};
+        return sendmsg(c->fd, &m, MSG_NOSIGNAL);
+    }
+    ssize_t put = writev(c->fd, v, nv);
+    if (put < 0 && errno == EPIPE) {
+        take_sigpipe();
+        errno = EPIPE;
+    }
+    return put;
+}
 
 static int send_frame(mp_conn *c, const void *buf, size_t len)
 {
+    if (!c->is_socket) {
+        int r = block_sigpipe();
+        if (r < 0)
+            return r;
+    }
     unsigned char h[MP_CONN_HEADER];
     memcpy(h, MP_CONN_MAGIC, 4);
     put_le(h + 4, len, 8);
@@ -121,8 +186,7 @@ static int send_frame(mp_conn *c, const void *buf, size_t len)
     struct iovec *v = iov;
     int nv = len ? 2 : 1;
     while (nv > 0) {
-        struct msghdr m = {.msg_iov = v, .msg_iovlen = (size_t)nv};
-        ssize_t put = sendmsg(c->fd, &m, MSG_NOSIGNAL);
+        ssize_t put = put_some(c, v, nv);
         if (put < 0) {
             if (errno == EINTR)
                 continue;

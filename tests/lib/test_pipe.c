@@ -2,12 +2,16 @@
  * a message over the receiver's limit is an error that closes the
  * connection, EOF comes only once every copy of the sending end is closed
  * (a child's too), poll's timeouts, the wrong direction, ends handed to
- * children of every start method, corrupted streams, and a fuzz test. No
+ * children of every start method, SIGPIPE on a one-way pipe (-EPIPE, none
+ * left pending, in any thread; exec'd children start with it unblocked),
+ * corrupted streams, and a fuzz test. No
  * assertion is on a time except poll's lower bound. This binary's main()
  * calls mp_spawn_main() first, as every program that spawns must. */
 #include "helpers.h"
 
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 
 static const size_t sizes[] = {0, 1, PIPE_BUF - 1, PIPE_BUF, PIPE_BUF + 1, 1u << 20, 16u << 20};
 #define NSIZES (sizeof sizes / sizeof sizes[0])
@@ -114,8 +118,32 @@ static int send_later(void *arg)
     return mp_conn_send(&c, "late", 4) == 0 ? 0 : 4;
 }
 
-static const mp_entry entries[] = {MP_ENTRY(send_sizes), MP_ENTRY(echo), MP_ENTRY(hello),
-                                   MP_ENTRY(hold_until_told), MP_ENTRY(send_later), {0}};
+/* Read a few bytes of the first message, then exit (the reader is gone
+ * while the parent is still writing). */
+static int read_a_little(void *arg)
+{
+    (void)arg;
+    char buf[100];
+    return read(mp_child_fd(0), buf, sizeof buf) > 0 ? 0 : 3;
+}
+
+/* Started by exec (spawn, forkserver): SIGPIPE as a fresh program has it,
+ * unblocked and default, though the parent's thread blocked it. */
+static int sigpipe_as_new(void *arg)
+{
+    (void)arg;
+    sigset_t mask;
+    struct sigaction sa;
+    if (sigprocmask(SIG_BLOCK, NULL, &mask) != 0 || sigaction(SIGPIPE, NULL, &sa) != 0)
+        return 3;
+    if (sigismember(&mask, SIGPIPE))
+        return 4;
+    return sa.sa_handler == SIG_DFL ? 0 : 5;
+}
+
+static const mp_entry entries[] = {MP_ENTRY(send_sizes),      MP_ENTRY(echo),          MP_ENTRY(hello),
+                                   MP_ENTRY(hold_until_told), MP_ENTRY(send_later),    MP_ENTRY(read_a_little),
+                                   MP_ENTRY(sigpipe_as_new),  {0}};
 
 static void start_with(mp_process *p, mp_target fn, int method, const int *fds, int nfds)
 {
@@ -280,14 +308,14 @@ static void test_wrong_direction(void **state)
     assert_int_equal(mp_conn_poll(&w, 0), -EBADF);
     assert_int_equal(mp_conn_poll(&w, -1), -EBADF); /* never a hang */
 
-    /* a copy wrapped the wrong way: the socket is shut down that way, so
-     * an error at once, never a hang */
+    /* a copy wrapped the wrong way: the pipe's end was not opened that
+     * way, so an error at once, never a hang */
     mp_conn wr, ww;
     assert_int_equal(mp_conn_from_fd(&wr, fcntl(r.fd, F_DUPFD_CLOEXEC, 3), MP_CONN_SEND), 0);
-    assert_int_equal(mp_conn_send(&wr, "x", 1), -EPIPE);
+    assert_int_equal(mp_conn_send(&wr, "x", 1), -EBADF);
     assert_int_equal(mp_conn_from_fd(&ww, fcntl(w.fd, F_DUPFD_CLOEXEC, 3), MP_CONN_RECV), 0);
-    assert_int_equal(mp_conn_poll(&ww, 30.0), 1);
-    assert_int_equal(mp_conn_recv(&ww, buf, sizeof buf, &len), MP_CONN_EOF);
+    assert_int_equal(mp_conn_poll(&ww, 30.0), -EBADF);
+    assert_int_equal(mp_conn_recv(&ww, buf, sizeof buf, &len), -EBADF);
     mp_conn_close(&wr);
     mp_conn_close(&ww);
 
@@ -345,6 +373,121 @@ static void test_ends_to_children(void **state)
         join_ok(&p);
     }
     mp_forkserver_stop(); /* the server is a child too */
+    assert_no_children();
+}
+
+/* ---- SIGPIPE on the one-way kind (a pipe) ---- */
+
+static volatile sig_atomic_t sigpipes_seen;
+static void count_sigpipe(int sig)
+{
+    (void)sig;
+    sigpipes_seen++;
+}
+
+static bool sigpipe_pending(void)
+{
+    sigset_t p;
+    return sigpending(&p) != 0 || sigismember(&p, SIGPIPE);
+}
+
+/* A send on a one-way pipe whose reader is gone: -EPIPE, and nothing of
+ * the SIGPIPE its write raised is left pending. 0, or the step that went
+ * wrong (no cmocka assertion here: it also runs in a second thread). */
+static int send_to_no_reader(void)
+{
+    mp_conn r, w;
+    if (mp_pipe(&r, &w, false) != 0)
+        return 1;
+    mp_conn_close(&r);
+    int step = 0;
+    if (mp_conn_send(&w, "x", 1) != -EPIPE)
+        step = 2;
+    else if (sigpipe_pending())
+        step = 3;
+    else if (mp_conn_send(&w, NULL, 0) != -EPIPE) /* and again */
+        step = 4;
+    else if (sigpipe_pending())
+        step = 5;
+    mp_conn_close(&w);
+    return step;
+}
+
+static void test_sigpipe_taken_back(void **state)
+{
+    (void)state;
+    /* a handler that counts: a SIGPIPE left pending would run it when the
+     * mask lets it through below */
+    struct sigaction sa = {.sa_handler = count_sigpipe}, old;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGPIPE, &sa, &old), 0);
+    sigpipes_seen = 0;
+    assert_int_equal(send_to_no_reader(), 0);
+
+    /* the reader leaves in the middle of a 1 MiB message: the write that
+     * was partly done raises SIGPIPE too, and the next one again (merged) */
+    mp_conn r, w;
+    assert_int_equal(mp_pipe(&r, &w, false), 0);
+    mp_process p;
+    start_with(&p, read_a_little, MP_START_FORK, &r.fd, 1);
+    mp_conn_close(&r);
+    size_t big = 1u << 20;
+    char *buf = calloc(1, big);
+    assert_non_null(buf);
+    assert_int_equal(mp_conn_send(&w, buf, big), -EPIPE);
+    free(buf);
+    assert_false(sigpipe_pending());
+    mp_conn_close(&w);
+    join_ok(&p);
+
+    /* the documented side effect: this thread keeps SIGPIPE blocked */
+    sigset_t mask, pipe_only;
+    assert_int_equal(pthread_sigmask(SIG_BLOCK, NULL, &mask), 0);
+    assert_true(sigismember(&mask, SIGPIPE));
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    assert_int_equal(pthread_sigmask(SIG_UNBLOCK, &pipe_only, NULL), 0);
+    assert_int_equal(sigpipes_seen, 0); /* nothing was pending */
+    assert_int_equal(pthread_sigmask(SIG_BLOCK, &pipe_only, NULL), 0); /* as the kit left it */
+    assert_int_equal(sigaction(SIGPIPE, &old, NULL), 0);
+    assert_no_children();
+}
+
+/* A second thread that starts with SIGPIPE unblocked: its first send
+ * blocks it there (else the process would die here). */
+static void *send_in_thread(void *arg)
+{
+    int *step = arg;
+    sigset_t pipe_only;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    *step = pthread_sigmask(SIG_UNBLOCK, &pipe_only, NULL) != 0 ? 10 : send_to_no_reader();
+    return NULL;
+}
+
+static void test_sigpipe_other_thread(void **state)
+{
+    (void)state;
+    pthread_t t;
+    int step = -1;
+    assert_int_equal(pthread_create(&t, NULL, send_in_thread, &step), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(step, 0);
+    assert_false(sigpipe_pending());
+}
+
+/* After this thread blocked SIGPIPE (a send on a pipe), a program the kit
+ * execs still starts with it unblocked and default. */
+static void test_sigpipe_exec_child_fresh(void **state)
+{
+    (void)state;
+    assert_int_equal(send_to_no_reader(), 0);
+    for (int m = MP_START_SPAWN; m <= MP_START_FORKSERVER; m++) {
+        mp_process p;
+        start_with(&p, sigpipe_as_new, m, NULL, 0);
+        join_ok(&p);
+    }
+    mp_forkserver_stop();
     assert_no_children();
 }
 
@@ -540,6 +683,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_eof_after_last_copy, teardown_children),
         cmocka_unit_test_teardown(test_poll_timeouts, teardown_children),
         cmocka_unit_test(test_wrong_direction),
+        cmocka_unit_test_teardown(test_sigpipe_taken_back, teardown_children),
+        cmocka_unit_test(test_sigpipe_other_thread),
+        cmocka_unit_test_teardown(test_sigpipe_exec_child_fresh, teardown_children),
         cmocka_unit_test_teardown(test_ends_to_children, teardown_children),
         cmocka_unit_test(test_corrupted_stream),
         cmocka_unit_test(test_fuzz),
