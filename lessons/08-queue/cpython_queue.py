@@ -23,8 +23,7 @@ import struct
 import time
 
 HEAD = struct.Struct("<IQ")  # the item's number and its put time (ns)
-MAXSIZE = 64                 # the queue's bound, as in the C lesson
-TIME_LIMIT = 0.5             # seconds per run at most: a slow machine sends fewer items
+TIME_LIMIT = 0.2             # seconds per run at most: a slow machine sends fewer items
 
 
 def stamp(i, pad):
@@ -72,7 +71,7 @@ def receive(get):
 
 
 def run_queue(ctx, n, size):
-    q = ctx.Queue(maxsize=MAXSIZE)
+    q = ctx.Queue(maxsize=max(4, min(4096, (256 << 10) // size)))  # 256 KiB of items, as in C
     p = ctx.Process(target=queue_producer, args=(q, n, size))
     p.start()
     result = receive(q.get)
@@ -109,7 +108,7 @@ def main():
     runs.update({("cpython-pipe", s): [] for s in map(int, a.sizes.split(","))})
     for _ in range(a.repeat):
         for size in map(int, a.sizes.split(",")):
-            n = min(10000, (8 << 20) // size)  # 8 MiB, at most 10 000 items
+            n = max(200, min(5000, (4 << 20) // size))  # 4 MiB, 200 to 5 000 items
             if a.quick:
                 n //= 5
             runs[("cpython-queue", size)].append(run_queue(ctx, n, size))

@@ -52,6 +52,7 @@ typedef struct child_args {
     long slow_from;       /* part 4: from this item on, the producer waits slow_us before each put */
     long slow_us;
     long stride;          /* part 5: keep the latency of every stride-th item */
+    long limit_ms;        /* part 5: a producer stops after this long, however many it has put */
     char path[512];       /* part 3: the file the writer writes */
 } child_args;
 
