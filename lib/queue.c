@@ -103,19 +103,24 @@ static void futex_wait(_Atomic uint32_t *w, uint32_t seen, uint64_t ns)
 /* Wake every sleeper on ev, if there is one. The caller has just changed
  * the state with a seq_cst operation; the sleeper counted itself (seq_cst)
  * before looking at that state, so either it saw the change or we see it. */
-static void wake(_Atomic uint32_t *ev, _Atomic uint32_t *waiters)
+static void wake_n(_Atomic uint32_t *ev, _Atomic uint32_t *waiters, int n)
 {
     if (atomic_load(waiters) == 0)
         return;
     atomic_fetch_add(ev, 1);
-    syscall(SYS_futex, (uint32_t *)ev, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    syscall(SYS_futex, (uint32_t *)ev, FUTEX_WAKE, n, NULL, NULL, 0);
 }
+
+/* One item or one free slot: one sleeper can use it (waking them all would
+ * have them fight over it). A wake that reaches a sleeper who no longer
+ * needs it costs at most one slice to another. */
+static void wake(_Atomic uint32_t *ev, _Atomic uint32_t *waiters) { wake_n(ev, waiters, 1); }
 
 static void wake_all(struct mp_queue_shared *s)
 {
-    wake(&s->items_ev, &s->item_waiters);
-    wake(&s->room_ev, &s->room_waiters);
-    wake(&s->join_ev, &s->join_waiters);
+    wake_n(&s->items_ev, &s->item_waiters, INT_MAX);
+    wake_n(&s->room_ev, &s->room_waiters, INT_MAX);
+    wake_n(&s->join_ev, &s->join_waiters, INT_MAX);
 }
 
 /* ---- users: who is working on which position ---- */
@@ -607,7 +612,7 @@ int mp_queue_task_done(mp_queue *q)
             break;
     }
     if (unfinished(s) == 0)
-        wake(&s->join_ev, &s->join_waiters);
+        wake_n(&s->join_ev, &s->join_waiters, INT_MAX);
     return 0;
 }
 
