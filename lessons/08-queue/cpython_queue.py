@@ -71,7 +71,7 @@ def receive(get):
 
 
 def run_queue(ctx, n, size):
-    q = ctx.Queue(maxsize=max(4, min(4096, (256 << 10) // size)))  # 256 KiB of items, as in C
+    q = ctx.Queue(maxsize=max(16, min(4096, (256 << 10) // size)))  # 256 KiB of items, as in C
     p = ctx.Process(target=queue_producer, args=(q, n, size))
     p.start()
     result = receive(q.get)

@@ -23,7 +23,7 @@ static const long sizes[SPEED_SIZES] = {64, 1024, 4096, 65536};
 static size_t ring_items(long size)
 {
     long n = (256L << 10) / size;
-    return (size_t)(n < 4 ? 4 : n > 4096 ? 4096 : n);
+    return (size_t)(n < 16 ? 16 : n > 4096 ? 4096 : n); /* at least 16: a ring of 4 big items is a relay race */
 }
 
 typedef struct item_head { uint32_t producer, seq; uint64_t put_ns; } item_head;
