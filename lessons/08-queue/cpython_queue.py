@@ -16,8 +16,11 @@ Run it alone to see the raw numbers:
     python3 lessons/08-queue/cpython_queue.py --sizes 64,65536 --repeat 3 --start spawn
 """
 import argparse
+import ctypes
 import multiprocessing as mp
+import os
 import platform
+import signal
 import statistics
 import struct
 import time
@@ -30,7 +33,21 @@ def stamp(i, pad):
     return HEAD.pack(i, time.monotonic_ns()) + pad
 
 
+def die_with_parent():
+    """If the lesson is stopped (Ctrl-C, kill), it kills this script's main
+    process; a producer blocked on a full queue would then wait forever. Ask
+    the kernel (Linux) to kill us when our parent dies, as the kit's own
+    children do."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before we asked
+        os._exit(1)
+
+
 def queue_producer(q, n, size):
+    die_with_parent()
     pad = bytes(max(0, size - HEAD.size))
     deadline = time.monotonic() + TIME_LIMIT
     for i in range(n):
@@ -43,6 +60,7 @@ def queue_producer(q, n, size):
 
 
 def pipe_producer(conn, n, size):
+    die_with_parent()
     pad = bytes(max(0, size - HEAD.size))
     deadline = time.monotonic() + TIME_LIMIT
     for i in range(n):
