@@ -26,7 +26,7 @@ import struct
 import time
 
 HEAD = struct.Struct("<IQ")  # the item's number and its put time (ns)
-TIME_LIMIT = 0.2             # seconds per run at most: a slow machine sends fewer items
+TIME_LIMIT = 0.2             # seconds of sending per run at most (--quick: 0.05): a slow machine sends fewer items
 
 
 def stamp(i, pad):
@@ -46,10 +46,10 @@ def die_with_parent():
         os._exit(1)
 
 
-def queue_producer(q, n, size):
+def queue_producer(q, n, size, limit):
     die_with_parent()
     pad = bytes(max(0, size - HEAD.size))
-    deadline = time.monotonic() + TIME_LIMIT
+    deadline = time.monotonic() + limit
     for i in range(n):
         q.put(stamp(i, pad))
         if time.monotonic() > deadline:
@@ -59,10 +59,10 @@ def queue_producer(q, n, size):
     q.join_thread()  # everything flushed to the pipe before we exit
 
 
-def pipe_producer(conn, n, size):
+def pipe_producer(conn, n, size, limit):
     die_with_parent()
     pad = bytes(max(0, size - HEAD.size))
-    deadline = time.monotonic() + TIME_LIMIT
+    deadline = time.monotonic() + limit
     for i in range(n):
         conn.send(stamp(i, pad))
         if time.monotonic() > deadline:
@@ -88,18 +88,18 @@ def receive(get):
     return rate, lat
 
 
-def run_queue(ctx, n, size):
+def run_queue(ctx, n, size, limit):
     q = ctx.Queue(maxsize=max(16, min(4096, (256 << 10) // size)))  # 256 KiB of items, as in C
-    p = ctx.Process(target=queue_producer, args=(q, n, size))
+    p = ctx.Process(target=queue_producer, args=(q, n, size, limit))
     p.start()
     result = receive(q.get)
     p.join()
     return result
 
 
-def run_pipe(ctx, n, size):
+def run_pipe(ctx, n, size, limit):
     r, w = ctx.Pipe(duplex=False)
-    p = ctx.Process(target=pipe_producer, args=(w, n, size))
+    p = ctx.Process(target=pipe_producer, args=(w, n, size, limit))
     p.start()
     w.close()  # ours: the producer holds the sending end now
     result = receive(r.recv)
@@ -121,6 +121,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args()
     ctx = mp.get_context(a.start)
+    limit = 0.05 if a.quick else TIME_LIMIT
     print("version", platform.python_version(), flush=True)
     runs = {("cpython-queue", s): [] for s in map(int, a.sizes.split(","))}
     runs.update({("cpython-pipe", s): [] for s in map(int, a.sizes.split(","))})
@@ -128,9 +129,9 @@ def main():
         for size in map(int, a.sizes.split(",")):
             n = max(200, min(5000, (4 << 20) // size))  # 4 MiB, 200 to 5 000 items
             if a.quick:
-                n //= 5
-            runs[("cpython-queue", size)].append(run_queue(ctx, n, size))
-            runs[("cpython-pipe", size)].append(run_pipe(ctx, n, size))
+                n //= 10
+            runs[("cpython-queue", size)].append(run_queue(ctx, n, size, limit))
+            runs[("cpython-pipe", size)].append(run_pipe(ctx, n, size, limit))
     for (name, size), rs in runs.items():
         rate = statistics.median(r for r, _ in rs)
         p50 = statistics.median(quantile(lat, 0.5) for _, lat in rs)

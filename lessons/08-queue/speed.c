@@ -121,7 +121,7 @@ static long count_for(const mp_lesson *L, long size)
 }
 
 /* A run's time limit: a loaded machine moves fewer items, not for longer. */
-static long limit_ms(const mp_lesson *L) { return L->o.quick ? 50 : 150; }
+static long limit_ms(const mp_lesson *L) { return L->o.quick ? 30 : 150; }
 
 typedef struct run_result { double per_s, p50_us, p99_us; long items; } run_result;
 
