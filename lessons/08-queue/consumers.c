@@ -64,9 +64,11 @@ void part_consumers(mp_lesson *L, consumers_result *R)
     start_child(&prod, "producer", numbered_producer, &a, mp_queue_fd(&q));
     mp_say("producer pid %d puts items 0..%ld; consumers pid %d and pid %d get until the end", prod.pid, n - 1,
            cons[0].pid, cons[1].pid);
+    uint64_t t0 = mp_now_ns();
     CHECK(mp_lesson_join(&prod, 60));
     for (int c = 0; c < 2; c++)
         CHECK(mp_lesson_join(&cons[c], 60));
+    mp_say("all three ended %.3f s after the producer started", mp_ns_to_s(mp_now_ns() - t0));
 
     /* who got which item; each exactly once; each consumer's in order */
     int owner[BOARD_ORDER];

@@ -110,7 +110,9 @@ void part_killed(mp_lesson *L, killed_result *R)
         if (k != VICTIM && longest > R->longest_wait_s)
             R->longest_wait_s = longest;
         mp_say("pid %d: exit code %d, got %u items, longest wait in one get %.1f ms%s", c[k].pid, c[k].exitcode,
-               s->norder, longest * 1e3, k == VICTIM ? " (until it was killed)" : "");
+               s->norder, longest * 1e3,
+               k == VICTIM ? " (until it was killed)" : c[k].exitcode == 0 ? "; its gets returned items, then "
+                                                                              "MP_QUEUE_END: no error at all" : "");
     }
     for (long i = 0; i < n; i++)
         R->missing += !seen[i];

@@ -171,6 +171,12 @@ static run_result run_queue(const mp_lesson *L, int producers, int consumers, lo
         start_child(&p[consumers + k], "producer", speed_producer, &a, mp_queue_fd(&q));
     }
     release_children(producers + consumers);
+    static bool told;
+    if (!told) { /* once: the rest of the runs are the same, with other PIDs */
+        mp_say("first run: producer pid %d, consumer pid %d, %ld-byte items (every run starts its own processes)",
+               p[consumers].pid, p[0].pid, size);
+        told = true;
+    }
     for (int k = 0; k < producers; k++)
         CHECK(mp_lesson_join(&p[consumers + k], 120));
     mp_queue_close(&q); /* every item is in: the consumers drain, then stop */
