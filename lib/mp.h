@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "plot.h"
 #include "trace.h"
+#include "progress.h"
 /* 3. children: entries by name, the start request, the transports (spawn,
  *    forkserver) and the guard */
 #include "entry.h"
@@ -30,6 +31,7 @@
 #include "gil.h"
 #include "work.h"
 #include "pipe.h"
+#include "pool.h"
 #include "queue.h"
 /* 5. the lesson harness */
 #include "lesson.h"

@@ -183,6 +183,15 @@ static void record(char kind, const char *name, uint64_t t_ns)
 void mp_trace_at(mp_event_kind kind, const char *name, uint64_t t_ns) { record((char)kind, name, t_ns); }
 void mp_trace_begin(const char *name) { record(MP_EV_BEGIN, name, 0); }
 void mp_trace_end(const char *name) { record(MP_EV_END, name, 0); }
+
+void mp_trace_flow(mp_event_kind kind, uint64_t id)
+{
+    if (!enabled)
+        return;
+    char name[MP_TRACE_NAME_LEN];
+    snprintf(name, sizeof name, "%llu", (unsigned long long)id);
+    record((char)kind, name, 0);
+}
 void mp_trace_instant(const char *name) { record(MP_EV_INSTANT, name, 0); }
 
 static uint32_t slots_in_use(void)
@@ -235,6 +244,7 @@ typedef struct span {
     uint64_t start, end;
     const char *name;
     bool instant;
+    char flow;   /* 's' or 'f': a flow's end (name holds its id), else 0 */
 } span;
 
 typedef struct window {
@@ -243,7 +253,7 @@ typedef struct window {
     size_t n, cap;
 } window;
 
-static int add_span(window *w, int lane, uint64_t start, uint64_t end, const char *name, bool instant)
+static int add_span(window *w, int lane, uint64_t start, uint64_t end, const char *name, bool instant, char flow)
 {
     if (end < w->from || start > w->to)
         return 0; /* outside the window */
@@ -257,7 +267,7 @@ static int add_span(window *w, int lane, uint64_t start, uint64_t end, const cha
         w->spans = p;
         w->cap = cap;
     }
-    w->spans[w->n++] = (span){lane, start, end, name[0] ? name : "-", instant};
+    w->spans[w->n++] = (span){lane, start, end, name[0] ? name : "-", instant, flow};
     return 0;
 }
 
@@ -275,13 +285,15 @@ static int collect(window *w, const mp_trace_lane *lanes, int n)
                 open[depth++] = k;
             else if (e->kind == MP_EV_END && depth > 0) {
                 const mp_event *b = &l->events[open[--depth]];
-                rc = add_span(w, i, b->t_ns, e->t_ns, b->name, false);
+                rc = add_span(w, i, b->t_ns, e->t_ns, b->name, false, 0);
             } else if (e->kind == MP_EV_INSTANT)
-                rc = add_span(w, i, e->t_ns, e->t_ns, e->name, true);
+                rc = add_span(w, i, e->t_ns, e->t_ns, e->name, true, 0);
+            else if (e->kind == MP_EV_FLOW_START || e->kind == MP_EV_FLOW_END)
+                rc = add_span(w, i, e->t_ns, e->t_ns, e->name, true, e->kind);
         }
         while (depth > 0 && rc == 0) {
             const mp_event *b = &l->events[open[--depth]];
-            rc = add_span(w, i, b->t_ns, w->to, b->name, false);
+            rc = add_span(w, i, b->t_ns, w->to, b->name, false, 0);
         }
         if (rc)
             return rc;
@@ -320,6 +332,12 @@ static int write_json(const char *path, const window *w, const mp_trace_lane *la
         const span *s = &w->spans[k];
         const mp_trace_lane *l = &lanes[s->lane];
         fprintf(f, "%s{\"name\":", n || k ? ",\n" : "");
+        if (s->flow) { /* the id is the event's name; "bp":"e": tied to the span around it */
+            fprintf(f, "\"flow\",\"cat\":\"flow\",\"ph\":\"%c\",%s\"id\":%s,\"ts\":%.3f,\"pid\":%d,\"tid\":%d}",
+                    s->flow, s->flow == 'f' ? "\"bp\":\"e\"," : "", s->name, (double)(s->start - t0) / 1e3, l->pid,
+                    l->tid);
+            continue;
+        }
         json_string(f, s->name);
         if (s->instant)
             fprintf(f, ",\"ph\":\"i\",\"s\":\"t\",\"ts\":%.3f,\"pid\":%d,\"tid\":%d}", (double)(s->start - t0) / 1e3,
@@ -342,6 +360,8 @@ static int write_spans(const char *path, const window *w, const mp_trace_lane *l
     fprintf(f, "# lane start_ms end_ms name\n");
     for (size_t k = 0; k < w->n; k++) {
         const span *s = &w->spans[k];
+        if (s->flow)
+            continue; /* arrows are for Perfetto; the chart draws spans */
         fprintf(f, "%d %.4f %.4f %s\n", s->lane, (double)(s->start - t0) / 1e6, (double)(s->end - t0) / 1e6, s->name);
     }
     size_t used = (size_t)snprintf(ytics, ylen, "(");

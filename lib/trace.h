@@ -23,7 +23,13 @@
 
 #define MP_TRACE_NAME_LEN 23
 
-typedef enum { MP_EV_BEGIN = 'B', MP_EV_END = 'E', MP_EV_INSTANT = 'i' } mp_event_kind;
+typedef enum {
+    MP_EV_BEGIN = 'B',
+    MP_EV_END = 'E',
+    MP_EV_INSTANT = 'i',
+    MP_EV_FLOW_START = 's', /* a hand-off starts here (mp_trace_flow) */
+    MP_EV_FLOW_END = 'f',   /* and arrives here */
+} mp_event_kind;
 
 typedef struct mp_event {
     uint64_t t_ns;                      /* mp_now_ns() */
@@ -63,6 +69,14 @@ void mp_trace_at(mp_event_kind kind, const char *name, uint64_t t_ns);
 void mp_trace_begin(const char *name);
 void mp_trace_end(const char *name);
 void mp_trace_instant(const char *name);
+
+/* A flow: an arrow from one place to another, in Perfetto, such as a task
+ * handed from the thread that submitted it to the worker that ran it.
+ * Record MP_EV_FLOW_START with an id where it leaves and MP_EV_FLOW_END with
+ * the same id where it arrives, each inside a span (begin..end) of its own
+ * lane: Chrome's trace format ties the arrow to the spans around its ends
+ * ("s" and "f" events, "bp":"e"). The id is kept as text in the event's name. */
+void mp_trace_flow(mp_event_kind kind, uint64_t id);
 
 /* Counts over all slots. */
 typedef struct mp_trace_counts {

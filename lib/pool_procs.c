@@ -1,0 +1,509 @@
+/* pool_procs: the process backend (multiprocessing.Pool) and its manager.
+ *
+ * One manager thread per pool does all the talking to the workers (pool.h
+ * explains the design): it starts them, and then loops: hand out chunks,
+ * send them, wait (poll) for results, a worker's end, or a wake-up from
+ * the caller's thread (a new job, close, terminate), and handle what came.
+ *
+ * How much a worker is sent ahead: chunks worth about 1 ms of work, as
+ * measured on the chunks that came back, and at most 64 KiB of arguments
+ * and results in flight -- or a single chunk of any size. That bound is
+ * what keeps the two from blocking each other: everything in flight fits
+ * in the socket's buffers, so neither side's send waits on the other.
+ */
+#define _GNU_SOURCE /* eventfd */
+#include "pool_impl.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "forkserver.h"
+#include "report.h"
+#include "trace.h"
+
+#define WINDOW_NS 1000000.0          /* about 1 ms of work sent ahead */
+#define IN_FLIGHT_MAX (64 * 1024)    /* bytes both ways, unless one chunk is bigger */
+#define JOIN_BOUND_S 1.0             /* terminate: SIGTERM, then SIGKILL after this */
+
+static bool worker_live(const proc_worker *w) { return w->conn.fd >= 0; }
+
+static size_t held_bytes(const proc_worker *w)
+{
+    size_t b = 0;
+    for (int k = 0; k < w->held_count; k++) {
+        const held_chunk *h = &w->held[(w->held_first + k) % POOL_WINDOW_MAX];
+        size_t count = job_chunk_count(h->job, h->chunk);
+        b += wire_chunk_bytes(count, h->job->arg_size) + wire_result_bytes(count, h->job->result_size, true);
+    }
+    return b;
+}
+
+/* ---- starting a worker (always from the manager thread: see process.h) ---- */
+
+static int start_worker(mp_pool *p, int slot)
+{
+    proc_worker *w = &p->w[slot];
+    mp_conn mine, theirs;
+    int rc = mp_pipe(&mine, &theirs, true);
+    if (rc != 0)
+        return rc;
+    size_t len = sizeof(worker_start) + p->initargs_len;
+    free(w->args);
+    w->args = calloc(1, len);
+    if (!w->args) {
+        mp_conn_close(&mine);
+        mp_conn_close(&theirs);
+        return -ENOMEM;
+    }
+    worker_start ws = {.slot = slot, .by_name = p->start != MP_START_FORK, .maxtasks = p->maxtasks,
+                       .init = (uint64_t)(uintptr_t)p->init, .initargs_len = p->initargs_len};
+    if (p->init && ws.by_name)
+        snprintf(ws.init_name, sizeof ws.init_name, "%s", mp_task_name((void (*)(void))p->init));
+    memcpy(w->args, &ws, sizeof ws);
+    if (p->initargs_len)
+        memcpy(w->args + sizeof ws, p->initargs, p->initargs_len);
+
+    char name[32];
+    snprintf(name, sizeof name, "PoolWorker-%d", slot + 1);
+    atomic_store((_Atomic uint64_t *)p->started_shm.p + slot, 0);
+    mp_process_init(&w->proc, name, pool_worker_main, NULL);
+    w->proc.start = p->start;
+    w->proc.daemon = true; /* as Python's pool workers */
+    mp_process_set_args(&w->proc, w->args, len);
+    mp_process_pass_fd(&w->proc, theirs.fd);
+    mp_process_pass_fd(&w->proc, p->started_shm.fd);
+    rc = mp_process_start(&w->proc);
+    mp_conn_close(&theirs); /* the worker's end is the worker's: its death is our EOF */
+    if (rc != 0) {
+        mp_conn_close(&mine);
+        return rc;
+    }
+    pthread_mutex_lock(&p->lock);
+    w->conn = mine;
+    w->seq = 0;
+    w->held_first = w->held_count = 0;
+    w->chunks_sent = 0;
+    w->out_len = 0;
+    p->tids[slot] = w->proc.pid;
+    p->started++;
+    pthread_mutex_unlock(&p->lock);
+    return 0;
+}
+
+/* ---- handing out chunks (lock held) ---- */
+
+/* The next chunk to send: a requeued one first, then the oldest job's next. */
+static bool next_chunk(mp_pool *p, mp_async **job, size_t *chunk)
+{
+    for (mp_async *j = p->jobs; j; j = j->next) {
+        if (j->ready)
+            continue;
+        if (j->nrequeued) {
+            *job = j;
+            *chunk = j->requeued[--j->nrequeued];
+            return true;
+        }
+        if (j->dispatched < j->nchunks) {
+            *job = j;
+            *chunk = j->dispatched++;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int append_chunk(proc_worker *w, mp_async *j, size_t c)
+{
+    size_t count = job_chunk_count(j, c), need = wire_chunk_bytes(count, j->arg_size);
+    if (w->out_len + need > w->out_cap) {
+        size_t cap = w->out_cap ? w->out_cap : 4096;
+        while (cap < w->out_len + need)
+            cap *= 2;
+        unsigned char *o = realloc(w->out, cap);
+        if (!o)
+            return -ENOMEM;
+        w->out = o;
+        w->out_cap = cap;
+    }
+    wire_chunk h = {.magic = WIRE_CHUNK_MAGIC, .count = (uint32_t)count, .seq = ++w->seq,
+                    .first = job_chunk_first(j, c), .fn = (uint64_t)(uintptr_t)j->fn,
+                    .arg_size = (uint32_t)j->arg_size, .result_size = (uint32_t)j->result_size,
+                    .flags = (j->info ? WIRE_INFO : 0) | (mp_trace_enabled() ? WIRE_TRACE : 0),
+                    .flow = j->flow_base + c};
+    if (j->fn_name)
+        snprintf(h.fn_name, sizeof h.fn_name, "%s", j->fn_name);
+    memcpy(w->out + w->out_len, &h, sizeof h);
+    memset(w->out + w->out_len + sizeof h, 0, need - sizeof h);
+    memcpy(w->out + w->out_len + sizeof h, j->args + h.first * j->arg_size, count * j->arg_size);
+    w->out_len += need;
+    w->held[(w->held_first + w->held_count) % POOL_WINDOW_MAX] = (held_chunk){j, c, h.seq};
+    w->held_count++;
+    w->chunks_sent++;
+    return 0;
+}
+
+static bool can_take(const mp_pool *p, const proc_worker *w, int window)
+{
+    if (!worker_live(w) || w->held_count >= window || (p->maxtasks && w->chunks_sent >= p->maxtasks))
+        return false;
+    return w->held_count == 0 || held_bytes(w) < IN_FLIGHT_MAX;
+}
+
+/* Round robin, one chunk per worker per round, so that few chunks spread. */
+static void dispatch_locked(mp_pool *p)
+{
+    int window = p->chunk_ns_avg > 0 ? (int)(WINDOW_NS / p->chunk_ns_avg) : 2;
+    if (window < 2)
+        window = 2;
+    if (window > POOL_WINDOW_MAX)
+        window = POOL_WINDOW_MAX;
+    for (bool any = true; any;) {
+        any = false;
+        for (int i = 0; i < p->size; i++) {
+            proc_worker *w = &p->w[i];
+            mp_async *j;
+            size_t c;
+            if (!can_take(p, w, window) || !next_chunk(p, &j, &c))
+                continue;
+            if (append_chunk(w, j, c) != 0) { /* out of memory: try again later */
+                if (c + 1 == j->dispatched)
+                    j->dispatched--;
+                return;
+            }
+            any = true;
+        }
+    }
+}
+
+/* ---- results ---- */
+
+static int handle_results(mp_pool *p, int slot, const unsigned char *msg, size_t len)
+{
+    proc_worker *w = &p->w[slot];
+    for (size_t off = 0; off + sizeof(wire_result) <= len;) {
+        wire_result r;
+        memcpy(&r, msg + off, sizeof r);
+        if (w->held_count == 0)
+            return -EPROTO;
+        held_chunk h = w->held[w->held_first];
+        mp_async *j = h.job;
+        size_t first = job_chunk_first(j, h.chunk), count = job_chunk_count(j, h.chunk);
+        bool info = r.flags & WIRE_INFO;
+        if (r.seq != h.seq || r.count != count || r.result_size != j->result_size ||
+            off + wire_result_bytes(count, j->result_size, info) > len)
+            return -EPROTO;
+        const unsigned char *status = msg + off + sizeof r;
+        const unsigned char *results = status + WIRE_PAD(count * 4);
+        const unsigned char *times = results + WIRE_PAD(count * j->result_size);
+        memcpy(j->results + first * j->result_size, results, count * j->result_size);
+        pid_t pid = w->proc.pid;
+        for (size_t i = 0; i < count; i++) {
+            int32_t st;
+            memcpy(&st, status + 4 * i, 4);
+            if (j->info && info) {
+                mp_task_info *in = &j->info[first + i];
+                memcpy(&in->start_ns, times + 16 * i, 8);
+                memcpy(&in->end_ns, times + 16 * i + 8, 8);
+                in->err = st;
+                in->worker = slot;
+                in->pid = pid;
+                in->tid = r.tid;
+            }
+            if (st) {
+                pthread_mutex_lock(&p->lock);
+                job_fail_task_locked(j, first + i, st, pid, 0);
+                pthread_mutex_unlock(&p->lock);
+            }
+        }
+        pthread_mutex_lock(&p->lock);
+        w->held_first = (w->held_first + 1) % POOL_WINDOW_MAX;
+        w->held_count--;
+        p->chunk_ns_avg = p->chunk_ns_avg > 0 ? 0.8 * p->chunk_ns_avg + 0.2 * (double)r.chunk_ns : (double)r.chunk_ns;
+        if (p->chunk_ns_avg < 1)
+            p->chunk_ns_avg = 1;
+        pthread_mutex_unlock(&p->lock);
+        job_chunk_finished(j, h.chunk, count);
+        off += wire_result_bytes(count, j->result_size, info);
+    }
+    return 0;
+}
+
+/* ---- a worker's end ---- */
+
+static void reap(proc_worker *w, double bound_s)
+{
+    if (w->proc.state != MP_PROC_RUNNING)
+        return;
+    if (mp_process_join(&w->proc, bound_s) == -ETIMEDOUT) {
+        mp_process_kill(&w->proc);
+        mp_process_join(&w->proc, MP_FOREVER);
+    }
+}
+
+/* The worker's connection ended (EOF) or broke: it is gone or going. Its
+ * started chunks fail, the others go back in their jobs; a new worker
+ * takes the slot. */
+static void worker_ended(mp_pool *p, int slot)
+{
+    proc_worker *w = &p->w[slot];
+    pthread_mutex_lock(&p->lock);
+    mp_conn_close(&w->conn);
+    p->tids[slot] = 0;
+    pthread_mutex_unlock(&p->lock);
+    reap(w, 2.0);
+    pid_t pid = w->proc.pid;
+    int exitcode = w->proc.exitcode;
+    uint64_t started = atomic_load((_Atomic uint64_t *)p->started_shm.p + slot);
+    held_chunk failed[POOL_WINDOW_MAX];
+    int nfailed = 0;
+    pthread_mutex_lock(&p->lock);
+    for (int k = 0; k < w->held_count; k++) {
+        held_chunk h = w->held[(w->held_first + k) % POOL_WINDOW_MAX];
+        mp_async *j = h.job;
+        if (h.seq <= started) {
+            size_t first = job_chunk_first(j, h.chunk), count = job_chunk_count(j, h.chunk);
+            for (size_t i = first; i < first + count; i++) {
+                job_fail_task_locked(j, i, MP_POOL_WORKER_DIED, pid, exitcode);
+                if (j->info)
+                    j->info[i] = (mp_task_info){.err = MP_POOL_WORKER_DIED, .worker = slot, .pid = pid,
+                                                .exitcode = exitcode};
+            }
+            failed[nfailed++] = h;
+        } else { /* never started: another worker will run it */
+            size_t *q = realloc(j->requeued, (j->nrequeued + 1) * sizeof *q);
+            if (q) {
+                j->requeued = q;
+                j->requeued[j->nrequeued++] = h.chunk;
+            } else { /* cannot requeue: it fails with the worker */
+                for (size_t i = job_chunk_first(j, h.chunk); i < job_chunk_first(j, h.chunk) + job_chunk_count(j, h.chunk); i++)
+                    job_fail_task_locked(j, i, MP_POOL_WORKER_DIED, pid, exitcode);
+                failed[nfailed++] = h;
+            }
+        }
+    }
+    bool died = w->held_count > 0 || exitcode != 0;
+    w->held_count = 0;
+    bool replace = !p->terminating;
+    pthread_mutex_unlock(&p->lock);
+    for (int k = 0; k < nfailed; k++)
+        job_chunk_finished(failed[k].job, failed[k].chunk, job_chunk_count(failed[k].job, failed[k].chunk));
+    if (died && !mp_report_is_quiet())
+        mp_error("pool: worker %d (pid %d) ended with exit code %d; %d chunk(s) it had started failed", slot + 1,
+                 (int)pid, exitcode, nfailed);
+    if (replace) {
+        int rc = start_worker(p, slot);
+        if (rc != 0)
+            mp_error("pool: could not start a worker in place of pid %d: %s", (int)pid, strerror(-rc));
+    }
+}
+
+/* ---- the manager ---- */
+
+static bool all_jobs_ready_locked(mp_pool *p)
+{
+    for (mp_async *j = p->jobs; j; j = j->next)
+        if (!j->ready)
+            return false;
+    return true;
+}
+
+static void stop_workers(mp_pool *p, bool kill_them)
+{
+    for (int i = 0; i < p->size; i++) {
+        proc_worker *w = &p->w[i];
+        if (kill_them && w->proc.state == MP_PROC_RUNNING)
+            mp_process_terminate(&w->proc);
+        pthread_mutex_lock(&p->lock);
+        mp_conn_close(&w->conn); /* EOF: the worker's loop ends */
+        p->tids[i] = 0;
+        pthread_mutex_unlock(&p->lock);
+    }
+    for (int i = 0; i < p->size; i++)
+        reap(&p->w[i], kill_them ? JOIN_BOUND_S : 30.0);
+}
+
+static void *manager(void *arg)
+{
+    mp_pool *p = arg;
+    int rc = 0;
+    for (int i = 0; i < p->size && rc == 0; i++)
+        rc = start_worker(p, i);
+    pthread_mutex_lock(&p->lock);
+    p->create_done = true;
+    p->create_status = rc;
+    pthread_cond_broadcast(&p->created);
+    pthread_mutex_unlock(&p->lock);
+    if (rc != 0) {
+        stop_workers(p, true);
+        return NULL;
+    }
+    struct pollfd fds[MP_POOL_WORKERS_MAX + 1];
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        if (p->terminating) {
+            pthread_mutex_unlock(&p->lock);
+            stop_workers(p, true);
+            pool_fail_unfinished(p);
+            return NULL;
+        }
+        if (p->closed && all_jobs_ready_locked(p)) {
+            pthread_mutex_unlock(&p->lock);
+            stop_workers(p, false);
+            return NULL;
+        }
+        dispatch_locked(p);
+        pthread_mutex_unlock(&p->lock);
+
+        for (int i = 0; i < p->size; i++) {
+            proc_worker *w = &p->w[i];
+            if (w->out_len && worker_live(w))
+                (void)mp_conn_send(&w->conn, w->out, w->out_len); /* a dead worker shows as EOF below */
+            w->out_len = 0;
+        }
+        fds[0] = (struct pollfd){.fd = p->wake_fd, .events = POLLIN};
+        for (int i = 0; i < p->size; i++)
+            fds[i + 1] = (struct pollfd){.fd = p->w[i].conn.fd, .events = POLLIN};
+        /* a slot without a worker (its start failed) is retried every 0.1 s */
+        bool empty_slot = false;
+        for (int i = 0; i < p->size; i++)
+            empty_slot |= !worker_live(&p->w[i]);
+        if (poll(fds, (nfds_t)p->size + 1, empty_slot ? 100 : -1) < 0 && errno != EINTR) {
+            mp_syserr("poll", errno);
+            mp_sleep_ns(10000000);
+        }
+        if (fds[0].revents) {
+            uint64_t v;
+            (void)!read(p->wake_fd, &v, sizeof v);
+        }
+        for (int i = 0; i < p->size; i++) {
+            proc_worker *w = &p->w[i];
+            if (!worker_live(w)) {
+                pthread_mutex_lock(&p->lock);
+                bool replace = !p->terminating && !p->closed;
+                pthread_mutex_unlock(&p->lock);
+                if (replace && empty_slot)
+                    (void)start_worker(p, i);
+                continue;
+            }
+            if (!fds[i + 1].revents)
+                continue;
+            /* everything that came, without waiting for more */
+            do {
+                void *msg;
+                size_t len;
+                int r = mp_conn_recv_alloc(&w->conn, (size_t)1 << 40, &msg, &len);
+                if (r == 0) {
+                    r = handle_results(p, i, msg, len);
+                    free(msg);
+                }
+                if (r != 0) {
+                    if (r != MP_CONN_EOF)
+                        mp_error("pool: worker pid %d: %s", (int)w->proc.pid, strerror(-r));
+                    if (w->proc.state == MP_PROC_RUNNING && r != MP_CONN_EOF)
+                        mp_process_kill(&w->proc);
+                    worker_ended(p, i);
+                    break;
+                }
+            } while (mp_conn_poll(&w->conn, 0) > 0);
+        }
+    }
+}
+
+/* Does nothing: run once to start the forkserver from the caller's thread. */
+static int pool_noop(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+MP_LIBRARY_ENTRY(pool_noop)
+
+/* The forkserver dies with the thread that started it (PR_SET_PDEATHSIG,
+ * process.h), and the manager thread ends with its pool: so the server is
+ * started from the caller's thread, which outlives the pool, by starting
+ * one child that does nothing, before the manager starts the workers. */
+static int forkserver_from_caller(void)
+{
+    if (mp_forkserver_pid() > 0)
+        return 0;
+    mp_process p;
+    mp_process_init(&p, "pool-forkserver-start", pool_noop, NULL);
+    p.start = MP_START_FORKSERVER;
+    int rc = mp_process_start(&p);
+    if (rc == 0)
+        rc = mp_process_join(&p, MP_FOREVER);
+    return rc;
+}
+
+int pool_procs_create(mp_pool *p)
+{
+    if (p->start == MP_START_FORKSERVER) {
+        int rc = forkserver_from_caller();
+        if (rc != 0)
+            return rc;
+    }
+    p->w = calloc((size_t)p->size, sizeof *p->w);
+    if (!p->w)
+        return -ENOMEM;
+    for (int i = 0; i < p->size; i++)
+        p->w[i].conn.fd = -1;
+    p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    int rc = p->wake_fd < 0 ? -errno : 0;
+    if (rc != 0)
+        mp_syserr("eventfd", -rc);
+    if (rc == 0)
+        rc = mp_shm_create(&p->started_shm, "mpkit-pool", (size_t)p->size * sizeof(uint64_t));
+    if (rc == 0) {
+        mp_thread_init(&p->manager, "pool-manager", manager, p);
+        rc = mp_thread_start(&p->manager);
+    }
+    if (rc == 0) {
+        p->manager_running = true;
+        pthread_mutex_lock(&p->lock);
+        while (!p->create_done)
+            pthread_cond_wait(&p->created, &p->lock);
+        rc = p->create_status;
+        pthread_mutex_unlock(&p->lock);
+        if (rc != 0)
+            mp_thread_join(&p->manager, NULL);
+    }
+    if (rc != 0) {
+        if (p->wake_fd >= 0)
+            close(p->wake_fd);
+        if (p->started_shm.fd >= 0)
+            mp_shm_close(&p->started_shm);
+        for (int i = 0; i < p->size; i++)
+            free(p->w[i].args);
+        free(p->w);
+        p->w = NULL;
+    }
+    return rc;
+}
+
+void pool_procs_wake(mp_pool *p)
+{
+    uint64_t one = 1;
+    (void)!write(p->wake_fd, &one, sizeof one);
+}
+
+void pool_procs_stop(mp_pool *p)
+{
+    if (!p->manager_running)
+        return;
+    pool_procs_wake(p);
+    mp_thread_join(&p->manager, NULL);
+    p->manager_running = false;
+    close(p->wake_fd);
+    p->wake_fd = -1;
+    mp_shm_close(&p->started_shm);
+    for (int i = 0; i < p->size; i++) {
+        free(p->w[i].args);
+        free(p->w[i].out);
+    }
+    free(p->w);
+    p->w = NULL;
+}

@@ -1,0 +1,166 @@
+/* pool_worker: the loop a pool's worker process runs (Python's
+ * multiprocessing.pool.worker).
+ *
+ * It receives messages of chunks from the manager on its connection (child
+ * descriptor 0), runs each chunk's tasks in order, and sends the results
+ * back in batches: after a batch has gathered for 0.2 ms, and always before
+ * it waits for the next message, so a slow task's result is never held back
+ * and tiny tasks cost one message per batch, not one per task. Before it
+ * starts a chunk it writes the chunk's number into its word of the shared
+ * segment (child descriptor 1): if it dies, the manager knows which chunks
+ * it had started. The connection's EOF (the pool closed it) ends the loop;
+ * so does maxtasksperchild. Registered with MP_LIBRARY_ENTRY, so a spawned
+ * or forkserver worker finds it by name.
+ */
+#define _GNU_SOURCE /* gettid() */
+#include "pool_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "request.h"
+#include "trace.h"
+
+#define FLUSH_EVERY_NS 200000 /* results wait at most this long for company */
+
+typedef struct outbuf {
+    unsigned char *p;
+    size_t len, cap;
+} outbuf;
+
+static int reserve(outbuf *o, size_t more)
+{
+    if (o->len + more <= o->cap)
+        return 0;
+    size_t cap = o->cap ? o->cap : 65536;
+    while (cap < o->len + more)
+        cap *= 2;
+    unsigned char *p = realloc(o->p, cap);
+    if (!p)
+        return -ENOMEM;
+    o->p = p;
+    o->cap = cap;
+    return 0;
+}
+
+static int flush(mp_conn *c, outbuf *o)
+{
+    if (o->len == 0)
+        return 0;
+    int rc = mp_conn_send(c, o->p, o->len);
+    o->len = 0;
+    return rc;
+}
+
+/* The task function a chunk names: its address (fork) or its name. */
+static mp_task_fn resolve(const wire_chunk *h, bool by_name)
+{
+    if (!by_name)
+        return (mp_task_fn)(uintptr_t)h->fn;
+    static char last[sizeof h->fn_name];
+    static mp_task_fn last_fn;
+    if (last_fn && strncmp(last, h->fn_name, sizeof last) == 0)
+        return last_fn;
+    char name[sizeof h->fn_name + 1];
+    memcpy(name, h->fn_name, sizeof h->fn_name);
+    name[sizeof h->fn_name] = '\0';
+    last_fn = (mp_task_fn)mp_task_find(name);
+    memcpy(last, h->fn_name, sizeof last);
+    return last_fn;
+}
+
+/* Run one chunk; its result record is appended to o. */
+static int run_chunk(const wire_chunk *h, const unsigned char *args, bool by_name, pid_t tid, outbuf *o)
+{
+    bool info = h->flags & WIRE_INFO, trace = h->flags & WIRE_TRACE;
+    size_t count = h->count, rs = h->result_size;
+    if (reserve(o, wire_result_bytes(count, rs, info)) != 0)
+        return -ENOMEM;
+    unsigned char *rec = o->p + o->len;
+    memset(rec, 0, wire_result_bytes(count, rs, info));
+    wire_result *r = (wire_result *)rec;
+    int32_t *status = (int32_t *)(rec + sizeof *r);
+    unsigned char *results = rec + sizeof *r + WIRE_PAD(count * 4);
+    uint64_t *times = (uint64_t *)(results + WIRE_PAD(count * rs));
+    mp_task_fn fn = resolve(h, by_name);
+    uint64_t t0 = mp_now_ns();
+    for (size_t i = 0; i < count; i++) {
+        if (info)
+            times[2 * i] = mp_now_ns();
+        if (trace) {
+            mp_trace_begin("task");
+            if (i == 0)
+                mp_trace_flow(MP_EV_FLOW_END, h->flow);
+        }
+        int err = fn ? fn(args + i * h->arg_size, results + i * rs) : -ENOENT;
+        if (trace)
+            mp_trace_end("task");
+        status[i] = err > 0 ? -err : err;
+        if (info)
+            times[2 * i + 1] = mp_now_ns();
+    }
+    r->seq = h->seq;
+    r->count = (uint32_t)count;
+    r->result_size = (uint32_t)rs;
+    r->flags = h->flags;
+    r->tid = tid;
+    r->chunk_ns = mp_now_ns() - t0;
+    o->len += wire_result_bytes(count, rs, info);
+    return 0;
+}
+
+int pool_worker_main(void *arg)
+{
+    worker_start ws;
+    memcpy(&ws, arg, sizeof ws);
+    const unsigned char *initargs = (const unsigned char *)arg + sizeof ws;
+    mp_conn conn;
+    mp_shm shm;
+    if (mp_conn_from_fd(&conn, mp_child_fd(0), MP_CONN_RECV | MP_CONN_SEND) != 0 ||
+        mp_shm_attach(&shm, mp_child_fd(1)) != 0)
+        return 3;
+    _Atomic uint64_t *started = (_Atomic uint64_t *)shm.p + ws.slot;
+    if (ws.init) {
+        mp_init_fn init = ws.by_name ? (mp_init_fn)mp_task_find(ws.init_name) : (mp_init_fn)(uintptr_t)ws.init;
+        if (!init)
+            return 4;
+        init(ws.initargs_len ? initargs : NULL, ws.initargs_len);
+    }
+    pid_t tid = gettid();
+    outbuf out = {0};
+    int chunks = 0, rc = 0;
+    while (rc == 0) {
+        void *msg;
+        size_t len;
+        if (mp_conn_recv_alloc(&conn, (size_t)1 << 40, &msg, &len) != 0)
+            break; /* EOF: the pool is done with us */
+        uint64_t batch_t0 = mp_now_ns();
+        for (size_t off = 0; off + sizeof(wire_chunk) <= len && rc == 0;) {
+            wire_chunk h;
+            memcpy(&h, (unsigned char *)msg + off, sizeof h);
+            if (h.magic != WIRE_CHUNK_MAGIC || off + wire_chunk_bytes(h.count, h.arg_size) > len) {
+                rc = -EPROTO;
+                break;
+            }
+            atomic_store_explicit(started, h.seq, memory_order_release);
+            rc = run_chunk(&h, (unsigned char *)msg + off + sizeof h, ws.by_name, tid, &out);
+            off += wire_chunk_bytes(h.count, h.arg_size);
+            if (rc == 0 && mp_now_ns() - batch_t0 >= FLUSH_EVERY_NS) {
+                rc = flush(&conn, &out);
+                batch_t0 = mp_now_ns();
+            }
+            if (ws.maxtasks && ++chunks >= ws.maxtasks)
+                rc = 1; /* done: the manager sent no more than this */
+        }
+        free(msg);
+        if (flush(&conn, &out) != 0)
+            break;
+    }
+    free(out.p);
+    mp_conn_close(&conn);
+    mp_shm_close(&shm);
+    return rc < 0 ? 5 : 0;
+}
+MP_LIBRARY_ENTRY(pool_worker_main)

@@ -1,0 +1,747 @@
+/* pool: every call gives what a serial loop gives, on every backend and
+ * start method (threads; processes under fork, spawn, forkserver); imap in
+ * order, imap_unordered in completion order; Python's chunksize formula;
+ * the initializer once per worker; maxtasksperchild replaces workers;
+ * get(timeout) expires and the task goes on; callbacks once each; a failing
+ * task fails alone; a worker SIGKILLed at random moments costs only the
+ * chunks it had started (named by its PID and signal), never a hang, and is
+ * replaced; close / terminate / join; nothing left running. No assertion is
+ * on a time except lower bounds of waits and generous upper bounds (10 s)
+ * on what must never hang. main() calls mp_spawn_main() first. */
+#include "helpers.h"
+
+#include <sys/mman.h>
+
+static const mp_entry entries[] = {{0}};
+
+/* ---- the tasks (registered: spawn and forkserver workers find them by name) ---- */
+
+static int square(const void *arg, void *result)
+{
+    long x = *(const long *)arg;
+    *(long *)result = x * x;
+    return 0;
+}
+MP_TASK(square)
+
+typedef struct pair {
+    long a, b;
+} pair;
+/* starmap's f(a, b): the tuple is a struct */
+static int add_pair(const void *arg, void *result)
+{
+    const pair *p = arg;
+    *(long *)result = p->a * 1000 + p->b;
+    return 0;
+}
+MP_TASK(add_pair)
+
+static int fail_on_7(const void *arg, void *result)
+{
+    long x = *(const long *)arg;
+    if (x == 7)
+        return -EDOM;
+    *(long *)result = x + 1;
+    return 0;
+}
+MP_TASK(fail_on_7)
+
+/* sleeps its argument in ms, returns it */
+static int sleep_ms(const void *arg, void *result)
+{
+    long ms = *(const long *)arg;
+    mp_sleep_ns((uint64_t)ms * 1000000);
+    *(long *)result = ms;
+    return 0;
+}
+MP_TASK(sleep_ms)
+
+/* The initializer's value, in each worker (a thread-local: one per thread
+ * for a thread pool, one per process for a process pool). */
+static _Thread_local long init_value;
+static atomic_int *init_calls; /* shared: fork and threads see the same counter */
+static void set_init(const void *args, size_t len)
+{
+    if (len == sizeof(long))
+        init_value += *(const long *)args; /* += : twice in one worker would show */
+    if (init_calls)
+        atomic_fetch_add(init_calls, 1);
+}
+MP_TASK(set_init)
+static int get_init(const void *arg, void *result)
+{
+    (void)arg;
+    *(long *)result = init_value;
+    return 0;
+}
+MP_TASK(get_init)
+
+/* ---- the configurations ---- */
+
+typedef struct config {
+    const char *name;
+    int backend, start;
+} config;
+static const config configs[] = {
+    {"threads", MP_POOL_THREADS, -1},
+    {"fork", MP_POOL_PROCESSES, MP_START_FORK},
+    {"spawn", MP_POOL_PROCESSES, MP_START_SPAWN},
+    {"forkserver", MP_POOL_PROCESSES, MP_START_FORKSERVER},
+};
+#define NCONFIGS (sizeof configs / sizeof configs[0])
+
+static mp_pool *make_pool(const config *c, int workers, mp_pool_opts *more)
+{
+    mp_pool_opts o = more ? *more : mp_pool_defaults(c->backend);
+    o.backend = c->backend;
+    o.start = c->start;
+    o.workers = workers;
+    mp_pool *p = NULL;
+    int rc = mp_pool_create(&p, &o);
+    if (rc != 0)
+        fail_msg("%s: mp_pool_create: %d", c->name, rc);
+    assert_int_equal(mp_pool_size(p), workers ? workers : mp_cpus_usable());
+    return p;
+}
+
+static void close_join_free(mp_pool *p)
+{
+    mp_pool_close(p);
+    assert_int_equal(mp_pool_join(p), 0);
+    mp_pool_free(p);
+}
+
+static int teardown(void **state)
+{
+    mp_forkserver_stop();
+    return teardown_children(state);
+}
+
+static void check_no_children(void)
+{
+    mp_forkserver_stop();
+    pid_t kids[16];
+    int n = mp_proc_children_of(getpid(), kids, 16, NULL);
+    for (int i = 0; i < n && i < 16; i++)
+        print_message("left: %d %c\n", (int)kids[i], mp_proc_state(kids[i]));
+    assert_no_children();
+}
+
+/* ---- the formula ---- */
+
+static void test_chunksize_formula(void **state)
+{
+    (void)state;
+    /* Python: cs, extra = divmod(n, workers * 4); if extra: cs += 1 */
+    assert_int_equal(mp_pool_chunksize(100000, 2), 12500);
+    assert_int_equal(mp_pool_chunksize(10, 3), 1);
+    assert_int_equal(mp_pool_chunksize(13, 1), 4);
+    assert_int_equal(mp_pool_chunksize(0, 4), 0);
+    assert_int_equal(mp_pool_chunksize(17, 2), 3);
+    for (size_t n = 0; n < 3000; n += 7)
+        for (int w = 1; w <= 64; w++) {
+            size_t cs = n / ((size_t)w * 4), extra = n % ((size_t)w * 4);
+            if (extra)
+                cs++;
+            if (mp_pool_chunksize(n, w) != cs)
+                fail_msg("chunksize(%zu, %d) = %zu, Python's formula gives %zu", n, w, mp_pool_chunksize(n, w), cs);
+        }
+    /* and Python itself, when it is here: its own Pool._map_async arithmetic */
+    char py[PATH_MAX];
+    if (mp_find_program("python3", py, sizeof py) != 0)
+        return;
+    char *argv[] = {py, "-c",
+                    "for n in (0, 1, 5, 99, 100, 101, 1000, 12345, 100000):\n"
+                    "  for w in (1, 2, 3, 7, 16, 61):\n"
+                    "    cs, extra = divmod(n, w * 4)\n"
+                    "    print(n, w, cs + bool(extra))\n",
+                    NULL};
+    pid_t pid;
+    int fd;
+    assert_int_equal(mp_program_start(argv, &pid, &fd), 0);
+    FILE *f = fdopen(fd, "r");
+    assert_non_null(f);
+    size_t n, cs;
+    int w, lines = 0;
+    while (fscanf(f, "%zu %d %zu", &n, &w, &cs) == 3) {
+        if (mp_pool_chunksize(n, w) != cs)
+            fail_msg("chunksize(%zu, %d) = %zu, CPython says %zu", n, w, mp_pool_chunksize(n, w), cs);
+        lines++;
+    }
+    fclose(f);
+    assert_int_equal(mp_program_wait(pid), 0);
+    assert_int_equal(lines, 54);
+}
+
+/* ---- every API equals a serial loop, on every configuration ---- */
+
+#define N 200
+
+static void every_api(const config *c)
+{
+    mp_pool *p = make_pool(c, 2, NULL);
+    long args[N], res[N], want[N];
+    for (long i = 0; i < N; i++) {
+        args[i] = i - 50;
+        want[i] = args[i] * args[i];
+    }
+    /* map, default chunksize and chunksize 1 and 7; info filled */
+    size_t chunks[] = {0, 1, 7};
+    mp_task_info info[N];
+    pid_t workers[8];
+    int nworkers = mp_pool_workers(p, workers, 8);
+    assert_int_equal(nworkers, 2);
+    for (int k = 0; k < 3; k++) {
+        memset(res, 0, sizeof res);
+        mp_call_opts o = {.chunksize = chunks[k], .info = info};
+        assert_int_equal(mp_pool_map(p, square, args, N, sizeof(long), res, sizeof(long), &o), 0);
+        assert_memory_equal(res, want, sizeof res);
+        for (int i = 0; i < N; i++) {
+            assert_int_equal(info[i].err, 0);
+            assert_true(info[i].start_ns > 0 && info[i].start_ns <= info[i].end_ns);
+            pid_t who = c->backend == MP_POOL_THREADS ? info[i].tid : info[i].pid;
+            bool known = false;
+            for (int w = 0; w < nworkers; w++)
+                known |= who == workers[w];
+            if (!known)
+                fail_msg("%s: task %d ran in %d, not a worker of the pool", c->name, i, (int)who);
+            if (c->backend == MP_POOL_THREADS)
+                assert_int_equal(info[i].pid, getpid());
+            assert_true(info[i].worker >= 0 && info[i].worker < 2);
+        }
+    }
+    /* starmap */
+    pair pairs[N];
+    for (long i = 0; i < N; i++)
+        pairs[i] = (pair){i, 2 * i};
+    assert_int_equal(mp_pool_starmap(p, add_pair, pairs, N, sizeof(pair), res, sizeof(long), NULL), 0);
+    for (long i = 0; i < N; i++)
+        assert_int_equal(res[i], i * 1000 + 2 * i);
+    /* apply, apply_async */
+    long x = 12, r = 0;
+    assert_int_equal(mp_pool_apply(p, square, &x, sizeof x, &r, sizeof r), 0);
+    assert_int_equal(r, 144);
+    mp_async *h;
+    assert_int_equal(mp_pool_apply_async(p, square, &x, sizeof x, sizeof r, NULL, &h), 0);
+    r = 0;
+    assert_int_equal(mp_async_get(h, 10, &r), 0);
+    assert_int_equal(r, 144);
+    assert_true(mp_async_ready(h));
+    assert_int_equal(mp_async_successful(h), 1);
+    mp_async_free(h);
+    /* map_async */
+    assert_int_equal(mp_pool_map_async(p, square, args, N, sizeof(long), sizeof(long), NULL, &h), 0);
+    assert_int_equal(mp_async_wait(h, 10), 0);
+    memset(res, 0, sizeof res);
+    assert_int_equal(mp_async_get(h, 0, res), 0);
+    assert_memory_equal(res, want, sizeof res);
+    mp_async_free(h);
+    /* imap: in order; imap_unordered: each item once */
+    for (int unordered = 0; unordered < 2; unordered++) {
+        mp_imap *it;
+        mp_call_opts o = {.chunksize = unordered ? 3 : 0};
+        assert_int_equal((unordered ? mp_pool_imap_unordered : mp_pool_imap)(p, square, args, N, sizeof(long),
+                                                                             sizeof(long), &o, &it),
+                         0);
+        bool seen[N] = {0};
+        size_t item;
+        for (size_t k = 0; k < N; k++) {
+            assert_int_equal(mp_imap_next(it, 10, &r, &item), 0);
+            assert_true(item < N && !seen[item]);
+            seen[item] = true;
+            if (!unordered)
+                assert_int_equal(item, k);
+            assert_int_equal(r, want[item]);
+        }
+        assert_int_equal(mp_imap_next(it, 10, &r, &item), MP_POOL_END);
+        mp_imap_free(it);
+    }
+    /* empty map */
+    assert_int_equal(mp_pool_map(p, square, args, 0, sizeof(long), res, sizeof(long), NULL), 0);
+    close_join_free(p);
+}
+
+static void test_every_api_threads(void **s) { (void)s; every_api(&configs[0]); check_no_children(); }
+static void test_every_api_fork(void **s) { (void)s; every_api(&configs[1]); check_no_children(); }
+static void test_every_api_spawn(void **s) { (void)s; every_api(&configs[2]); check_no_children(); }
+static void test_every_api_forkserver(void **s) { (void)s; every_api(&configs[3]); check_no_children(); }
+
+/* imap_unordered hands results out as they complete: task 0 waits until
+ * every other task is done (threads claim chunks one by one, so the other
+ * worker takes them all), so it comes last; imap still gives it first. */
+static atomic_int others_done;
+static int wait_for_others(const void *arg, void *result)
+{
+    long i = *(const long *)arg;
+    if (i == 0) {
+        uint64_t deadline = mp_now_ns() + 10000000000ull;
+        while (atomic_load(&others_done) < 19 && mp_now_ns() < deadline)
+            mp_sleep_ns(1000000);
+    } else {
+        atomic_fetch_add(&others_done, 1);
+    }
+    *(long *)result = i;
+    return 0;
+}
+
+static void test_unordered_is_completion_order(void **state)
+{
+    (void)state;
+    mp_pool *p = make_pool(&configs[0], 2, NULL);
+    long args[20];
+    for (long i = 0; i < 20; i++)
+        args[i] = i;
+    for (int unordered = 0; unordered < 2; unordered++) {
+        atomic_store(&others_done, 0);
+        mp_imap *it;
+        assert_int_equal((unordered ? mp_pool_imap_unordered : mp_pool_imap)(p, wait_for_others, args, 20,
+                                                                             sizeof(long), sizeof(long), NULL, &it),
+                         0);
+        size_t order[20], item;
+        long r;
+        for (int k = 0; k < 20; k++) {
+            assert_int_equal(mp_imap_next(it, 20, &r, &item), 0);
+            order[k] = item;
+        }
+        mp_imap_free(it);
+        if (unordered)
+            assert_int_equal(order[19], 0); /* the last to complete */
+        else
+            for (int k = 0; k < 20; k++)
+                assert_int_equal(order[k], k);
+    }
+    close_join_free(p);
+}
+
+/* ---- failures, timeouts, callbacks ---- */
+
+static void failing_task(const config *c)
+{
+    mp_pool *p = make_pool(c, 2, NULL);
+    long args[20], res[20];
+    for (long i = 0; i < 20; i++)
+        args[i] = i;
+    mp_task_error e;
+    mp_task_info info[20];
+    mp_call_opts o = {.chunksize = 2, .error = &e, .info = info};
+    assert_int_equal(mp_pool_map(p, fail_on_7, args, 20, sizeof(long), res, sizeof(long), &o), -EDOM);
+    assert_int_equal(e.err, -EDOM);
+    assert_int_equal(e.item, 7);
+    assert_int_equal(e.failed, 1);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(info[i].err, i == 7 ? -EDOM : 0);
+        if (i != 7)
+            assert_int_equal(res[i], i + 1); /* the others went on */
+    }
+    char text[200];
+    mp_task_error_text(&e, text, sizeof text);
+    assert_non_null(strstr(text, "task 7"));
+    /* imap: the failing item is reported, then the next ones come */
+    mp_imap *it;
+    assert_int_equal(mp_pool_imap(p, fail_on_7, args, 20, sizeof(long), sizeof(long), NULL, &it), 0);
+    for (size_t k = 0; k < 20; k++) {
+        size_t item;
+        long r;
+        assert_int_equal(mp_imap_next(it, 10, &r, &item), k == 7 ? -EDOM : 0);
+        assert_int_equal(item, k);
+    }
+    mp_imap_free(it);
+    close_join_free(p);
+}
+static void test_failing_task_threads(void **s) { (void)s; failing_task(&configs[0]); }
+static void test_failing_task_fork(void **s) { (void)s; failing_task(&configs[1]); check_no_children(); }
+
+static void timeout_goes_on(const config *c)
+{
+    mp_pool *p = make_pool(c, 1, NULL);
+    long ms = 300, r = 0;
+    mp_async *h;
+    assert_int_equal(mp_pool_apply_async(p, sleep_ms, &ms, sizeof ms, sizeof r, NULL, &h), 0);
+    uint64_t t0 = mp_now_ns();
+    assert_int_equal(mp_async_get(h, 0.05, &r), -ETIMEDOUT);
+    assert_true(mp_now_ns() - t0 >= 50000000ull); /* a lower bound: it did wait */
+    assert_false(mp_async_ready(h));
+    assert_int_equal(mp_async_successful(h), -EAGAIN);
+    /* the task kept running: the next get has it */
+    assert_int_equal(mp_async_get(h, 10, &r), 0);
+    assert_int_equal(r, 300);
+    mp_async_free(h);
+    /* an iterator's next times out too */
+    mp_imap *it;
+    assert_int_equal(mp_pool_imap(p, sleep_ms, &ms, 1, sizeof ms, sizeof r, NULL, &it), 0);
+    assert_int_equal(mp_imap_next(it, 0.02, &r, NULL), -ETIMEDOUT);
+    assert_int_equal(mp_imap_next(it, 10, &r, NULL), 0);
+    mp_imap_free(it);
+    close_join_free(p);
+}
+static void test_timeout_threads(void **s) { (void)s; timeout_goes_on(&configs[0]); }
+static void test_timeout_fork(void **s) { (void)s; timeout_goes_on(&configs[1]); check_no_children(); }
+
+typedef struct calls {
+    atomic_int ok, err;
+    long sum;
+    size_t err_item;
+} calls;
+static void on_ok(const void *results, size_t n, void *ctx)
+{
+    calls *c = ctx;
+    for (size_t i = 0; i < n; i++)
+        c->sum += ((const long *)results)[i];
+    atomic_fetch_add(&c->ok, 1);
+}
+static void on_err(const mp_task_error *e, void *ctx)
+{
+    calls *c = ctx;
+    c->err_item = e->item;
+    atomic_fetch_add(&c->err, 1);
+}
+
+static void callbacks_once(const config *c)
+{
+    mp_pool *p = make_pool(c, 2, NULL);
+    long args[30];
+    for (long i = 0; i < 30; i++)
+        args[i] = i;
+    calls good = {0}, bad = {0};
+    mp_call_opts o = {.chunksize = 1, .callback = on_ok, .error_callback = on_err, .ctx = &good};
+    mp_async *h1, *h2;
+    assert_int_equal(mp_pool_map_async(p, square, args, 30, sizeof(long), sizeof(long), &o, &h1), 0);
+    o.ctx = &bad;
+    assert_int_equal(mp_pool_map_async(p, fail_on_7, args, 30, sizeof(long), sizeof(long), &o, &h2), 0);
+    assert_int_equal(mp_async_get(h1, 10, NULL), 0);
+    assert_int_equal(mp_async_get(h2, 10, NULL), -EDOM);
+    /* a callback runs before the handle is ready: both have run by now */
+    assert_int_equal(atomic_load(&good.ok), 1);
+    assert_int_equal(atomic_load(&good.err), 0);
+    long want = 0;
+    for (long i = 0; i < 30; i++)
+        want += i * i;
+    assert_int_equal(good.sum, want);
+    assert_int_equal(atomic_load(&bad.ok), 0);
+    assert_int_equal(atomic_load(&bad.err), 1);
+    assert_int_equal(bad.err_item, 7);
+    assert_int_equal(mp_async_successful(h2), 0);
+    mp_async_free(h1);
+    mp_async_free(h2);
+    close_join_free(p);
+}
+static void test_callbacks_threads(void **s) { (void)s; callbacks_once(&configs[0]); }
+static void test_callbacks_fork(void **s) { (void)s; callbacks_once(&configs[1]); check_no_children(); }
+
+/* ---- initializer, maxtasksperchild ---- */
+
+static void initializer_once(const config *c)
+{
+    mp_shm counter;
+    assert_int_equal(mp_shm_create(&counter, "test-pool-init", sizeof(atomic_int)), 0);
+    init_calls = counter.p; /* a forked worker writes the parent's counter */
+    long initarg = 42;
+    mp_pool_opts o = mp_pool_defaults(c->backend);
+    o.initializer = set_init;
+    o.initargs = &initarg;
+    o.initargs_len = sizeof initarg;
+    mp_pool *p = make_pool(c, 3, &o);
+    long args[60], res[60];
+    for (int i = 0; i < 60; i++)
+        args[i] = i;
+    mp_call_opts co = {.chunksize = 1};
+    assert_int_equal(mp_pool_map(p, get_init, args, 60, sizeof(long), res, sizeof(long), &co), 0);
+    for (int i = 0; i < 60; i++)
+        assert_int_equal(res[i], 42); /* ran, and once: += would show 84 */
+    close_join_free(p);
+    if (c->start != MP_START_SPAWN && c->start != MP_START_FORKSERVER)
+        assert_int_equal(atomic_load(init_calls), 3);
+    init_calls = NULL;
+    mp_shm_close(&counter);
+}
+static void test_initializer_threads(void **s) { (void)s; initializer_once(&configs[0]); }
+static void test_initializer_fork(void **s) { (void)s; initializer_once(&configs[1]); check_no_children(); }
+static void test_initializer_spawn(void **s) { (void)s; initializer_once(&configs[2]); check_no_children(); }
+
+static void maxtasks_replaces(const config *c)
+{
+    mp_pool_opts o = mp_pool_defaults(c->backend);
+    o.maxtasksperchild = 2;
+    mp_pool *p = make_pool(c, 2, &o);
+    long args[20], res[20];
+    for (int i = 0; i < 20; i++)
+        args[i] = i;
+    mp_task_info info[20];
+    mp_call_opts co = {.chunksize = 1, .info = info};
+    assert_int_equal(mp_pool_map(p, square, args, 20, sizeof(long), res, sizeof(long), &co), 0);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(res[i], (long)i * i);
+    /* no worker ran more than 2 chunks (of one task each) */
+    for (int i = 0; i < 20; i++) {
+        int same = 0;
+        for (int k = 0; k < 20; k++)
+            same += c->backend == MP_POOL_THREADS ? info[k].tid == info[i].tid : info[k].pid == info[i].pid;
+        if (same > 2)
+            fail_msg("%s: worker %d ran %d tasks, maxtasksperchild is 2", c->name, (int)info[i].pid, same);
+    }
+    assert_true(mp_pool_started(p) >= 10);
+    close_join_free(p);
+}
+static void test_maxtasks_fork(void **s) { (void)s; maxtasks_replaces(&configs[1]); check_no_children(); }
+
+/* Thread ids are reused once a thread is joined, so for threads the test
+ * counts starts, not distinct ids. */
+static void test_maxtasks_threads(void **s)
+{
+    (void)s;
+    mp_pool_opts o = mp_pool_defaults(MP_POOL_THREADS);
+    o.maxtasksperchild = 2;
+    mp_pool *p = make_pool(&configs[0], 2, &o);
+    long args[20], res[20];
+    for (int i = 0; i < 20; i++)
+        args[i] = i;
+    mp_call_opts co = {.chunksize = 1};
+    assert_int_equal(mp_pool_map(p, square, args, 20, sizeof(long), res, sizeof(long), &co), 0);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(res[i], (long)i * i);
+    assert_true(mp_pool_started(p) >= 10);
+    close_join_free(p);
+}
+
+/* ---- close, terminate, join ---- */
+
+static void close_terminate_join(const config *c)
+{
+    mp_pool *p = make_pool(c, 2, NULL);
+    assert_int_equal(mp_pool_join(p), -EINVAL); /* join before close: Python's ValueError */
+    mp_pool_close(p);
+    long x = 3, r;
+    mp_async *h;
+    assert_int_equal(mp_pool_apply(p, square, &x, sizeof x, &r, sizeof r), MP_POOL_CLOSED);
+    assert_int_equal(mp_pool_apply_async(p, square, &x, sizeof x, sizeof r, NULL, &h), MP_POOL_CLOSED);
+    assert_null(h);
+    assert_int_equal(mp_pool_join(p), 0);
+    mp_pool_free(p);
+
+    /* close + join waits for the work given before */
+    p = make_pool(c, 2, NULL);
+    long ms[4] = {100, 100, 100, 100};
+    assert_int_equal(mp_pool_map_async(p, sleep_ms, ms, 4, sizeof(long), sizeof(long), NULL, &h), 0);
+    mp_pool_close(p);
+    assert_int_equal(mp_pool_join(p), 0);
+    assert_true(mp_async_ready(h));
+    assert_int_equal(mp_async_get(h, 0, NULL), 0);
+    mp_async_free(h);
+    mp_pool_free(p);
+
+    /* terminate stops work in progress; its results fail as terminated */
+    p = make_pool(c, 2, NULL);
+    long long_ms[6] = {50, 50, 50, 50, 50, 50};
+    if (c->backend == MP_POOL_PROCESSES)
+        long_ms[0] = long_ms[1] = 60000; /* killed, never waited for */
+    assert_int_equal(mp_pool_map_async(p, sleep_ms, long_ms, 6, sizeof(long), sizeof(long),
+                                       &(mp_call_opts){.chunksize = 1}, &h),
+                     0);
+    mp_sleep_ns(20000000);
+    uint64_t t0 = mp_now_ns();
+    mp_pool_terminate(p);
+    assert_true(mp_now_ns() - t0 < 10000000000ull); /* never a hang */
+    assert_int_equal(mp_async_get(h, 10, NULL), MP_POOL_TERMINATED);
+    assert_int_equal(mp_pool_join(p), 0);
+    mp_async_free(h);
+    mp_pool_free(p);
+    /* free alone terminates */
+    p = make_pool(c, 2, NULL);
+    mp_pool_free(p);
+}
+static void test_close_terminate_threads(void **s) { (void)s; close_terminate_join(&configs[0]); }
+static void test_close_terminate_fork(void **s) { (void)s; close_terminate_join(&configs[1]); check_no_children(); }
+static void test_close_terminate_forkserver(void **s)
+{
+    (void)s;
+    close_terminate_join(&configs[3]);
+    check_no_children();
+}
+
+static void test_unregistered_task(void **state)
+{
+    (void)state;
+    mp_pool *p = make_pool(&configs[2], 1, NULL);
+    long x = 1, r;
+    mp_report_quiet(1);
+    assert_int_equal(mp_pool_apply(p, wait_for_others, &x, sizeof x, &r, sizeof r), -ENOENT);
+    mp_report_quiet(0);
+    close_join_free(p);
+    check_no_children();
+}
+
+/* ---- a worker killed ---- */
+
+typedef struct killer {
+    mp_pool *pool;
+    uint64_t delay_ns;
+    pid_t victim;
+} killer;
+
+static void *kill_one(void *arg)
+{
+    killer *k = arg;
+    mp_sleep_ns(k->delay_ns);
+    pid_t ids[8];
+    int n = mp_pool_workers(k->pool, ids, 8);
+    if (n > 0) {
+        k->victim = ids[(size_t)k->delay_ns % (size_t)n];
+        kill(k->victim, SIGKILL);
+    }
+    return NULL;
+}
+
+/* One map of n tasks of `ms` each with a worker killed after delay: the
+ * map returns (bounded), the tasks that failed are exactly those reported
+ * by the dead worker's PID with -9, every other result is right, a
+ * replacement was started. Returns how many tasks failed. */
+static int map_with_a_kill(const config *c, mp_pool *p, int n, long ms, uint64_t delay_ns)
+{
+    long args[64], res[64];
+    mp_task_info info[64];
+    for (int i = 0; i < n; i++)
+        args[i] = ms;
+    int started = mp_pool_started(p);
+    killer k = {p, delay_ns, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, kill_one, &k), 0);
+    mp_task_error e;
+    mp_call_opts o = {.chunksize = 1, .info = info, .error = &e};
+    uint64_t t0 = mp_now_ns();
+    int rc = mp_pool_map(p, sleep_ms, args, (size_t)n, sizeof(long), res, sizeof(long), &o);
+    uint64_t took = mp_now_ns() - t0;
+    pthread_join(t, NULL);
+    if (took > 10000000000ull)
+        fail_msg("%s: map with a killed worker took %.1f s", c->name, (double)took / 1e9);
+    int failed = 0;
+    for (int i = 0; i < n; i++) {
+        if (info[i].err == 0) {
+            assert_int_equal(res[i], ms);
+            continue;
+        }
+        failed++;
+        assert_int_equal(info[i].err, MP_POOL_WORKER_DIED);
+        assert_int_equal(info[i].pid, k.victim);
+        assert_int_equal(info[i].exitcode, -SIGKILL);
+    }
+    if (failed) {
+        assert_int_equal(rc, MP_POOL_WORKER_DIED);
+        assert_int_equal(e.pid, k.victim);
+        assert_int_equal(e.exitcode, -SIGKILL);
+        assert_int_equal(e.failed, failed);
+    } else {
+        assert_int_equal(rc, 0); /* killed between chunks: its unstarted ones ran elsewhere */
+    }
+    /* the victim is gone and replaced */
+    assert_true(pid_gone(k.victim, 10));
+    uint64_t deadline = mp_now_ns() + 10000000000ull;
+    while (mp_pool_started(p) == started && mp_now_ns() < deadline)
+        mp_sleep_ns(1000000);
+    assert_true(mp_pool_started(p) > started);
+    return failed;
+}
+
+static void dead_worker(const config *c, int runs, double budget_s)
+{
+    mp_pool *p = make_pool(c, 2, NULL);
+    mp_report_quiet(1);
+    uint64_t end = mp_now_ns() + (uint64_t)(budget_s * 1e9);
+    int total_failed = 0, done = 0;
+    srand(12345);
+    for (int r = 0; r < runs && (r < 2 || mp_now_ns() < end); r++, done++)
+        total_failed += map_with_a_kill(c, p, 24, 10, (uint64_t)(rand() % 100 + 1) * 1000000);
+    mp_report_quiet(0);
+    /* the pool still works */
+    long args[8] = {1, 2, 3, 4, 5, 6, 7, 8}, res[8];
+    assert_int_equal(mp_pool_map(p, square, args, 8, sizeof(long), res, sizeof(long), NULL), 0);
+    assert_int_equal(res[7], 64);
+    close_join_free(p);
+    print_message("%s: %d runs with a worker killed, %d tasks failed in all\n", c->name, done, total_failed);
+}
+static void test_dead_worker_fork(void **s) { (void)s; dead_worker(&configs[1], 1000, 3.0); check_no_children(); }
+static void test_dead_worker_spawn(void **s) { (void)s; dead_worker(&configs[2], 2, 0); check_no_children(); }
+static void test_dead_worker_forkserver(void **s)
+{
+    (void)s;
+    dead_worker(&configs[3], 2, 0);
+    check_no_children();
+}
+
+/* A task that crashes its worker (SIGSEGV) is the same kind of death. */
+static int crash_on_3(const void *arg, void *result)
+{
+    long x = *(const long *)arg;
+    if (x == 3) {
+        signal(SIGSEGV, SIG_DFL); /* cmocka's handler came with the fork */
+        raise(SIGSEGV);
+    }
+    *(long *)result = x;
+    return 0;
+}
+
+static void test_crashing_task(void **state)
+{
+    (void)state;
+    mp_pool *p = make_pool(&configs[1], 2, NULL);
+    long args[10], res[10];
+    for (int i = 0; i < 10; i++)
+        args[i] = i;
+    mp_task_error e;
+    mp_report_quiet(1);
+    mp_task_info info[10];
+    int rc = mp_pool_map(p, crash_on_3, args, 10, sizeof(long), res, sizeof(long),
+                         &(mp_call_opts){.chunksize = 1, .error = &e, .info = info});
+    mp_report_quiet(0);
+    assert_int_equal(rc, MP_POOL_WORKER_DIED);
+    /* task 3 failed, and any other that its worker had started and not
+     * reported (a finished result not yet sent is lost with it) */
+    assert_true(e.item <= 3);
+    assert_int_equal(e.exitcode, -SIGSEGV);
+    assert_int_equal(info[3].err, MP_POOL_WORKER_DIED);
+    for (int i = 0; i < 10; i++) {
+        if (info[i].err == 0)
+            assert_int_equal(res[i], i);
+        else
+            assert_int_equal(info[i].pid, info[3].pid);
+    }
+    char text[200];
+    mp_task_error_text(&e, text, sizeof text);
+    assert_non_null(strstr(text, "signal 11"));
+    close_join_free(p);
+    check_no_children();
+}
+
+int main(int argc, char **argv)
+{
+    mp_spawn_main(argc, argv, entries);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chunksize_formula),
+        cmocka_unit_test_teardown(test_every_api_threads, teardown),
+        cmocka_unit_test_teardown(test_every_api_fork, teardown),
+        cmocka_unit_test_teardown(test_every_api_spawn, teardown),
+        cmocka_unit_test_teardown(test_every_api_forkserver, teardown),
+        cmocka_unit_test(test_unordered_is_completion_order),
+        cmocka_unit_test(test_failing_task_threads),
+        cmocka_unit_test_teardown(test_failing_task_fork, teardown),
+        cmocka_unit_test(test_timeout_threads),
+        cmocka_unit_test_teardown(test_timeout_fork, teardown),
+        cmocka_unit_test(test_callbacks_threads),
+        cmocka_unit_test_teardown(test_callbacks_fork, teardown),
+        cmocka_unit_test(test_initializer_threads),
+        cmocka_unit_test_teardown(test_initializer_fork, teardown),
+        cmocka_unit_test_teardown(test_initializer_spawn, teardown),
+        cmocka_unit_test(test_maxtasks_threads),
+        cmocka_unit_test_teardown(test_maxtasks_fork, teardown),
+        cmocka_unit_test(test_close_terminate_threads),
+        cmocka_unit_test_teardown(test_close_terminate_fork, teardown),
+        cmocka_unit_test_teardown(test_close_terminate_forkserver, teardown),
+        cmocka_unit_test_teardown(test_unregistered_task, teardown),
+        cmocka_unit_test_teardown(test_crashing_task, teardown),
+        cmocka_unit_test_teardown(test_dead_worker_fork, teardown),
+        cmocka_unit_test_teardown(test_dead_worker_spawn, teardown),
+        cmocka_unit_test_teardown(test_dead_worker_forkserver, teardown),
+    };
+    int rc = cmocka_run_group_tests_name("pool", tests, NULL, NULL);
+    mp_forkserver_stop();
+    return rc;
+}
