@@ -227,8 +227,8 @@ static int handle_results(mp_pool *p, int slot, const unsigned char *msg, size_t
         if (p->chunk_ns_avg < 1)
             p->chunk_ns_avg = 1;
         pthread_mutex_unlock(&p->lock);
-        job_chunk_finished(j, h.chunk, count);
         off += wire_result_bytes(count, j->result_size, info);
+        job_chunk_finished(j, h.chunk, count); /* the last: j may be freed from here on */
     }
     return 0;
 }
