@@ -570,6 +570,100 @@ static void test_unregistered_task(void **state)
     check_no_children();
 }
 
+/* imap with a progress bar, its output not a terminal: one summary line. */
+static void test_imap_progress_summary(void **state)
+{
+    (void)state;
+    mp_pool *p = make_pool(&configs[1], 2, NULL);
+    long args[50], r;
+    for (int i = 0; i < 50; i++)
+        args[i] = i;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    int saved = dup(STDERR_FILENO);
+    dup2(fds[1], STDERR_FILENO); /* the bar is drawn on stderr */
+    mp_imap *it;
+    mp_call_opts o = {.progress = true, .label = "squares"};
+    int rc = mp_pool_imap(p, square, args, 50, sizeof(long), sizeof(long), &o, &it);
+    int got = 0;
+    while (rc == 0 && mp_imap_next(it, 10, &r, NULL) == 0)
+        got++;
+    if (rc == 0)
+        mp_imap_free(it);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fds[1]);
+    char out[512];
+    ssize_t n = read(fds[0], out, sizeof out - 1);
+    close(fds[0]);
+    assert_int_equal(rc, 0);
+    assert_int_equal(got, 50);
+    assert_true(n > 0);
+    out[n] = '\0';
+    assert_int_equal(count_lines(out), 1);
+    assert_true(strncmp(out, "squares: 50/50 (100%) in ", 25) == 0);
+    close_join_free(p);
+    check_no_children();
+}
+
+/* ---- the trace: a span per task in its worker's lane, an arrow from submit ---- */
+
+static void traced(const config *c)
+{
+    mp_trace_close();
+    assert_int_equal(mp_trace_init(16, 4096), 0);
+    mp_trace_enable(true);
+    mp_pool *p = make_pool(c, 2, NULL);
+    pid_t workers[2];
+    assert_int_equal(mp_pool_workers(p, workers, 2), 2);
+    long args[10], res[10];
+    for (int i = 0; i < 10; i++)
+        args[i] = i;
+    assert_int_equal(mp_pool_map(p, square, args, 10, sizeof(long), res, sizeof(long),
+                                 &(mp_call_opts){.chunksize = 1}),
+                     0);
+    close_join_free(p);
+    mp_trace_lane lanes[16];
+    int n = mp_trace_lanes(lanes, 16);
+    int tasks = 0, starts = 0, ends = 0;
+    bool started[64] = {0};
+    for (int l = 0; l < n; l++) {
+        pid_t who = c->backend == MP_POOL_THREADS ? lanes[l].tid : lanes[l].pid;
+        bool worker = who == workers[0] || who == workers[1];
+        for (uint32_t k = 0; k < lanes[l].count; k++) {
+            const mp_event *e = &lanes[l].events[k];
+            if (e->kind == MP_EV_BEGIN && strcmp(e->name, "task") == 0) {
+                assert_true(worker); /* in a worker's lane */
+                tasks++;
+            } else if (e->kind == MP_EV_FLOW_START) {
+                assert_int_equal(lanes[l].tid, gettid()); /* submitted here */
+                int id = atoi(e->name);
+                assert_true(id > 0 && id < 64);
+                started[id] = true;
+                starts++;
+            }
+        }
+    }
+    for (int l = 0; l < n; l++) { /* every arrow has its start, in any lane order */
+        pid_t who = c->backend == MP_POOL_THREADS ? lanes[l].tid : lanes[l].pid;
+        for (uint32_t k = 0; k < lanes[l].count; k++) {
+            const mp_event *e = &lanes[l].events[k];
+            if (e->kind != MP_EV_FLOW_END)
+                continue;
+            assert_true(who == workers[0] || who == workers[1]);
+            int id = atoi(e->name);
+            assert_true(id > 0 && id < 64 && started[id]);
+            ends++;
+        }
+    }
+    assert_int_equal(tasks, 10);
+    assert_int_equal(starts, 10); /* one chunk per task: one arrow each */
+    assert_int_equal(ends, 10);
+    mp_trace_close();
+}
+static void test_traced_threads(void **s) { (void)s; traced(&configs[0]); }
+static void test_traced_fork(void **s) { (void)s; traced(&configs[1]); check_no_children(); }
+
 /* ---- a worker killed ---- */
 
 typedef struct killer {
@@ -737,6 +831,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_close_terminate_forkserver, teardown),
         cmocka_unit_test_teardown(test_unregistered_task, teardown),
         cmocka_unit_test_teardown(test_crashing_task, teardown),
+        cmocka_unit_test_teardown(test_imap_progress_summary, teardown),
+        cmocka_unit_test(test_traced_threads),
+        cmocka_unit_test_teardown(test_traced_fork, teardown),
         cmocka_unit_test_teardown(test_dead_worker_fork, teardown),
         cmocka_unit_test_teardown(test_dead_worker_spawn, teardown),
         cmocka_unit_test_teardown(test_dead_worker_forkserver, teardown),

@@ -192,6 +192,54 @@ static void test_write_files(void **state)
     rm_tree(dir);
 }
 
+/* A flow: its start inside a span of one thread, its end inside a span of
+ * another, written as Chrome's "s" and "f" events with one id (Perfetto
+ * draws the arrow); the Gantt chart's data has only the spans. */
+static void *flow_arrives(void *arg)
+{
+    (void)arg;
+    mp_trace_begin("task");
+    mp_trace_flow(MP_EV_FLOW_END, 7);
+    mp_trace_end("task");
+    return NULL;
+}
+
+static void test_flows(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    setup_trace(4, 64);
+    mp_trace_begin("submit");
+    mp_trace_flow(MP_EV_FLOW_START, 7);
+    mp_trace_end("submit");
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, flow_arrives, NULL), 0);
+    pthread_join(t, NULL);
+    mp_report_quiet(1);
+    assert_int_equal(mp_trace_write(dir, "t", "test", true), 1);
+    mp_report_quiet(0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/t.json", dir);
+    char *json = read_file(path);
+    assert_non_null(json);
+    char *s = strstr(json, "\"ph\":\"s\",\"id\":7,");
+    char *f = strstr(json, "\"ph\":\"f\",\"bp\":\"e\",\"id\":7,");
+    assert_non_null(s);
+    assert_non_null(f);
+    /* in two different threads: the tids differ */
+    char *ts = strstr(s, "\"tid\":"), *tf = strstr(f, "\"tid\":");
+    assert_non_null(ts);
+    assert_non_null(tf);
+    assert_int_not_equal(atoi(ts + 6), atoi(tf + 6));
+    free(json);
+    snprintf(path, sizeof path, "%s/t.dat", dir);
+    char *dat = read_file(path);
+    assert_int_equal(count_lines(dat), 1 + 2); /* header + the two spans, no arrows */
+    free(dat);
+    mp_trace_close();
+    rm_tree(dir);
+}
+
 /* A window keeps what happened inside it, spans cut at its edges. */
 static void test_window(void **state)
 {
@@ -287,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_long_names_are_cut),  cmocka_unit_test(test_write_files),
         cmocka_unit_test(test_window),              cmocka_unit_test(test_absurd_sizes_refused),
         cmocka_unit_test(test_window_incomplete_only_past_the_drops),
+        cmocka_unit_test(test_flows),
     };
     return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
 }
