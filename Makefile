@@ -182,9 +182,12 @@ hint-%:
 	@scripts/hint.sh exercises/$(call ex_dir,$*) $(BUILD) "$(EX)" "$(ALL)" "$(RESET)"
 
 # ---- benchmarks: ratios against the bare system calls, side by side ----
+# A benchmark that needs flags of its own (the OpenMP baseline: -fopenmp)
+# says so in a line of its own: /* mpkit-cflags: -fopenmp */
+bench_cflags = $(shell sed -n 's|^/\* mpkit-cflags: \(.*\) \*/$$|\1|p' $(1))
 $(BUILD)/bench/%: bench/%.c $(LIBMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(LIBMP) -o $@ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(call bench_cflags,$<) $< $(LIBMP) -o $@ $(LDLIBS)
 
 bench: $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do $$b || exit 1; done

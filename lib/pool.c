@@ -323,7 +323,12 @@ void job_chunk_finished(mp_async *j, size_t c, size_t count)
         pthread_cond_broadcast(&j->cond);
         pthread_mutex_unlock(&j->pool->lock);
     }
-    if (atomic_fetch_add(&j->tasks_done, count) + count == j->n)
+    job_tasks_finished(j, count);
+}
+
+void job_tasks_finished(mp_async *j, size_t count)
+{
+    if (count && atomic_fetch_add(&j->tasks_done, count) + count == j->n)
         job_finish(j);
 }
 
@@ -376,9 +381,11 @@ static int submit(mp_pool *p, job_kind kind, mp_task_fn fn, const void *args, si
             return -ENOENT;
         }
     }
-    mp_async *j = calloc(1, sizeof *j);
+    /* 64-aligned, for the counters' cache lines (pool_impl.h) */
+    mp_async *j = aligned_alloc(64, (sizeof *j + 63) / 64 * 64);
     if (!j)
         return -ENOMEM;
+    memset(j, 0, sizeof *j);
     j->pool = p;
     j->kind = kind;
     j->fn = fn;

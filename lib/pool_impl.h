@@ -38,10 +38,12 @@ struct mp_async {
     mp_task_info *info;
     uint64_t flow_base;            /* trace: chunk c's flow id is flow_base + c */
 
-    /* the thread backend */
-    atomic_size_t next_chunk;      /* the next chunk to claim (overshoots nchunks) */
-    atomic_size_t tasks_done;
-    int refs;                      /* workers inside the job */
+    /* the thread backend. The two counters every worker writes have a cache
+     * line each, so that their traffic does not evict what the workers only
+     * read (fn, args, results): the job is allocated 64-aligned. */
+    _Alignas(64) atomic_size_t next_chunk; /* the next chunk to claim (overshoots nchunks) */
+    _Alignas(64) atomic_size_t tasks_done;
+    _Alignas(64) int refs;         /* workers inside the job */
 
     /* the process backend (the manager alone) */
     size_t dispatched;             /* chunks 0 .. dispatched-1 were sent */
@@ -121,6 +123,9 @@ struct mp_pool {
 void job_fail_task_locked(mp_async *j, size_t item, int err, pid_t pid, int exitcode);
 /* count tasks of chunk c finished (their results and info written). */
 void job_chunk_finished(mp_async *j, size_t c, size_t count);
+/* A map's or apply's count tasks finished, of any chunks (threads add up
+ * theirs and say it once per job, not once per chunk). */
+void job_tasks_finished(mp_async *j, size_t count);
 /* Fail every unfinished job: terminate (no worker may touch a job any more). */
 void pool_fail_unfinished(mp_pool *p);
 /* A job whose user freed it and that nothing uses any more is freed (lock held). */

@@ -32,7 +32,7 @@ static mp_async *claimable_job(mp_pool *p)
     return NULL;
 }
 
-static void run_chunk(mp_pool *p, mp_async *j, size_t c, int slot, pid_t pid, pid_t tid)
+static void run_chunk(mp_pool *p, mp_async *j, size_t c, int slot, pid_t pid, pid_t tid, size_t *done)
 {
     size_t first = job_chunk_first(j, c), count = job_chunk_count(j, c);
     bool trace = mp_trace_enabled();
@@ -63,7 +63,10 @@ static void run_chunk(mp_pool *p, mp_async *j, size_t c, int slot, pid_t pid, pi
             pthread_mutex_unlock(&p->lock);
         }
     }
-    job_chunk_finished(j, c, count);
+    if (j->kind == JOB_IMAP || j->kind == JOB_IMAP_UNORDERED)
+        job_chunk_finished(j, c, count); /* an iterator hands out each chunk as it is done */
+    else
+        *done += count; /* said once, when this worker leaves the job */
 }
 
 static void *worker(void *arg);
@@ -115,16 +118,18 @@ static void *worker(void *arg)
         j->refs++;
         pthread_mutex_unlock(&p->lock);
         bool retire = false;
+        size_t done = 0;
         while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
             size_t c = atomic_fetch_add_explicit(&j->next_chunk, 1, memory_order_relaxed);
             if (c >= j->nchunks)
                 break;
-            run_chunk(p, j, c, ts.slot, pid, tid);
+            run_chunk(p, j, c, ts.slot, pid, tid, &done);
             if (p->maxtasks && ++chunks >= p->maxtasks) {
                 retire = true;
                 break;
             }
         }
+        job_tasks_finished(j, done); /* the last to finish finishes the job */
         pthread_mutex_lock(&p->lock);
         j->refs--;
         job_maybe_free_locked(j);
