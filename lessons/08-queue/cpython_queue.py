@@ -89,7 +89,7 @@ def receive(get):
 
 
 def run_queue(ctx, n, size, limit):
-    q = ctx.Queue(maxsize=max(16, min(4096, (256 << 10) // size)))  # 256 KiB of items, as in C
+    q = ctx.Queue(maxsize=max(16, (64 << 10) // size))  # 64 KiB of items (at least 16), as in C
     p = ctx.Process(target=queue_producer, args=(q, n, size, limit))
     p.start()
     result = receive(q.get)

@@ -15,15 +15,15 @@
 
 const char *const transport_names[NTRANSPORTS] = {"queue", "pipe", "cpython-queue", "cpython-pipe"};
 static const long sizes[SPEED_SIZES] = {64, 1024, 4096, 65536};
-/* The queue's bound in this part: 256 KiB of items, about what the pipe's
- * socket buffers (net.core.wmem_default, 208 KiB here). A smaller bound
- * would measure the bound: on a busy machine, each wake-up of a consumer
+/* The queue's bound in this part: 64 KiB of items, what the pipe's kernel
+ * buffer holds (a pipe(2) holds 64 KiB on Linux). A much smaller bound
+ * would measure the bound: on a busy machine each wake-up of a consumer
  * can take milliseconds, and a queue of 64 moves at most 64 items per
- * wake-up, where the socket holds thousands of small messages. */
+ * wake-up, where the pipe holds some 800 small messages. */
 static size_t ring_items(long size)
 {
-    long n = (256L << 10) / size;
-    return (size_t)(n < 16 ? 16 : n > 4096 ? 4096 : n); /* at least 16: a ring of 4 big items is a relay race */
+    long n = (64L << 10) / size;
+    return (size_t)(n < 16 ? 16 : n); /* at least 16: a ring of 1 or 4 big items is a relay race */
 }
 
 typedef struct item_head { uint32_t producer, seq; uint64_t put_ns; } item_head;
@@ -236,7 +236,7 @@ void part_speed(mp_lesson *L, speed_result *R)
         R->sizes[s] = sizes[s];
     mp_lesson_part(L, "5. throughput: producers x consumers 1..%d, items of 64 B to 64 KiB, the pipe beside the queue",
                    R->max_pc);
-    mp_say("%ld items of 64 B per run, 32 MiB of larger ones, or what the producers put in %ld ms; a queue of 256 "
+    mp_say("%ld items of 64 B per run, 32 MiB of larger ones, or what the producers put in %ld ms; a queue of 64 "
            "KiB of items (%zu of 64 B); %d repeat(s), transports taking turns", count_for(L, 64), limit_ms(L),
            ring_items(64), L->o.repeat);
     bool traced = mp_trace_enabled();
