@@ -102,6 +102,7 @@ int mp_pool_create(mp_pool **pool, const mp_pool_opts *opts)
     p->init = o.initializer;
     p->wake_fd = -1;
     p->started_shm.fd = -1;
+    p->arena.fd = -1;
     if (o.initargs_len) {
         p->initargs = malloc(o.initargs_len);
         if (!p->initargs) {

@@ -73,6 +73,8 @@ typedef struct held_chunk {
     mp_async *job;
     size_t chunk;
     uint64_t seq;
+    uint32_t flags;            /* WIRE_SHM: its bytes are in the ring at */
+    size_t ring_off, ring_len; /* [ring_off, ring_off + ring_len) */
 } held_chunk;
 
 typedef struct proc_worker {
@@ -82,6 +84,8 @@ typedef struct proc_worker {
     held_chunk held[POOL_WINDOW_MAX]; /* sent, results not yet back: a ring */
     int held_first, held_count;
     int chunks_sent;           /* for maxtasksperchild */
+    size_t ring_head, ring_tail; /* its ring in the arena: in use from tail to head */
+    int ring_chunks;           /* chunks in the ring (0: it is empty) */
     unsigned char *args;       /* its start arguments (kept until it is reaped) */
     unsigned char *out;        /* the message being built */
     size_t out_len, out_cap;
@@ -114,6 +118,7 @@ struct mp_pool {
     bool create_done;
     int create_status;
     mp_shm started_shm;            /* per slot: the chunk number its worker started last */
+    mp_shm arena;                  /* per slot: a ring of POOL_RING_BYTES (WIRE_SHM) */
     proc_worker *w;                /* size of them */
     double chunk_ns_avg;           /* how long a chunk takes, recently */
 };
@@ -143,10 +148,22 @@ int pool_procs_create(mp_pool *p);
 void pool_procs_wake(mp_pool *p);
 void pool_procs_stop(mp_pool *p); /* join the manager (after close or terminate) */
 
-/* ---- the wire: manager <-> worker process ---- */
+/* ---- the wire: manager <-> worker process ----
+ * A message from the manager is one or more chunks; one from a worker is
+ * one or more result records, in the order the chunks came. A chunk's
+ * arguments and results travel one of two ways:
+ *  - WIRE_SHM: through the pool's shared segment (the arena). Each worker
+ *    has its own part of it, used as a ring: the manager copies a chunk's
+ *    arguments there, the worker reads them and writes the results beside
+ *    them, the manager copies the results out. Two copies in all, and the
+ *    messages carry only offsets: this is why big chunks are cheap.
+ *  - otherwise, as bytes in the messages (a chunk too big for the ring).
+ */
 #define WIRE_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
-#define WIRE_INFO 1u  /* send start and end times per task */
-#define WIRE_TRACE 2u /* record a span per task (and the chunk's flow) */
+#define WIRE_INFO 1u   /* send start and end times per task */
+#define WIRE_TRACE 2u  /* record a span per task (and the chunk's flow) */
+#define WIRE_SHM 4u    /* arguments and results are in the arena */
+#define WIRE_ALL_OK 8u /* result record: every task returned 0, no statuses sent */
 typedef struct wire_chunk {
     uint32_t magic, count;
     uint64_t seq;           /* this worker's chunk number: 1, 2, ... */
@@ -154,26 +171,34 @@ typedef struct wire_chunk {
     uint64_t fn;            /* fork: the function's address */
     uint32_t arg_size, result_size, flags, pad;
     uint64_t flow;          /* trace flow id */
+    uint64_t args_off, results_off; /* WIRE_SHM: where in the arena */
     char fn_name[56];       /* spawn, forkserver: the registered name */
-} wire_chunk;               /* 112 bytes, then count * arg_size bytes, padded to 16 */
+} wire_chunk;               /* 128 bytes, then (without WIRE_SHM) count * arg_size bytes, padded to 16 */
 
 typedef struct wire_result {
     uint64_t seq;
     uint32_t count, result_size, flags;
     int32_t tid;
     uint64_t chunk_ns;      /* how long the chunk took (32 bytes in all) */
-} wire_result;              /* then count int32 statuses, count * result_size
-                             * bytes, and with WIRE_INFO count (start, end)
-                             * pairs of uint64: each part padded to 16 */
+} wire_result;              /* then, each part padded to 16: count * result_size
+                             * bytes (not with WIRE_SHM), count (start, end)
+                             * pairs of uint64 (WIRE_INFO), count int32
+                             * statuses (not with WIRE_ALL_OK): last, so that
+                             * a chunk that went well just leaves them off */
 #define WIRE_PAD(x) (((x) + 15) & ~(size_t)15)
-_Static_assert(sizeof(wire_chunk) == 112, "a chunk's arguments start 16-aligned");
+_Static_assert(sizeof(wire_chunk) == 128, "a chunk's arguments start 16-aligned");
 _Static_assert(sizeof(wire_result) == 32, "a result record's parts start 16-aligned");
-/* The bytes a chunk of count tasks takes on the wire, both ways. */
-static inline size_t wire_chunk_bytes(size_t count, size_t arg_size) { return sizeof(wire_chunk) + WIRE_PAD(count * arg_size); }
-static inline size_t wire_result_bytes(size_t count, size_t result_size, bool info)
+/* The bytes a chunk of count tasks takes in a message. */
+static inline size_t wire_chunk_bytes(size_t count, size_t arg_size, uint32_t flags)
 {
-    return sizeof(wire_result) + WIRE_PAD(count * 4) + WIRE_PAD(count * result_size) + (info ? count * 16 : 0);
+    return sizeof(wire_chunk) + (flags & WIRE_SHM ? 0 : WIRE_PAD(count * arg_size));
 }
+static inline size_t wire_result_bytes(size_t count, size_t result_size, uint32_t flags)
+{
+    return sizeof(wire_result) + (flags & WIRE_SHM ? 0 : WIRE_PAD(count * result_size)) +
+           (flags & WIRE_INFO ? count * 16 : 0) + (flags & WIRE_ALL_OK ? 0 : WIRE_PAD(count * 4));
+}
+#define POOL_RING_BYTES ((size_t)16 << 20) /* each worker's part of the arena (touched pages only are memory) */
 
 /* What a worker is started with. */
 typedef struct worker_start {

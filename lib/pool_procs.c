@@ -32,15 +32,57 @@
 
 static bool worker_live(const proc_worker *w) { return w->conn.fd >= 0; }
 
+/* Bytes in flight in messages (not in the arena), both ways. */
 static size_t held_bytes(const proc_worker *w)
 {
     size_t b = 0;
     for (int k = 0; k < w->held_count; k++) {
         const held_chunk *h = &w->held[(w->held_first + k) % POOL_WINDOW_MAX];
         size_t count = job_chunk_count(h->job, h->chunk);
-        b += wire_chunk_bytes(count, h->job->arg_size) + wire_result_bytes(count, h->job->result_size, true);
+        b += wire_chunk_bytes(count, h->job->arg_size, h->flags) +
+             wire_result_bytes(count, h->job->result_size, h->flags | WIRE_INFO);
     }
     return b;
+}
+
+/* ---- a worker's ring in the arena: chunks are sent and come back in
+ * order, so space is taken at the head and given back at the tail ---- */
+
+static unsigned char *ring_base(mp_pool *p, int slot) { return (unsigned char *)p->arena.p + (size_t)slot * POOL_RING_BYTES; }
+
+/* The offset (in the ring) of len free bytes, or SIZE_MAX if there are none now. */
+static size_t ring_take(proc_worker *w, size_t len)
+{
+    if (len > POOL_RING_BYTES)
+        return SIZE_MAX;
+    if (w->ring_chunks == 0)
+        w->ring_head = w->ring_tail = 0;
+    size_t off;
+    if (w->ring_chunks == 0 || w->ring_head > w->ring_tail) { /* free: [head, end) and [0, tail) */
+        if (POOL_RING_BYTES - w->ring_head >= len)
+            off = w->ring_head;
+        else if (w->ring_chunks > 0 && w->ring_tail > len) /* strictly: head == tail means empty */
+            off = 0;
+        else if (w->ring_chunks == 0)
+            off = 0;
+        else
+            return SIZE_MAX;
+    } else if (w->ring_tail - w->ring_head > len) { /* free: [head, tail) */
+        off = w->ring_head;
+    } else {
+        return SIZE_MAX;
+    }
+    w->ring_head = off + len;
+    w->ring_chunks++;
+    return off;
+}
+
+static void ring_give_back(proc_worker *w, const held_chunk *h)
+{
+    if (!(h->flags & WIRE_SHM))
+        return;
+    w->ring_tail = h->ring_off + h->ring_len;
+    w->ring_chunks--;
 }
 
 /* ---- starting a worker (always from the manager thread: see process.h) ---- */
@@ -77,6 +119,7 @@ static int start_worker(mp_pool *p, int slot)
     mp_process_set_args(&w->proc, w->args, len);
     mp_process_pass_fd(&w->proc, theirs.fd);
     mp_process_pass_fd(&w->proc, p->started_shm.fd);
+    mp_process_pass_fd(&w->proc, p->arena.fd);
     rc = mp_process_start(&w->proc);
     mp_conn_close(&theirs); /* the worker's end is the worker's: its death is our EOF */
     if (rc != 0) {
@@ -88,6 +131,7 @@ static int start_worker(mp_pool *p, int slot)
     w->seq = 0;
     w->held_first = w->held_count = 0;
     w->chunks_sent = 0;
+    w->ring_chunks = 0;
     w->out_len = 0;
     p->tids[slot] = w->proc.pid;
     p->started++;
@@ -117,34 +161,74 @@ static bool next_chunk(mp_pool *p, mp_async **job, size_t *chunk)
     return false;
 }
 
-static int append_chunk(proc_worker *w, mp_async *j, size_t c)
+/* 1: appended; 0: it must wait (no room in the ring now); -ENOMEM. */
+static int append_chunk(mp_pool *p, int slot, mp_async *j, size_t c)
 {
-    size_t count = job_chunk_count(j, c), need = wire_chunk_bytes(count, j->arg_size);
+    proc_worker *w = &p->w[slot];
+    size_t count = job_chunk_count(j, c);
+    uint32_t flags = (j->info ? WIRE_INFO : 0) | (mp_trace_enabled() ? WIRE_TRACE : 0);
+    /* through the arena if it can ever fit there (else as bytes) */
+    /* both parts 64-aligned: a task function may read and write its structs in place */
+    size_t args_len = (count * j->arg_size + 63) & ~(size_t)63;
+    size_t ring_len = args_len + ((count * j->result_size + 63) & ~(size_t)63);
+    size_t ring_off = SIZE_MAX;
+    if (ring_len <= POOL_RING_BYTES) {
+        ring_off = ring_take(w, ring_len);
+        if (ring_off == SIZE_MAX)
+            return 0;
+        flags |= WIRE_SHM;
+    }
+    size_t need = wire_chunk_bytes(count, j->arg_size, flags);
     if (w->out_len + need > w->out_cap) {
         size_t cap = w->out_cap ? w->out_cap : 4096;
         while (cap < w->out_len + need)
             cap *= 2;
         unsigned char *o = realloc(w->out, cap);
-        if (!o)
+        if (!o) {
+            if (flags & WIRE_SHM)
+                w->ring_chunks--, w->ring_head = ring_off; /* the last taken: give it back */
             return -ENOMEM;
+        }
         w->out = o;
         w->out_cap = cap;
     }
-    wire_chunk h = {.magic = WIRE_CHUNK_MAGIC, .count = (uint32_t)count, .seq = ++w->seq,
-                    .first = job_chunk_first(j, c), .fn = (uint64_t)(uintptr_t)j->fn,
-                    .arg_size = (uint32_t)j->arg_size, .result_size = (uint32_t)j->result_size,
-                    .flags = (j->info ? WIRE_INFO : 0) | (mp_trace_enabled() ? WIRE_TRACE : 0),
-                    .flow = j->flow_base + c};
+    size_t first = job_chunk_first(j, c);
+    size_t base = (size_t)slot * POOL_RING_BYTES;
+    wire_chunk h = {.magic = WIRE_CHUNK_MAGIC, .count = (uint32_t)count, .seq = ++w->seq, .first = first,
+                    .fn = (uint64_t)(uintptr_t)j->fn, .arg_size = (uint32_t)j->arg_size,
+                    .result_size = (uint32_t)j->result_size, .flags = flags, .flow = j->flow_base + c};
     if (j->fn_name)
         snprintf(h.fn_name, sizeof h.fn_name, "%s", j->fn_name);
+    if (flags & WIRE_SHM) {
+        h.args_off = base + ring_off;
+        h.results_off = base + ring_off + args_len;
+        memcpy(ring_base(p, slot) + ring_off, j->args + first * j->arg_size, count * j->arg_size);
+    }
     memcpy(w->out + w->out_len, &h, sizeof h);
-    memset(w->out + w->out_len + sizeof h, 0, need - sizeof h);
-    memcpy(w->out + w->out_len + sizeof h, j->args + h.first * j->arg_size, count * j->arg_size);
+    if (!(flags & WIRE_SHM)) {
+        memset(w->out + w->out_len + sizeof h, 0, need - sizeof h);
+        memcpy(w->out + w->out_len + sizeof h, j->args + first * j->arg_size, count * j->arg_size);
+    }
     w->out_len += need;
-    w->held[(w->held_first + w->held_count) % POOL_WINDOW_MAX] = (held_chunk){j, c, h.seq};
+    w->held[(w->held_first + w->held_count) % POOL_WINDOW_MAX] =
+        (held_chunk){j, c, h.seq, flags, flags & WIRE_SHM ? ring_off : 0, flags & WIRE_SHM ? ring_len : 0};
     w->held_count++;
     w->chunks_sent++;
-    return 0;
+    return 1;
+}
+
+/* Put back a chunk next_chunk gave out (lock held). */
+static void unchunk(mp_async *j, size_t c)
+{
+    if (c + 1 == j->dispatched) {
+        j->dispatched--;
+        return;
+    }
+    size_t *q = realloc(j->requeued, (j->nrequeued + 1) * sizeof *q);
+    if (q) { /* (it came from there, so there was room: realloc to the same size) */
+        j->requeued = q;
+        j->requeued[j->nrequeued++] = c;
+    }
 }
 
 static bool can_take(const mp_pool *p, const proc_worker *w, int window)
@@ -170,10 +254,12 @@ static void dispatch_locked(mp_pool *p)
             size_t c;
             if (!can_take(p, w, window) || !next_chunk(p, &j, &c))
                 continue;
-            if (append_chunk(w, j, c) != 0) { /* out of memory: try again later */
-                if (c + 1 == j->dispatched)
-                    j->dispatched--;
-                return;
+            int rc = append_chunk(p, i, j, c);
+            if (rc != 1) { /* no room in its ring, or no memory: the chunk waits */
+                unchunk(j, c);
+                if (rc < 0)
+                    return;
+                continue;
             }
             any = true;
         }
@@ -193,18 +279,21 @@ static int handle_results(mp_pool *p, int slot, const unsigned char *msg, size_t
         held_chunk h = w->held[w->held_first];
         mp_async *j = h.job;
         size_t first = job_chunk_first(j, h.chunk), count = job_chunk_count(j, h.chunk);
-        bool info = r.flags & WIRE_INFO;
-        if (r.seq != h.seq || r.count != count || r.result_size != j->result_size ||
-            off + wire_result_bytes(count, j->result_size, info) > len)
+        bool info = r.flags & WIRE_INFO, shm = r.flags & WIRE_SHM;
+        if (r.seq != h.seq || r.count != count || r.result_size != j->result_size || shm != !!(h.flags & WIRE_SHM) ||
+            off + wire_result_bytes(count, j->result_size, r.flags) > len)
             return -EPROTO;
-        const unsigned char *status = msg + off + sizeof r;
-        const unsigned char *results = status + WIRE_PAD(count * 4);
-        const unsigned char *times = results + WIRE_PAD(count * j->result_size);
+        const unsigned char *results = msg + off + sizeof r;
+        if (shm)
+            results = ring_base(p, slot) + h.ring_off + ((count * j->arg_size + 63) & ~(size_t)63);
+        const unsigned char *times = msg + off + sizeof r + (shm ? 0 : WIRE_PAD(count * j->result_size));
+        const unsigned char *status = times + (info ? count * 16 : 0);
         memcpy(j->results + first * j->result_size, results, count * j->result_size);
         pid_t pid = w->proc.pid;
         for (size_t i = 0; i < count; i++) {
-            int32_t st;
-            memcpy(&st, status + 4 * i, 4);
+            int32_t st = 0;
+            if (!(r.flags & WIRE_ALL_OK))
+                memcpy(&st, status + 4 * i, 4);
             if (j->info && info) {
                 mp_task_info *in = &j->info[first + i];
                 memcpy(&in->start_ns, times + 16 * i, 8);
@@ -221,13 +310,14 @@ static int handle_results(mp_pool *p, int slot, const unsigned char *msg, size_t
             }
         }
         pthread_mutex_lock(&p->lock);
+        ring_give_back(w, &h);
         w->held_first = (w->held_first + 1) % POOL_WINDOW_MAX;
         w->held_count--;
         p->chunk_ns_avg = p->chunk_ns_avg > 0 ? 0.8 * p->chunk_ns_avg + 0.2 * (double)r.chunk_ns : (double)r.chunk_ns;
         if (p->chunk_ns_avg < 1)
             p->chunk_ns_avg = 1;
         pthread_mutex_unlock(&p->lock);
-        off += wire_result_bytes(count, j->result_size, info);
+        off += wire_result_bytes(count, j->result_size, r.flags);
         job_chunk_finished(j, h.chunk, count); /* the last: j may be freed from here on */
     }
     return 0;
@@ -288,6 +378,7 @@ static void worker_ended(mp_pool *p, int slot)
     }
     bool died = w->held_count > 0 || exitcode != 0;
     w->held_count = 0;
+    w->ring_chunks = 0;
     bool replace = !p->terminating;
     pthread_mutex_unlock(&p->lock);
     for (int k = 0; k < nfailed; k++)
@@ -457,6 +548,8 @@ int pool_procs_create(mp_pool *p)
         mp_syserr("eventfd", -rc);
     if (rc == 0)
         rc = mp_shm_create(&p->started_shm, "mpkit-pool", (size_t)p->size * sizeof(uint64_t));
+    if (rc == 0)
+        rc = mp_shm_create(&p->arena, "mpkit-pool-arena", (size_t)p->size * POOL_RING_BYTES);
     if (rc == 0) {
         mp_thread_init(&p->manager, "pool-manager", manager, p);
         rc = mp_thread_start(&p->manager);
@@ -476,6 +569,8 @@ int pool_procs_create(mp_pool *p)
             close(p->wake_fd);
         if (p->started_shm.fd >= 0)
             mp_shm_close(&p->started_shm);
+        if (p->arena.fd >= 0)
+            mp_shm_close(&p->arena);
         for (int i = 0; i < p->size; i++)
             free(p->w[i].args);
         free(p->w);
@@ -500,6 +595,7 @@ void pool_procs_stop(mp_pool *p)
     close(p->wake_fd);
     p->wake_fd = -1;
     mp_shm_close(&p->started_shm);
+    mp_shm_close(&p->arena);
     for (int i = 0; i < p->size; i++) {
         free(p->w[i].args);
         free(p->w[i].out);

@@ -8,7 +8,7 @@
  * and tiny tasks cost one message per batch, not one per task. Before it
  * starts a chunk it writes the chunk's number into its word of the shared
  * segment (child descriptor 1): if it dies, the manager knows which chunks
- * it had started. The connection's EOF (the pool closed it) ends the loop;
+ * it had started. Descriptor 2 is the arena (pool_impl.h: WIRE_SHM). The connection's EOF (the pool closed it) ends the loop;
  * so does maxtasksperchild. Registered with MP_LIBRARY_ENTRY, so a spawned
  * or forkserver worker finds it by name.
  */
@@ -71,20 +71,24 @@ static mp_task_fn resolve(const wire_chunk *h, bool by_name)
     return last_fn;
 }
 
-/* Run one chunk; its result record is appended to o. */
-static int run_chunk(const wire_chunk *h, const unsigned char *args, bool by_name, pid_t tid, outbuf *o)
+/* Run one chunk; its result record is appended to o. args: in the message
+ * or the arena; so are the results (WIRE_SHM: at arena + results_off). */
+static int run_chunk(const wire_chunk *h, const unsigned char *args, unsigned char *arena, bool by_name, pid_t tid,
+                     outbuf *o)
 {
-    bool info = h->flags & WIRE_INFO, trace = h->flags & WIRE_TRACE;
+    bool info = h->flags & WIRE_INFO, trace = h->flags & WIRE_TRACE, shm = h->flags & WIRE_SHM;
     size_t count = h->count, rs = h->result_size;
-    if (reserve(o, wire_result_bytes(count, rs, info)) != 0)
+    uint32_t flags = h->flags & (WIRE_INFO | WIRE_SHM);
+    if (reserve(o, wire_result_bytes(count, rs, flags)) != 0)
         return -ENOMEM;
     unsigned char *rec = o->p + o->len;
-    memset(rec, 0, wire_result_bytes(count, rs, info));
     wire_result *r = (wire_result *)rec;
-    int32_t *status = (int32_t *)(rec + sizeof *r);
-    unsigned char *results = rec + sizeof *r + WIRE_PAD(count * 4);
-    uint64_t *times = (uint64_t *)(results + WIRE_PAD(count * rs));
+    unsigned char *results = shm ? arena + h->results_off : rec + sizeof *r;
+    unsigned char *after = rec + sizeof *r + (shm ? 0 : WIRE_PAD(count * rs));
+    uint64_t *times = (uint64_t *)after;
+    int32_t *status = (int32_t *)(after + (info ? count * 16 : 0));
     mp_task_fn fn = resolve(h, by_name);
+    bool all_ok = true;
     uint64_t t0 = mp_now_ns();
     for (size_t i = 0; i < count; i++) {
         if (info)
@@ -98,16 +102,19 @@ static int run_chunk(const wire_chunk *h, const unsigned char *args, bool by_nam
         if (trace)
             mp_trace_end("task");
         status[i] = err > 0 ? -err : err;
+        all_ok &= err == 0;
         if (info)
             times[2 * i + 1] = mp_now_ns();
     }
-    r->seq = h->seq;
-    r->count = (uint32_t)count;
-    r->result_size = (uint32_t)rs;
-    r->flags = h->flags;
-    r->tid = tid;
-    r->chunk_ns = mp_now_ns() - t0;
-    o->len += wire_result_bytes(count, rs, info);
+    if (all_ok)
+        flags |= WIRE_ALL_OK; /* the statuses, last in the record, are left off */
+    else
+        memset(status + count, 0, WIRE_PAD(count * 4) - count * 4); /* the padding */
+    if (!shm)
+        memset(results + count * rs, 0, WIRE_PAD(count * rs) - count * rs);
+    *r = (wire_result){.seq = h->seq, .count = (uint32_t)count, .result_size = (uint32_t)rs, .flags = flags,
+                       .tid = tid, .chunk_ns = mp_now_ns() - t0};
+    o->len += wire_result_bytes(count, rs, flags);
     return 0;
 }
 
@@ -118,8 +125,9 @@ int pool_worker_main(void *arg)
     const unsigned char *initargs = (const unsigned char *)arg + sizeof ws;
     mp_conn conn;
     mp_shm shm;
+    mp_shm arena;
     if (mp_conn_from_fd(&conn, mp_child_fd(0), MP_CONN_RECV | MP_CONN_SEND) != 0 ||
-        mp_shm_attach(&shm, mp_child_fd(1)) != 0)
+        mp_shm_attach(&shm, mp_child_fd(1)) != 0 || mp_shm_attach(&arena, mp_child_fd(2)) != 0)
         return 3;
     _Atomic uint64_t *started = (_Atomic uint64_t *)shm.p + ws.slot;
     if (ws.init) {
@@ -140,13 +148,17 @@ int pool_worker_main(void *arg)
         for (size_t off = 0; off + sizeof(wire_chunk) <= len && rc == 0;) {
             wire_chunk h;
             memcpy(&h, (unsigned char *)msg + off, sizeof h);
-            if (h.magic != WIRE_CHUNK_MAGIC || off + wire_chunk_bytes(h.count, h.arg_size) > len) {
+            if (h.magic != WIRE_CHUNK_MAGIC || off + wire_chunk_bytes(h.count, h.arg_size, h.flags) > len ||
+                ((h.flags & WIRE_SHM) && (h.args_off + (uint64_t)h.count * h.arg_size > arena.bytes ||
+                                          h.results_off + (uint64_t)h.count * h.result_size > arena.bytes))) {
                 rc = -EPROTO;
                 break;
             }
             atomic_store_explicit(started, h.seq, memory_order_release);
-            rc = run_chunk(&h, (unsigned char *)msg + off + sizeof h, ws.by_name, tid, &out);
-            off += wire_chunk_bytes(h.count, h.arg_size);
+            const unsigned char *args = h.flags & WIRE_SHM ? (unsigned char *)arena.p + h.args_off
+                                                           : (unsigned char *)msg + off + sizeof h;
+            rc = run_chunk(&h, args, arena.p, ws.by_name, tid, &out);
+            off += wire_chunk_bytes(h.count, h.arg_size, h.flags);
             if (rc == 0 && mp_now_ns() - batch_t0 >= FLUSH_EVERY_NS) {
                 rc = flush(&conn, &out);
                 batch_t0 = mp_now_ns();
@@ -161,6 +173,7 @@ int pool_worker_main(void *arg)
     free(out.p);
     mp_conn_close(&conn);
     mp_shm_close(&shm);
+    mp_shm_close(&arena);
     return rc < 0 ? 5 : 0;
 }
 MP_LIBRARY_ENTRY(pool_worker_main)

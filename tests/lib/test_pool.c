@@ -606,6 +606,49 @@ static void test_imap_progress_summary(void **state)
     check_no_children();
 }
 
+/* Arguments go through each worker's ring in the shared arena (wrapping
+ * round it), or as bytes in the messages when a chunk is bigger than the
+ * ring: the same results either way. */
+#define BIG 4096
+static int checksum(const void *arg, void *result)
+{
+    const unsigned char *b = arg;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < BIG; i++)
+        sum = sum * 31 + b[i];
+    *(uint64_t *)result = sum;
+    return 0;
+}
+MP_TASK(checksum)
+
+static void big_chunks(size_t n, size_t chunksize)
+{
+    mp_pool *p = make_pool(&configs[1], 2, NULL);
+    unsigned char *args = malloc(n * BIG);
+    uint64_t *res = calloc(n, sizeof *res), want;
+    assert_non_null(args);
+    assert_non_null(res);
+    for (size_t i = 0; i < n * BIG; i++)
+        args[i] = (unsigned char)(i * 7 + i / 4096);
+    for (int twice = 0; twice < 2; twice++) {
+        memset(res, 0, n * sizeof *res);
+        assert_int_equal(mp_pool_map(p, checksum, args, n, BIG, res, sizeof *res, &(mp_call_opts){.chunksize = chunksize}), 0);
+        for (size_t i = 0; i < n; i++) {
+            checksum(args + i * BIG, &want);
+            if (res[i] != want)
+                fail_msg("task %zu of %zu (chunks of %zu): wrong result", i, n, chunksize);
+        }
+    }
+    free(args);
+    free(res);
+    close_join_free(p);
+    check_no_children();
+}
+/* 5 MB chunks: a ring of 16 MiB wraps */
+static void test_ring_wraps(void **s) { (void)s; big_chunks(12 * 1200, 1200); }
+/* one chunk of 20 MB: over the ring, sent as bytes */
+static void test_chunk_over_the_ring(void **s) { (void)s; big_chunks(5000, 5000); }
+
 /* ---- the trace: a span per task in its worker's lane, an arrow from submit ---- */
 
 static void traced(const config *c)
@@ -832,6 +875,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_unregistered_task, teardown),
         cmocka_unit_test_teardown(test_crashing_task, teardown),
         cmocka_unit_test_teardown(test_imap_progress_summary, teardown),
+        cmocka_unit_test_teardown(test_ring_wraps, teardown),
+        cmocka_unit_test_teardown(test_chunk_over_the_ring, teardown),
         cmocka_unit_test(test_traced_threads),
         cmocka_unit_test_teardown(test_traced_fork, teardown),
         cmocka_unit_test_teardown(test_dead_worker_fork, teardown),
