@@ -28,7 +28,7 @@ static int empty(const void *arg, void *result)
 
 #define N_THREADS_MAP 200000
 #define N_PROC_MAP 50000
-#define N_DEFAULT 200000
+#define N_DEFAULT 1000000
 
 static long *args, *res;
 static mp_pool *threads, *procs;

@@ -43,13 +43,20 @@
  *    at once (about 1 ms of work, measured as results come back), in one
  *    message; the worker sends results back in batches too (at the latest
  *    every 0.2 ms, and before it waits for more).
+ *  - The bytes do not go through the connection: each worker has a ring in
+ *    one shared segment (the arena, a memfd: nothing in /dev/shm), where
+ *    the manager copies a chunk's arguments and the worker writes its
+ *    results; messages carry offsets (pool_impl.h). A chunk bigger than the
+ *    ring (16 MiB) goes as bytes in the message instead.
  *  - A worker that dies (killed, crashed) closes its connection: the
  *    manager sees EOF at once, reaps it (mp_process_join gives "killed by
  *    signal 9"), and every task of every chunk the worker had *started*
  *    and not reported fails with MP_POOL_WORKER_DIED, naming the worker's
  *    PID and exit code. (Each worker writes the number of the chunk it
- *    starts into a shared word, so the manager can tell.) Chunks it had
- *    been sent but not started go to other workers, as if never sent. A
+ *    starts into a shared word, so the manager can tell; a chunk it had
+ *    finished but whose results it had not yet sent fails too: its results
+ *    died with it.) Chunks it had been sent but not started go to other
+ *    workers, as if never sent. A
  *    replacement starts and every other task completes. Python's Pool
  *    instead waits forever for the lost task (gh-66587), and
  *    concurrent.futures breaks the whole pool (BrokenProcessPool).
