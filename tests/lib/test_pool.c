@@ -462,15 +462,19 @@ static void maxtasks_replaces(const config *c)
 {
     mp_pool_opts o = mp_pool_defaults(c->backend);
     o.maxtasksperchild = 2;
+    long initarg = 42; /* every replacement runs the initializer too */
+    o.initializer = set_init;
+    o.initargs = &initarg;
+    o.initargs_len = sizeof initarg;
     mp_pool *p = make_pool(c, 2, &o);
     long args[20], res[20];
     for (int i = 0; i < 20; i++)
         args[i] = i;
     mp_task_info info[20];
     mp_call_opts co = {.chunksize = 1, .info = info};
-    assert_int_equal(mp_pool_map(p, square, args, 20, sizeof(long), res, sizeof(long), &co), 0);
+    assert_int_equal(mp_pool_map(p, get_init, args, 20, sizeof(long), res, sizeof(long), &co), 0);
     for (int i = 0; i < 20; i++)
-        assert_int_equal(res[i], (long)i * i);
+        assert_int_equal(res[i], 42);
     /* no worker ran more than 2 chunks (of one task each) */
     for (int i = 0; i < 20; i++) {
         int same = 0;
@@ -795,13 +799,50 @@ static void dead_worker(const config *c, int runs, double budget_s)
     close_join_free(p);
     print_message("%s: %d runs with a worker killed, %d tasks failed in all\n", c->name, done, total_failed);
 }
-static void test_dead_worker_fork(void **s) { (void)s; dead_worker(&configs[1], 1000, 3.0); check_no_children(); }
+static void test_dead_worker_fork(void **s) { (void)s; dead_worker(&configs[1], 1000, 2.0); check_no_children(); }
 static void test_dead_worker_spawn(void **s) { (void)s; dead_worker(&configs[2], 2, 0); check_no_children(); }
 static void test_dead_worker_forkserver(void **s)
 {
     (void)s;
     dead_worker(&configs[3], 2, 0);
     check_no_children();
+}
+
+/* Ctrl-C to a program with a process pool leaves no worker running: the
+ * workers are registered children, killed and reaped before it dies. */
+static void test_sigint_leaves_no_worker(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t helper = fork();
+    assert_true(helper >= 0);
+    if (helper == 0) {
+        close(fds[0]);
+        mp_children_forget();
+        signal(SIGINT, SIG_DFL); /* cmocka's handlers are not the program's */
+        mp_pool *p = NULL;
+        mp_pool_opts o = mp_pool_defaults(MP_POOL_PROCESSES);
+        o.start = MP_START_FORK;
+        o.workers = 2;
+        if (mp_pool_create(&p, &o) != 0)
+            _exit(3);
+        pid_t ids[2];
+        if (mp_pool_workers(p, ids, 2) != 2 || mp_write_full(fds[1], ids, sizeof ids) != 0)
+            _exit(4);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    pid_t ids[2];
+    assert_int_equal(mp_read_full(fds[0], ids, sizeof ids), 0);
+    close(fds[0]);
+    kill(helper, SIGINT);
+    int st;
+    assert_int_equal(waitpid(helper, &st, 0), helper);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT);
+    assert_true(pid_gone(ids[0], 10));
+    assert_true(pid_gone(ids[1], 10));
 }
 
 /* A task that crashes its worker (SIGSEGV) is the same kind of death. */
@@ -874,6 +915,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_close_terminate_forkserver, teardown),
         cmocka_unit_test_teardown(test_unregistered_task, teardown),
         cmocka_unit_test_teardown(test_crashing_task, teardown),
+        cmocka_unit_test_teardown(test_sigint_leaves_no_worker, teardown),
         cmocka_unit_test_teardown(test_imap_progress_summary, teardown),
         cmocka_unit_test_teardown(test_ring_wraps, teardown),
         cmocka_unit_test_teardown(test_chunk_over_the_ring, teardown),
