@@ -530,6 +530,52 @@ static int forkserver_from_caller(void)
     return rc;
 }
 
+/* ---- at exit: process pools still running are terminated (as Python's
+ * finalizers do), before the registry's exit handler stops their workers
+ * under the manager's feet (it would see them die and replace them) ---- */
+
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static mp_pool *live[64]; /* pools beyond 64 are left to the registry's handler */
+
+static void terminate_live_pools(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&live_lock);
+        mp_pool *p = NULL;
+        for (int i = 0; i < 64 && !p; i++)
+            p = live[i];
+        pthread_mutex_unlock(&live_lock);
+        if (!p)
+            return;
+        mp_pool_terminate(p); /* takes it off the list (pool_procs_stop) */
+    }
+}
+
+/* Registered after the first worker started, so after the registry's own
+ * exit handler: atexit runs it first. */
+static void watch_at_exit(mp_pool *p)
+{
+    pthread_mutex_lock(&live_lock);
+    static bool registered;
+    if (!registered)
+        registered = atexit(terminate_live_pools) == 0;
+    for (int i = 0; i < 64; i++)
+        if (!live[i]) {
+            live[i] = p;
+            break;
+        }
+    pthread_mutex_unlock(&live_lock);
+}
+
+static void unwatch(mp_pool *p)
+{
+    pthread_mutex_lock(&live_lock);
+    for (int i = 0; i < 64; i++)
+        if (live[i] == p)
+            live[i] = NULL;
+    pthread_mutex_unlock(&live_lock);
+}
+
 int pool_procs_create(mp_pool *p)
 {
     if (p->start == MP_START_FORKSERVER) {
@@ -563,6 +609,8 @@ int pool_procs_create(mp_pool *p)
         pthread_mutex_unlock(&p->lock);
         if (rc != 0)
             mp_thread_join(&p->manager, NULL);
+        else
+            watch_at_exit(p);
     }
     if (rc != 0) {
         if (p->wake_fd >= 0)
@@ -589,6 +637,7 @@ void pool_procs_stop(mp_pool *p)
 {
     if (!p->manager_running)
         return;
+    unwatch(p);
     pool_procs_wake(p);
     mp_thread_join(&p->manager, NULL);
     p->manager_running = false;

@@ -845,6 +845,54 @@ static void test_sigint_leaves_no_worker(void **state)
     assert_true(pid_gone(ids[1], 10));
 }
 
+/* A program that returns from main() with a process pool still running
+ * (no close, no free) ends at once, quietly, its workers stopped: the pool
+ * is terminated at exit, as Python's finalizers do. This binary, run with
+ * --pool-exit-without-free, is that program (main() below). */
+static char self_path[PATH_MAX];
+
+static int exit_without_free(int method)
+{
+    mp_pool *p;
+    mp_pool_opts o = mp_pool_defaults(MP_POOL_PROCESSES);
+    o.start = method;
+    o.workers = 2;
+    if (mp_pool_create(&p, &o) != 0)
+        return 2;
+    long a[50], r[50];
+    for (int i = 0; i < 50; i++)
+        a[i] = i;
+    if (mp_pool_map(p, square, a, 50, sizeof(long), r, sizeof(long), NULL) != 0)
+        return 3;
+    pid_t ids[2];
+    if (mp_pool_workers(p, ids, 2) != 2)
+        return 4;
+    printf("%d %d\n", (int)ids[0], (int)ids[1]);
+    return 0;
+}
+
+static void test_exit_without_free(void **state)
+{
+    (void)state;
+    for (int method = MP_START_FORK; method <= MP_START_FORKSERVER; method++) {
+        char *dir = make_tmpdir(), m[8];
+        snprintf(m, sizeof m, "%d", method);
+        char *argv[] = {self_path, "--pool-exit-without-free", m, NULL};
+        assert_int_equal(run_program(argv, dir, 20), 0);
+        char *out = read_output(dir, "out.txt"), *err = read_output(dir, "err.txt");
+        assert_non_null(out);
+        int a = 0, b = 0;
+        assert_int_equal(sscanf(out, "%d %d", &a, &b), 2);
+        if (err && *err)
+            fail_msg("%s: it said on stderr: %s", mp_start_names[method], err);
+        assert_true(pid_gone(a, 10));
+        assert_true(pid_gone(b, 10));
+        free(out);
+        free(err);
+        rm_tree(dir);
+    }
+}
+
 /* A task that crashes its worker (SIGSEGV) is the same kind of death. */
 static int crash_on_3(const void *arg, void *result)
 {
@@ -892,6 +940,10 @@ static void test_crashing_task(void **state)
 int main(int argc, char **argv)
 {
     mp_spawn_main(argc, argv, entries);
+    if (argc == 3 && strcmp(argv[1], "--pool-exit-without-free") == 0)
+        return exit_without_free(atoi(argv[2]));
+    if (!realpath("/proc/self/exe", self_path))
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chunksize_formula),
         cmocka_unit_test_teardown(test_every_api_threads, teardown),
@@ -916,6 +968,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_unregistered_task, teardown),
         cmocka_unit_test_teardown(test_crashing_task, teardown),
         cmocka_unit_test_teardown(test_sigint_leaves_no_worker, teardown),
+        cmocka_unit_test_teardown(test_exit_without_free, teardown),
         cmocka_unit_test_teardown(test_imap_progress_summary, teardown),
         cmocka_unit_test_teardown(test_ring_wraps, teardown),
         cmocka_unit_test_teardown(test_chunk_over_the_ring, teardown),
