@@ -799,6 +799,41 @@ static void dead_worker(const config *c, int runs, double budget_s)
     close_join_free(p);
     print_message("%s: %d runs with a worker killed, %d tasks failed in all\n", c->name, done, total_failed);
 }
+/* A worker killed in the middle of a long task: the task fails as soon as
+ * the worker is gone, not when the task would have ended (60 s). */
+static void test_dead_worker_long_task(void **state)
+{
+    (void)state;
+    mp_pool *p = make_pool(&configs[1], 1, NULL);
+    long ms = 60000, r;
+    mp_async *h;
+    assert_int_equal(mp_pool_apply_async(p, sleep_ms, &ms, sizeof ms, sizeof r, NULL, &h), 0);
+    pid_t victim;
+    assert_int_equal(mp_pool_workers(p, &victim, 1), 1);
+    assert_int_equal(mp_async_get(h, 0.1, &r), -ETIMEDOUT); /* it is running */
+    mp_report_quiet(1);
+    kill(victim, SIGKILL);
+    uint64_t t0 = mp_now_ns();
+    assert_int_equal(mp_async_get(h, 30, &r), MP_POOL_WORKER_DIED);
+    uint64_t took = mp_now_ns() - t0;
+    assert_true(took < 10000000000ull); /* the promise is 1 s; 10 s: load cannot fail it */
+    mp_report_quiet(0);
+    print_message("a worker killed in a 60 s task: the task failed %.1f ms later\n", (double)took / 1e6);
+    mp_task_error e = mp_async_error(h);
+    assert_int_equal(e.pid, victim);
+    assert_int_equal(e.exitcode, -SIGKILL);
+    char text[200];
+    mp_task_error_text(&e, text, sizeof text);
+    assert_non_null(strstr(text, "killed by signal 9"));
+    mp_async_free(h);
+    /* the replacement works */
+    long x = 5;
+    assert_int_equal(mp_pool_apply(p, square, &x, sizeof x, &r, sizeof r), 0);
+    assert_int_equal(r, 25);
+    close_join_free(p);
+    check_no_children();
+}
+
 static void test_dead_worker_fork(void **s) { (void)s; dead_worker(&configs[1], 1000, 2.0); check_no_children(); }
 static void test_dead_worker_spawn(void **s) { (void)s; dead_worker(&configs[2], 2, 0); check_no_children(); }
 static void test_dead_worker_forkserver(void **s)
@@ -974,6 +1009,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_chunk_over_the_ring, teardown),
         cmocka_unit_test(test_traced_threads),
         cmocka_unit_test_teardown(test_traced_fork, teardown),
+        cmocka_unit_test_teardown(test_dead_worker_long_task, teardown),
         cmocka_unit_test_teardown(test_dead_worker_fork, teardown),
         cmocka_unit_test_teardown(test_dead_worker_spawn, teardown),
         cmocka_unit_test_teardown(test_dead_worker_forkserver, teardown),
