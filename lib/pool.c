@@ -445,8 +445,9 @@ static int submit(mp_pool *p, job_kind kind, mp_task_fn fn, const void *args, si
         pthread_cond_destroy(&j->cond);
         goto fail;
     }
-    j->flow_base = p->flow_next + 1;
-    p->flow_next += j->nchunks;
+    /* flow ids: unique in the whole trace, across pools and processes */
+    static atomic_uint_fast64_t flows;
+    j->flow_base = ((uint64_t)getpid() << 32) + atomic_fetch_add(&flows, j->nchunks) + 1;
     if (mp_trace_enabled()) { /* before any worker can see the job: arrows go forward in time */
         mp_trace_begin("submit");
         for (size_t c = 0; c < j->nchunks; c++)

@@ -101,7 +101,6 @@ struct mp_pool {
     bool closed, terminating, joined;
     int started;                   /* workers started, replacements included */
     atomic_bool stop;              /* threads: stop after the current chunk */
-    uint64_t flow_next;
     pid_t tids[MP_POOL_WORKERS_MAX]; /* live workers: kernel TIDs (threads) or PIDs, 0: none */
 
     /* threads */

@@ -673,7 +673,7 @@ static void traced(const config *c)
     mp_trace_lane lanes[16];
     int n = mp_trace_lanes(lanes, 16);
     int tasks = 0, starts = 0, ends = 0;
-    bool started[64] = {0};
+    uint64_t started[64];
     for (int l = 0; l < n; l++) {
         pid_t who = c->backend == MP_POOL_THREADS ? lanes[l].tid : lanes[l].pid;
         bool worker = who == workers[0] || who == workers[1];
@@ -684,10 +684,10 @@ static void traced(const config *c)
                 tasks++;
             } else if (e->kind == MP_EV_FLOW_START) {
                 assert_int_equal(lanes[l].tid, gettid()); /* submitted here */
-                int id = atoi(e->name);
-                assert_true(id > 0 && id < 64);
-                started[id] = true;
-                starts++;
+                uint64_t id = strtoull(e->name, NULL, 10);
+                assert_int_equal(id >> 32, getpid()); /* unique across processes */
+                assert_true(starts < 64);
+                started[starts++] = id;
             }
         }
     }
@@ -698,8 +698,11 @@ static void traced(const config *c)
             if (e->kind != MP_EV_FLOW_END)
                 continue;
             assert_true(who == workers[0] || who == workers[1]);
-            int id = atoi(e->name);
-            assert_true(id > 0 && id < 64 && started[id]);
+            uint64_t id = strtoull(e->name, NULL, 10);
+            bool found = false;
+            for (int k2 = 0; k2 < starts; k2++)
+                found |= started[k2] == id;
+            assert_true(found);
             ends++;
         }
     }
