@@ -419,6 +419,8 @@ static int submit(mp_pool *p, job_kind kind, mp_task_fn fn, const void *args, si
         j->args = j->args_copy;
         j->results = j->results_own;
     }
+    if (!j->args)
+        j->args = (const unsigned char *)""; /* arguments of 0 bytes: still a valid pointer */
     if (kind == JOB_IMAP || kind == JOB_IMAP_UNORDERED) {
         j->errs = calloc(n ? n : 1, sizeof *j->errs);
         j->chunk_done = calloc(j->nchunks ? j->nchunks : 1, 1);
@@ -575,6 +577,8 @@ int mp_pool_map(mp_pool *pool, mp_task_fn fn, const void *args, size_t n, size_t
 {
     mp_async *h;
     static unsigned char none; /* results of size 0: somewhere to point */
+    if (!results && result_size > 0)
+        return -EINVAL;
     int rc = submit(pool, JOB_MAP, fn, args, n, arg_size, results ? results : &none, result_size, o, &h);
     if (rc != 0)
         return rc;

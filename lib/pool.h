@@ -201,7 +201,8 @@ typedef struct mp_call_opts {
     mp_task_error *error;   /* map / starmap: the first failure, written here */
 } mp_call_opts;
 
-/* Blocking calls: return 0 or the first failure's status. */
+/* Blocking calls: return 0 or the first failure's status. results may be
+ * NULL only if result_size is 0 (tasks that return nothing but a status). */
 int mp_pool_map(mp_pool *pool, mp_task_fn fn, const void *args, size_t n, size_t arg_size, void *results,
                 size_t result_size, const mp_call_opts *o);
 /* starmap: map over an array of argument structs (the packed tuples). */

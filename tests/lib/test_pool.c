@@ -313,6 +313,33 @@ static void test_unordered_is_completion_order(void **state)
     close_join_free(p);
 }
 
+/* Tasks with no argument and no result (a status only); bad sizes refused. */
+static atomic_int side_effects;
+static int count_call(const void *arg, void *result)
+{
+    (void)arg, (void)result;
+    atomic_fetch_add(&side_effects, 1);
+    return 0;
+}
+
+static void test_no_args_no_results(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        mp_pool *p = make_pool(&configs[k], 2, NULL);
+        atomic_store(&side_effects, 0);
+        assert_int_equal(mp_pool_apply(p, count_call, NULL, 0, NULL, 0), 0);
+        assert_int_equal(mp_pool_map(p, count_call, NULL, 10, 0, NULL, 0, NULL), 0);
+        if (k == 0)
+            assert_int_equal(atomic_load(&side_effects), 11); /* threads share the counter */
+        long x = 1;
+        assert_int_equal(mp_pool_map(p, square, &x, 1, sizeof x, NULL, sizeof(long), NULL), -EINVAL);
+        assert_int_equal(mp_pool_map(p, square, NULL, 1, sizeof x, &x, sizeof x, NULL), -EINVAL);
+        close_join_free(p);
+    }
+    check_no_children();
+}
+
 /* ---- failures, timeouts, callbacks ---- */
 
 static void failing_task(const config *c)
@@ -794,12 +821,12 @@ static void dead_worker(const config *c, int runs, double budget_s)
     srand(12345);
     for (int r = 0; r < runs && (r < 2 || mp_now_ns() < end); r++, done++)
         total_failed += map_with_a_kill(c, p, 24, 10, (uint64_t)(rand() % 100 + 1) * 1000000);
-    mp_report_quiet(0);
     /* the pool still works */
     long args[8] = {1, 2, 3, 4, 5, 6, 7, 8}, res[8];
     assert_int_equal(mp_pool_map(p, square, args, 8, sizeof(long), res, sizeof(long), NULL), 0);
     assert_int_equal(res[7], 64);
     close_join_free(p);
+    mp_report_quiet(0); /* once the manager, which reports deaths, is gone */
     print_message("%s: %d runs with a worker killed, %d tasks failed in all\n", c->name, done, total_failed);
 }
 /* A worker killed in the middle of a long task: the task fails as soon as
@@ -820,7 +847,6 @@ static void test_dead_worker_long_task(void **state)
     assert_int_equal(mp_async_get(h, 30, &r), MP_POOL_WORKER_DIED);
     uint64_t took = mp_now_ns() - t0;
     assert_true(took < 10000000000ull); /* the promise is 1 s; 10 s: load cannot fail it */
-    mp_report_quiet(0);
     print_message("a worker killed in a 60 s task: the task failed %.1f ms later\n", (double)took / 1e6);
     mp_task_error e = mp_async_error(h);
     assert_int_equal(e.pid, victim);
@@ -834,6 +860,7 @@ static void test_dead_worker_long_task(void **state)
     assert_int_equal(mp_pool_apply(p, square, &x, sizeof x, &r, sizeof r), 0);
     assert_int_equal(r, 25);
     close_join_free(p);
+    mp_report_quiet(0); /* once the manager, which reports the death, is gone */
     check_no_children();
 }
 
@@ -913,7 +940,7 @@ static void test_exit_without_free(void **state)
 {
     (void)state;
     for (int method = MP_START_FORK; method <= MP_START_FORKSERVER; method++) {
-        char *dir = make_tmpdir(), m[8];
+        char *dir = make_tmpdir(), m[16];
         snprintf(m, sizeof m, "%d", method);
         char *argv[] = {self_path, "--pool-exit-without-free", m, NULL};
         assert_int_equal(run_program(argv, dir, 20), 0);
@@ -955,7 +982,6 @@ static void test_crashing_task(void **state)
     mp_task_info info[10];
     int rc = mp_pool_map(p, crash_on_3, args, 10, sizeof(long), res, sizeof(long),
                          &(mp_call_opts){.chunksize = 1, .error = &e, .info = info});
-    mp_report_quiet(0);
     assert_int_equal(rc, MP_POOL_WORKER_DIED);
     /* task 3 failed, and any other that its worker had started and not
      * reported (a finished result not yet sent is lost with it) */
@@ -972,6 +998,7 @@ static void test_crashing_task(void **state)
     mp_task_error_text(&e, text, sizeof text);
     assert_non_null(strstr(text, "signal 11"));
     close_join_free(p);
+    mp_report_quiet(0); /* once the manager, which reports the death, is gone */
     check_no_children();
 }
 
@@ -989,6 +1016,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_every_api_spawn, teardown),
         cmocka_unit_test_teardown(test_every_api_forkserver, teardown),
         cmocka_unit_test(test_unordered_is_completion_order),
+        cmocka_unit_test_teardown(test_no_args_no_results, teardown),
         cmocka_unit_test(test_failing_task_threads),
         cmocka_unit_test_teardown(test_failing_task_fork, teardown),
         cmocka_unit_test(test_timeout_threads),
