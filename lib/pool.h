@@ -62,6 +62,9 @@
  *    concurrent.futures breaks the whole pool (BrokenProcessPool).
  *  - A worker's time is its own: a task that never returns keeps its worker
  *    busy until terminate.
+ *  - Nothing is left behind: workers are registered children (children.h:
+ *    Ctrl-C stops them), and a process pool still running when the program
+ *    exits is terminated first, as Python's finalizers do.
  *
  * Python's rules kept: results of map / imap come back in argument order
  * (imap_unordered: in completion order); the default chunksize of map is
@@ -71,9 +74,10 @@
  * callbacks run in a thread of the pool (the manager, or for threads the
  * worker that finished the job), one per job, so a slow callback delays
  * the pool; close then join waits for all the work, terminate stops it:
- * unfinished jobs fail with MP_POOL_TERMINATED (Python's leave their
- * results waiting forever). Threads cannot be killed: terminate on a
- * thread pool lets each thread finish the chunk it is running.
+ * unfinished jobs fail with MP_POOL_TERMINATED, and no callback runs for
+ * them (Python's leave their results waiting forever). Threads cannot be
+ * killed: terminate on a thread pool lets each thread finish the chunk it
+ * is running.
  *
  * Statuses: 0 or a negative errno. A task's own error is the non-zero value
  * its function returned (negated if it was positive). Besides:
