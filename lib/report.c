@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 static _Thread_local char role[32];
-static int quiet;
+/* atomic: a test may turn it on or off while another thread prints */
+static _Atomic int quiet;
 
 void mp_set_role(const char *r)
 {
