@@ -60,7 +60,7 @@ int mp_pipe(mp_conn *a, mp_conn *b, bool duplex)
 int mp_conn_from_fd(mp_conn *c, int fd, int flags)
 {
     c->fd = -1;
-    if (flags <= 0 || (flags & ~(MP_CONN_RECV | MP_CONN_SEND)))
+    if (!(flags & (MP_CONN_RECV | MP_CONN_SEND)) || (flags & ~(MP_CONN_RECV | MP_CONN_SEND | MP_CONN_SHARED)))
         return -EINVAL;
     struct stat st;
     int mode = fd < 0 ? -1 : fcntl(fd, F_GETFL);
@@ -83,6 +83,14 @@ void mp_conn_close(mp_conn *c)
         close(c->fd);
     c->fd = -1;
     c->rpos = c->rlen = 0;
+}
+
+void mp_conn_set_shared(mp_conn *c, bool shared)
+{
+    if (shared)
+        c->flags |= MP_CONN_SHARED;
+    else
+        c->flags &= ~MP_CONN_SHARED;
 }
 
 static bool usable(const mp_conn *c, int way) { return c->fd >= 0 && (c->flags & way); }
@@ -234,7 +242,8 @@ static ssize_t read_some(mp_conn *c, void *dst, size_t n)
         int nv = 0;
         if (n > 0)
             iov[nv++] = (struct iovec){.iov_base = dst, .iov_len = n};
-        iov[nv++] = (struct iovec){.iov_base = c->rbuf, .iov_len = sizeof c->rbuf};
+        if (!(c->flags & MP_CONN_SHARED)) /* shared: not a byte past this message */
+            iov[nv++] = (struct iovec){.iov_base = c->rbuf, .iov_len = sizeof c->rbuf};
         ssize_t got = readv(c->fd, iov, nv);
         if (got >= 0)
             return got;

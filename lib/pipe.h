@@ -67,7 +67,15 @@
  *
  * A receiving end reads ahead into a small buffer of its own (so small
  * messages cost one read each, or less); hand an end to a child before
- * receiving on it, not after. One reader and one writer per end at a time,
+ * receiving on it, not after. An end that several processes receive on (T0
+ * gives one end to two processes) must not read ahead, or one of them could
+ * take a message meant for the next reader into its buffer and the others
+ * would wait for it forever: mark it MP_CONN_SHARED (mp_conn_from_fd's
+ * flags, or mp_conn_set_shared) and each receive reads exactly one message,
+ * header then body, as Python's recv_bytes does. Two receives at the same
+ * instant can still split a message between them (caught as -EBADMSG when a
+ * header breaks), as in Python: shared ends suit messages that come one at
+ * a time; a queue is made for many readers. One reader and one writer per end at a time,
  * as in Python: two threads sending on one end at once interleave frames.
  *
  * Handing an end to a child (any start method): mp_process_pass_fd(&p,
@@ -85,6 +93,7 @@
 
 #define MP_CONN_RECV 1 /* this end may receive (and poll) */
 #define MP_CONN_SEND 2 /* this end may send */
+#define MP_CONN_SHARED 4 /* other processes receive on this end too: no read-ahead */
 
 #define MP_CONN_EOF (-EPIPE)
 #define MP_CONN_MSG_MAX ((uint64_t)1 << 40) /* 1 TiB: any longer length is corruption */
@@ -106,7 +115,8 @@ typedef struct mp_conn {
 int mp_pipe(mp_conn *a, mp_conn *b, bool duplex);
 
 /* Wrap a descriptor (a child's mp_child_fd(i)); the connection owns it and
- * mp_conn_close closes it. flags: MP_CONN_RECV, MP_CONN_SEND or both.
+ * mp_conn_close closes it. flags: MP_CONN_RECV, MP_CONN_SEND or both, and
+ * MP_CONN_SHARED if other processes receive on the same end.
  * 0, -EBADF (fd not open) or -EINVAL (flags); on failure c->fd is -1 and fd
  * is left open. A direction fd was not opened for (a pipe's read end
  * wrapped to send) is dropped: using it is -EBADF. */
@@ -133,6 +143,9 @@ int mp_conn_recv_alloc(mp_conn *c, size_t max, void **buf, size_t *len);
  * next send; 0: nothing came in time; -EBADF on a send-only or closed end,
  * or the failed poll's -errno. */
 int mp_conn_poll(mp_conn *c, double timeout_s);
+
+/* Mark an end shared (or not): see MP_CONN_SHARED above. */
+void mp_conn_set_shared(mp_conn *c, bool shared);
 
 /* Close the end (its descriptor); safe to call twice. */
 void mp_conn_close(mp_conn *c);

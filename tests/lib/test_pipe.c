@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 
 static const size_t sizes[] = {0, 1, PIPE_BUF - 1, PIPE_BUF, PIPE_BUF + 1, 1u << 20, 16u << 20};
 #define NSIZES (sizeof sizes / sizeof sizes[0])
@@ -674,6 +675,44 @@ static void test_traced(void **state)
     mp_trace_close();
 }
 
+/* A shared receiving end reads exactly one message: the next one stays in
+ * the kernel for whichever process receives next. An end of its own reads
+ * ahead and would have taken both. */
+static void test_shared_end_reads_one_message(void **state)
+{
+    (void)state;
+    for (int shared = 0; shared <= 1; shared++) {
+        mp_conn r, w;
+        assert_int_equal(mp_pipe(&r, &w, false), 0);
+        assert_int_equal(mp_conn_send(&w, "one", 3), 0);
+        assert_int_equal(mp_conn_send(&w, "two!", 4), 0);
+        mp_conn_set_shared(&r, shared);
+        char buf[8];
+        size_t len = 0;
+        assert_int_equal(mp_conn_recv(&r, buf, sizeof buf, &len), 0);
+        assert_int_equal(len, 3);
+        assert_memory_equal(buf, "one", 3);
+        int left = -1;
+        assert_int_equal(ioctl(r.fd, FIONREAD, &left), 0);
+        assert_int_equal(left, shared ? MP_CONN_HEADER + 4 : 0); /* in the kernel, or in r's buffer */
+        assert_int_equal(mp_conn_recv(&r, buf, sizeof buf, &len), 0);
+        assert_int_equal(len, 4);
+        assert_memory_equal(buf, "two!", 4);
+        mp_conn_close(&r);
+        mp_conn_close(&w);
+    }
+    /* from_fd takes the flag; an unknown flag is refused */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    mp_conn c;
+    assert_int_equal(mp_conn_from_fd(&c, fds[0], MP_CONN_RECV | MP_CONN_SHARED), 0);
+    assert_true(c.flags & MP_CONN_SHARED);
+    assert_int_equal(mp_conn_from_fd(&c, fds[1], MP_CONN_SEND | 64), -EINVAL);
+    assert_int_equal(mp_conn_from_fd(&c, fds[1], MP_CONN_SHARED), -EINVAL);
+    close(fds[1]);
+    close(fds[0]);
+}
+
 int main(int argc, char **argv)
 {
     mp_spawn_main(argc, argv, entries);
@@ -683,6 +722,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_eof_after_last_copy, teardown_children),
         cmocka_unit_test_teardown(test_poll_timeouts, teardown_children),
         cmocka_unit_test(test_wrong_direction),
+        cmocka_unit_test(test_shared_end_reads_one_message),
         cmocka_unit_test_teardown(test_sigpipe_taken_back, teardown_children),
         cmocka_unit_test(test_sigpipe_other_thread),
         cmocka_unit_test_teardown(test_sigpipe_exec_child_fresh, teardown_children),
