@@ -2,12 +2,14 @@
 #include "lesson.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "cpus.h"
 #include "plot.h"
 #include "process.h"
@@ -234,4 +236,69 @@ int mp_out_path(char *buf, size_t len, const char *dir, const char *name)
 {
     int n = snprintf(buf, len, "%s/%s", dir, name);
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* ---- CPython beside the C ---- */
+
+bool mp_python_start(const mp_lesson *L, mp_python *py, const char *script, char *const args[],
+                     const char **missing)
+{
+    *py = (mp_python){.out = NULL, .pid = -1, .version = "?"};
+    if (!mp_have_program("python3")) {
+        mp_say("skipped: python3 is not installed (apt-get install python3 to compare)");
+        *missing = "python3 is not installed";
+        return false;
+    }
+    char path[PATH_MAX], repeat[16], line[1024];
+    snprintf(path, sizeof path, "%s/%s", mp_root(), script);
+    snprintf(repeat, sizeof repeat, "%d", L->o.repeat);
+    char *argv[40];
+    int n = 0;
+    argv[n++] = "python3";
+    argv[n++] = path;
+    for (int i = 0; args && args[i] && n < 32; i++)
+        argv[n++] = args[i];
+    argv[n++] = "--repeat";
+    argv[n++] = repeat;
+    argv[n++] = "--start";
+    argv[n++] = (char *)mp_start_names[L->o.start];
+    if (L->o.quick)
+        argv[n++] = "--quick";
+    argv[n] = NULL;
+    size_t used = 0;
+    line[0] = 0;
+    for (int i = 0; i < n && used < sizeof line; i++)
+        used += (size_t)snprintf(line + used, sizeof line - used, "%s%s", i ? " " : "", argv[i]);
+    mp_say("running: %s", line);
+    int out;
+    if (mp_program_start(argv, &py->pid, &out) != 0) {
+        *missing = "python3 could not be started";
+        return false;
+    }
+    if (!(py->out = fdopen(out, "r"))) {
+        mp_syserr("fdopen", errno);
+        close(out);
+        mp_program_wait(py->pid);
+        *missing = "python3 could not be started";
+        return false;
+    }
+    return true;
+}
+
+char *mp_python_line(mp_python *py, char *buf, size_t len)
+{
+    while (fgets(buf, (int)len, py->out)) {
+        if (sscanf(buf, "version %31s", py->version) == 1)
+            continue;
+        return buf;
+    }
+    return NULL;
+}
+
+int mp_python_end(mp_python *py)
+{
+    if (py->out)
+        fclose(py->out);
+    py->out = NULL;
+    return mp_program_wait(py->pid);
 }

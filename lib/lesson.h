@@ -25,8 +25,10 @@
 #include <limits.h> /* PATH_MAX: the size of an output path's buffer */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "children.h"
 #include "cli.h"
@@ -109,6 +111,27 @@ int mp_lesson_join(struct mp_process *p, double timeout_s);
  * it started (so exiting never waits for a worker that will not end by
  * itself), then exit with status 1. */
 _Noreturn void mp_lesson_abort(void);
+
+/* ---- CPython beside the C: a script in the lesson's folder ----
+ *
+ * Lessons 03, 07 and 08 measure the same thing in the CPython on this
+ * machine. mp_python_start runs `python3 ROOT/script ARGS... --repeat R
+ * --start S [--quick]` (the lesson's own flags, so both sides repeat alike)
+ * as a registered child (a Ctrl-C stops it and its workers too), says the
+ * command line, and returns true; or says why not ("skipped: python3 is not
+ * installed ...") and returns false with *missing set for a "not shown here"
+ * verdict. mp_python_line hands out its output a line at a time (a line
+ * "version X" sets py->version instead), NULL at the end; mp_python_end
+ * waits for it and returns its exit code. */
+typedef struct mp_python {
+    FILE *out;
+    pid_t pid;
+    char version[32];
+} mp_python;
+bool mp_python_start(const mp_lesson *L, mp_python *py, const char *script, char *const args[],
+                     const char **missing);
+char *mp_python_line(mp_python *py, char *buf, size_t len);
+int mp_python_end(mp_python *py);
 
 /* An always-evaluated check for calls returning 0 or -errno: on failure, one
  * line on stderr naming the call and the error, and the lesson stops

@@ -11,44 +11,21 @@
 void part_cpython(mp_lesson *L, speed_result *R)
 {
     mp_section("5b. the same items through CPython's Queue and Pipe");
-    R->cpython_missing = "python3 is not installed";
-    if (!mp_have_program("python3")) {
-        mp_say("skipped: python3 is not installed (apt-get install python3 to compare)");
-        return;
-    }
-    char script[PATH_MAX], sizes[64] = "", repeat[16];
-    snprintf(script, sizeof script, "%s/lessons/08-queue/cpython_queue.py", mp_root());
+    char sizes[64] = "";
     for (int s = 0; s < SPEED_SIZES; s++) {
         size_t len = strlen(sizes);
         snprintf(sizes + len, sizeof sizes - len, "%s%ld", s ? "," : "", R->sizes[s]);
     }
-    snprintf(repeat, sizeof repeat, "%d", L->o.repeat);
-    char *argv[] = {"python3", script, "--sizes", sizes, "--repeat", repeat, "--start",
-                    (char *)mp_start_names[L->o.start], L->o.quick ? "--quick" : NULL, NULL};
-    mp_say("running: python3 %s --sizes %s --repeat %s --start %s%s", script, sizes, repeat,
-           mp_start_names[L->o.start], L->o.quick ? " --quick" : "");
-    pid_t pid;
-    int out;
-    if (mp_program_start(argv, &pid, &out) != 0) { /* registered: a Ctrl-C stops it too */
-        R->cpython_missing = "python3 could not be started";
+    char *args[] = {"--sizes", sizes, NULL};
+    mp_python py;
+    if (!mp_python_start(L, &py, "lessons/08-queue/cpython_queue.py", args, &R->cpython_missing))
         return;
-    }
-    FILE *p = fdopen(out, "r");
-    if (!p) {
-        mp_syserr("fdopen", errno);
-        close(out);
-        mp_program_wait(pid);
-        R->cpython_missing = "python3 could not be started";
-        return;
-    }
-    char line[256], version[32] = "?";
+    char line[256];
     int rows = 0;
-    while (fgets(line, sizeof line, p)) {
+    while (mp_python_line(&py, line, sizeof line)) {
         char name[32];
         long size;
         double per_s, p50, p99, lo, hi;
-        if (sscanf(line, "version %31s", version) == 1)
-            continue;
         if (sscanf(line, "%31[^,],1,1,%ld,%lf,%lf,%lf,%lf,%lf", name, &size, &per_s, &p50, &p99, &lo, &hi) != 7)
             continue;
         int t = !strcmp(name, "cpython-queue") ? T_CPY_QUEUE : !strcmp(name, "cpython-pipe") ? T_CPY_PIPE : -1;
@@ -58,8 +35,7 @@ void part_cpython(mp_lesson *L, speed_result *R)
                 rows++;
             }
     }
-    fclose(p);
-    int st = mp_program_wait(pid);
+    int st = mp_python_end(&py);
     if (st != 0 || rows != 2 * SPEED_SIZES) {
         mp_say("the CPython script failed (exit code %d) or printed too little: no comparison", st);
         R->cpython_missing = "the CPython script failed";
@@ -77,6 +53,6 @@ void part_cpython(mp_lesson *L, speed_result *R)
             mp_table_row(&t, "%s|%ld|%.0f|%.0f|%.0f|%.1f|%.1f", transport_names[tr], R->sizes[s], r->per_s.median,
                          r->per_s.min, r->per_s.max, r->p50_us, r->p99_us);
         }
-    mp_say("CPython %s; the kit's queue at 64 B moved %.0fx the items CPython's Queue did", version,
+    mp_say("CPython %s; the kit's queue at 64 B moved %.0fx the items CPython's Queue did", py.version,
            R->by_size[T_QUEUE][0].per_s.median / R->by_size[T_CPY_QUEUE][0].per_s.median);
 }
