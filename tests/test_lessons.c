@@ -58,10 +58,22 @@ static double csv_value(const char *text, const char *prefix, int col)
 }
 
 /* One file per lesson, each with its own test functions (listed in main). */
+/* The verdict line that starts with `claim` must end "-- yes". */
+static void assert_verdict_yes(const char *out, const char *claim)
+{
+    const char *line = strstr(out, claim);
+    if (!line)
+        fail_msg("no verdict line '%s' in the output", claim);
+    size_t len = strcspn(line, "\n");
+    if (len < 6 || strncmp(line + len - 6, "-- yes", 6) != 0)
+        fail_msg("verdict not held: %.*s", (int)len, line);
+}
+
 #include "lessons/lesson01.c"
 #include "lessons/lesson02.c"
 #include "lessons/lesson03.c"
 #include "lessons/lesson04.c"
+#include "lessons/lesson07.c"
 #include "lessons/lesson08.c"
 
 /* Lessons 01 and 02 under the other start methods. */
@@ -105,8 +117,8 @@ static void expect_refused(const char *num, const char *flag, const char *value)
 static void test_bad_flags(void **state)
 {
     (void)state;
-    const char *lessons[] = {"01", "02", "03", "04", "08"};
-    for (int i = 0; i < 5; i++) {
+    const char *lessons[] = {"01", "02", "03", "04", "07", "08"};
+    for (int i = 0; i < 6; i++) {
         expect_refused(lessons[i], "--workers", "0");
         expect_refused(lessons[i], "--workers", "lots");
         expect_refused(lessons[i], "--repeat", "-3");
@@ -146,8 +158,8 @@ static int threads_in_trace(const char *json)
 static void test_trace_in_every_lesson(void **state)
 {
     (void)state;
-    const char *lessons[] = {"01", "02", "03", "04", "08"};
-    for (int i = 0; i < 5; i++) {
+    const char *lessons[] = {"01", "02", "03", "04", "07", "08"};
+    for (int i = 0; i < 6; i++) {
         char *dir = make_tmpdir();
         int rc = run_lesson(lessons[i], dir, "--trace", NULL);
         if (rc != 0)
@@ -279,7 +291,8 @@ int main(void)
         cmocka_set_test_filter(getenv("TEST"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lesson01), cmocka_unit_test(test_lesson01_trace_off), cmocka_unit_test(test_lesson02), cmocka_unit_test(test_lesson02_flags), cmocka_unit_test(test_lesson03), cmocka_unit_test(test_lesson03_server_killed),
-        cmocka_unit_test(test_lesson04), cmocka_unit_test(test_lesson08), cmocka_unit_test(test_lesson08_start_methods),
+        cmocka_unit_test(test_lesson04), cmocka_unit_test(test_lesson07), cmocka_unit_test(test_lesson07_start_methods),
+        cmocka_unit_test(test_lesson08), cmocka_unit_test(test_lesson08_start_methods),
         cmocka_unit_test(test_start_methods_in_lessons),
         cmocka_unit_test(test_bad_flags), cmocka_unit_test(test_help),
         cmocka_unit_test(test_sigint_leaves_nothing), cmocka_unit_test(test_trace_in_every_lesson),

@@ -5,7 +5,8 @@
  * but also the parent's own copy (it made the pipe), and any copy a child
  * inherited without needing it. Python's fork children inherit every
  * descriptor, so a forgotten end is one fork away. Three runs, each reading
- * until EOF with a timeout so that the lesson never hangs:
+ * the writer's lines, then -- the writer has ended -- waiting for EOF with a
+ * timeout, so that the lesson never hangs:
  *   A. the parent keeps its copy of the write end: no EOF;
  *   B. the parent closes its copy, but a bystander child forked with every
  *      descriptor (inherit_fds, as Python's fork) holds one: no EOF until
@@ -40,30 +41,45 @@ int bystander(void *arg)
     return 0;
 }
 
-/* Read until EOF or until nothing has come for timeout_s. true: EOF. */
-static bool read_until_eof(mp_conn *r, double timeout_s, long *received, uint64_t t0_ns, double *eof_after_ms)
+/* Read the writer's LINES lines (each bounded: a lost line is an error,
+ * never a hang). */
+static void read_lines(mp_conn *r, long *received)
 {
-    uint64_t last = mp_now_ns();
-    for (;;) {
-        int rc = mp_conn_poll(r, timeout_s);
-        CHECK(rc);
+    for (int i = 0; i < LINES; i++) {
+        int rc = mp_conn_poll(r, 30);
         if (rc == 0) {
-            mp_say("t=%6.1f ms  no EOF after waiting %.1f s: a write end is still open somewhere",
-                   ms_since(t0_ns), timeout_s);
-            return false;
+            mp_error("no line from the writer in 30 s");
+            mp_lesson_abort();
         }
         char msg[32];
         size_t len = 0;
-        rc = mp_conn_recv(r, msg, sizeof msg, &len);
-        if (rc == MP_CONN_EOF) {
-            *eof_after_ms = (double)(mp_now_ns() - last) / 1e6;
-            mp_say("t=%6.1f ms  EOF, %.1f ms after the last line", ms_since(t0_ns), *eof_after_ms);
-            return true;
-        }
-        CHECK(rc);
+        CHECK(mp_conn_recv(r, msg, sizeof msg, &len));
         (*received)++;
-        last = mp_now_ns();
     }
+}
+
+/* The writer has ended (it was joined): is there an EOF within timeout_s?
+ * *ms: how long it took to come. */
+static bool eof_within(mp_conn *r, double timeout_s, uint64_t t0_ns, double *ms)
+{
+    uint64_t t = mp_now_ns();
+    int rc = mp_conn_poll(r, timeout_s);
+    CHECK(rc);
+    if (rc == 0) {
+        mp_say("t=%6.1f ms  the writer is gone, yet no EOF after %.1f s: a write end is still open somewhere",
+               ms_since(t0_ns), timeout_s);
+        return false;
+    }
+    char msg[32];
+    size_t len = 0;
+    rc = mp_conn_recv(r, msg, sizeof msg, &len);
+    if (rc != MP_CONN_EOF) {
+        mp_error("a message after the writer's last line (status %d)", rc);
+        mp_lesson_abort();
+    }
+    *ms = (double)(mp_now_ns() - t) / 1e6;
+    mp_say("t=%6.1f ms  EOF, %.2f ms after the reader looked", ms_since(t0_ns), *ms);
+    return true;
 }
 
 static void stop(mp_process *p)
@@ -86,8 +102,9 @@ void part_forgotten(mp_lesson *L, forgotten_result *R)
     start_child(&writer, "writer", counting_writer, &a, &w.fd, 1);
     mp_say("writer pid %d holds the write end; so does this process (pid %d): it made the pipe", writer.pid,
            getpid());
-    R->eof_with_own_copy = read_until_eof(&r, R->timeout_s, &R->received, a.t0_ns, &ms);
-    mp_lesson_join(&writer, 10);
+    read_lines(&r, &R->received);
+    mp_lesson_join(&writer, 30);
+    R->eof_with_own_copy = eof_within(&r, R->timeout_s, a.t0_ns, &ms);
     mp_conn_close(&w);
     mp_conn_close(&r);
 
@@ -102,11 +119,12 @@ void part_forgotten(mp_lesson *L, forgotten_result *R)
     R->bystander_shown = true;
     mp_say("bystander pid %d was forked with every descriptor: it never writes, but it holds the write end",
            by.pid);
-    R->eof_with_bystander = read_until_eof(&r, R->timeout_s, &R->received, a.t0_ns, &ms);
-    mp_lesson_join(&writer, 10);
+    read_lines(&r, &R->received);
+    mp_lesson_join(&writer, 30);
+    R->eof_with_bystander = eof_within(&r, R->timeout_s, a.t0_ns, &ms);
     stop(&by);
     mp_say("the bystander stopped (exit code %d): its copy is closed", by.exitcode);
-    R->eof_after_bystander = read_until_eof(&r, R->timeout_s, &R->received, a.t0_ns, &ms);
+    R->eof_after_bystander = eof_within(&r, R->timeout_s, a.t0_ns, &ms);
     mp_conn_close(&r);
 
     mp_section("C. the fix: close every end a process does not use, right after handing it over");
@@ -117,8 +135,9 @@ void part_forgotten(mp_lesson *L, forgotten_result *R)
     by.start = MP_START_FORK; /* forked, but given nothing: the kit's default */
     CHECK(mp_process_start(&by));
     mp_say("writer pid %d holds the only write end; bystander pid %d was given nothing", writer.pid, by.pid);
-    R->eof_fixed = read_until_eof(&r, R->timeout_s, &R->received, a.t0_ns, &R->fixed_ms);
-    mp_lesson_join(&writer, 10);
+    read_lines(&r, &R->received);
+    mp_lesson_join(&writer, 30);
+    R->eof_fixed = eof_within(&r, R->timeout_s, a.t0_ns, &R->fixed_ms);
     stop(&by);
     mp_conn_close(&r);
     mp_say("%ld lines read in the three runs (%d each)", R->received, LINES);

@@ -38,7 +38,7 @@ static void behaviour_verdicts(mp_lesson *L, const t0_result *T, const forgotten
     mp_verdict(L, !F->eof_with_own_copy && !F->eof_with_bystander && F->eof_after_bystander && F->eof_fixed, 0,
                NULL,
                "the forgotten end: no EOF in %.1f s while the parent held a copy, none while a forked bystander "
-               "did; with every copy closed, EOF %.1f ms after the last line", F->timeout_s, F->fixed_ms);
+               "did; with every copy closed, EOF at once (%.2f ms)", F->timeout_s, F->fixed_ms);
     mp_verdict(L, W->corrupted_rounds > 0, 0,
                W->corrupted_rounds ? NULL : "the two writers' pieces never crossed this run: run it again",
                "two writers on one end: messages broken in %d of %d rounds (%ld returned with the other writer's "

@@ -50,7 +50,7 @@ typedef struct forgotten_result {
     bool eof_after_bystander;                   /* EOF once the bystander was gone */
     bool bystander_shown;                       /* fork only: a child that inherited every descriptor */
     bool eof_fixed;
-    double fixed_ms;                            /* from the writer's exit to EOF, once every copy was closed */
+    double fixed_ms;                            /* the writer gone, every copy closed: EOF after this long */
     long received;
 } forgotten_result;
 int counting_writer(void *arg);

@@ -4,17 +4,6 @@
  * files that match, every item accounted for after a kill, join after
  * task_done), depths within the queue's bound. Never a rate or a time. */
 
-/* The verdict line that starts with `claim` must end "-- yes". */
-static void assert_verdict_yes(const char *out, const char *claim)
-{
-    const char *line = strstr(out, claim);
-    if (!line)
-        fail_msg("no verdict line '%s' in the output", claim);
-    size_t len = strcspn(line, "\n");
-    if (len < 6 || strncmp(line + len - 6, "-- yes", 6) != 0)
-        fail_msg("verdict not held: %.*s", (int)len, line);
-}
-
 /* What every run of lesson 08 must show, whatever its start method. */
 static void check_lesson08_run(const char *dir, int max_pc)
 {
