@@ -44,7 +44,8 @@ struct user {
     _Atomic uint64_t owner;   /* generation << 32 | pid; pid 0: the entry is free */
     _Atomic uint64_t pending; /* OP_PUT|pos or OP_GET|pos while it works on pos; 0 otherwise */
     _Atomic int32_t tid;
-    char pad[LINE - 20];
+    _Atomic int64_t owed; /* joinable: items this thread got, less its task_done calls */
+    char pad[LINE - 28];
 };
 
 struct slot {
@@ -71,6 +72,8 @@ struct mp_queue_shared {
     _Alignas(LINE) _Atomic uint64_t done;      /* task_done calls */
     _Atomic uint64_t lost;      /* items a dead getter had claimed */
     _Atomic uint64_t dead_puts; /* positions a dead putter claimed but never filled */
+    _Atomic uint64_t abandoned; /* items dead processes got and never called task_done for */
+    _Atomic uint32_t recovering; /* the PID of the process recovering now, or 0 */
     _Alignas(LINE) struct user users[];
     /* then the slots */
 };
@@ -207,9 +210,41 @@ static bool settle(struct mp_queue_shared *s, uint64_t pending)
     return true;
 }
 
+/* What a dead process owed join: the items its threads got, less the
+ * task_done calls its threads made, over all its entries (a thread may
+ * finish what another one got). Taken once: each entry's count is swapped
+ * for 0. Items it owed are counted as finished (abandoned), so that join
+ * never waits for a task nobody will finish. */
+static void settle_owed(struct mp_queue_shared *s, pid_t pid)
+{
+    int64_t net = 0;
+    for (uint32_t i = 0; i < s->nusers; i++)
+        if (owner_pid(atomic_load(&s->users[i].owner)) == pid)
+            net += atomic_exchange(&s->users[i].owed, 0);
+    if (net > 0) {
+        atomic_fetch_add(&s->abandoned, (uint64_t)net);
+        wake_all(s);
+    }
+}
+
+/* One recoverer at a time (so that a dead process's counts are summed
+ * whole, once); a recoverer that died while at it is replaced. false:
+ * another live process is recovering now. */
+static bool recovery_begin(struct mp_queue_shared *s)
+{
+    uint32_t me = (uint32_t)getpid(), holder = 0;
+    if (atomic_compare_exchange_strong(&s->recovering, &holder, me))
+        return true;
+    if (holder == me || pid_alive((pid_t)holder))
+        return false; /* (this process: another of its threads is at it) */
+    return atomic_compare_exchange_strong(&s->recovering, &holder, me);
+}
+
 /* Settle what dead users left, and free their entries. */
 static void recover(struct mp_queue_shared *s)
 {
+    if (!recovery_begin(s))
+        return;
     for (uint32_t i = 0; i < s->nusers; i++) {
         struct user *u = &s->users[i];
         uint64_t owner = atomic_load(&u->owner);
@@ -219,11 +254,13 @@ static void recover(struct mp_queue_shared *s)
         uint64_t pending = atomic_load(&u->pending);
         if (pending != 0 && !settle(s, pending))
             continue;
+        settle_owed(s, pid);
         /* The next owner clears pending itself, after it owns the entry, so
          * a late recoverer never wipes a live user's word. */
         uint64_t freed = ((owner >> 32) + 1) << 32;
         atomic_compare_exchange_strong(&u->owner, &owner, freed);
     }
+    atomic_store(&s->recovering, 0);
 }
 
 /* Free entries of threads of live processes that have ended (a process
@@ -235,8 +272,8 @@ static void reclaim_ended_threads(struct mp_queue_shared *s)
         uint64_t owner = atomic_load(&u->owner);
         pid_t pid = owner_pid(owner);
         int32_t tid = atomic_load(&u->tid);
-        if (pid == 0 || tid == 0 || atomic_load(&u->pending) != 0)
-            continue;
+        if (pid == 0 || tid == 0 || atomic_load(&u->pending) != 0 || atomic_load(&u->owed) != 0)
+            continue; /* (what an ended thread owes stays with its process, settled if it dies) */
         if (syscall(SYS_tgkill, pid, tid, 0) != 0 && errno == ESRCH)
             atomic_compare_exchange_strong(&u->owner, &owner, ((owner >> 32) + 1) << 32);
     }
@@ -252,6 +289,7 @@ static struct user *claim_entry(struct mp_queue_shared *s)
             continue;
         if (atomic_compare_exchange_strong(&u->owner, &owner, owner | pid)) {
             atomic_store(&u->pending, 0);
+            atomic_store(&u->owed, 0);
             atomic_store(&u->tid, my_tid);
             return u;
         }
@@ -531,6 +569,8 @@ int mp_queue_get(mp_queue *q, void *buf, size_t cap, size_t *len, double timeout
             wake(&s->room_ev, &s->room_waiters);
             if (dead)
                 continue; /* a dead producer's unfilled slot: skip it */
+            if (s->joinable)
+                atomic_fetch_add_explicit(&u->owed, 1, memory_order_relaxed);
             break;
         }
         if (diff > 0)
@@ -584,6 +624,7 @@ bool mp_queue_full(const mp_queue *q) { return mp_queue_qsize(q) >= q->s->maxsiz
 size_t mp_queue_maxsize(const mp_queue *q) { return q->s->maxsize; }
 size_t mp_queue_item_max(const mp_queue *q) { return q->s->item_max; }
 uint64_t mp_queue_lost(const mp_queue *q) { return atomic_load(&q->s->lost); }
+uint64_t mp_queue_abandoned(const mp_queue *q) { return atomic_load(&q->s->abandoned); }
 
 /* Items put and not yet finished: every claimed put, less the ones a dead
  * putter never filled, the ones a dead getter took (counted as finished,
@@ -591,7 +632,8 @@ uint64_t mp_queue_lost(const mp_queue *q) { return atomic_load(&q->s->lost); }
  * last: it only grows, so the result is never too small. */
 static uint64_t unfinished(struct mp_queue_shared *s)
 {
-    uint64_t done = atomic_load(&s->done) + atomic_load(&s->lost) + atomic_load(&s->dead_puts);
+    uint64_t done = atomic_load(&s->done) + atomic_load(&s->lost) + atomic_load(&s->dead_puts) +
+                    atomic_load(&s->abandoned);
     uint64_t put = atomic_load(&s->enq) & ~ENQ_CLOSED;
     return put > done ? put - done : 0;
 }
@@ -603,14 +645,18 @@ int mp_queue_task_done(mp_queue *q)
         return -EINVAL;
     if (!s->joinable)
         return -ENOTSUP;
+    struct user *u = me(s);
+    if (!u)
+        return -EUSERS;
     uint64_t done = atomic_load(&s->done);
     for (;;) {
-        uint64_t finished = done + atomic_load(&s->lost) + atomic_load(&s->dead_puts);
+        uint64_t finished = done + atomic_load(&s->lost) + atomic_load(&s->dead_puts) + atomic_load(&s->abandoned);
         if (finished >= (atomic_load(&s->enq) & ~ENQ_CLOSED))
             return -EOVERFLOW; /* more task_done calls than items put: Python's ValueError */
         if (atomic_compare_exchange_weak(&s->done, &done, done + 1))
             break;
     }
+    atomic_fetch_sub_explicit(&u->owed, 1, memory_order_relaxed);
     if (unfinished(s) == 0)
         wake_n(&s->join_ev, &s->join_waiters, INT_MAX);
     return 0;
@@ -632,9 +678,17 @@ int mp_queue_join(mp_queue *q, double timeout_s)
     waiter w;
     wait_begin(&w, timeout_s, "join-wait", &s->join_ev, &s->join_waiters);
     w.spins = SPINS; /* join waits long: straight to sleeping */
-    while (unfinished(s) != 0) {
-        if (timeout_s == 0 || !wait_once(s, &w, tasks_moved, NULL))
-            return -ETIMEDOUT;
+    if (timeout_s != 0 && unfinished(s) != 0 && mp_trace_enabled()) {
+        w.traced = true;
+        mp_trace_begin(w.span);
     }
-    return 0;
+    int rc = 0;
+    while (unfinished(s) != 0) {
+        if (timeout_s == 0 || !wait_once(s, &w, tasks_moved, NULL)) {
+            rc = -ETIMEDOUT;
+            break;
+        }
+    }
+    wait_end(&w);
+    return rc;
 }

@@ -56,8 +56,15 @@
  *    taken (it may or may not have copied it). For join, that item counts as
  *    finished, so join does not wait for it. Items still in the queue are
  *    never lost: a process that dies outside put and get takes nothing.
- *    (An item a consumer got and then died with before its task_done is
- *    not finished: join waits for it, as Python's would; use a timeout.)
+ *  - a process that died holding items it got but had not said task_done
+ *    for (a JoinableQueue): nobody will finish them, so they count as
+ *    finished and mp_queue_abandoned() counts them; join goes on. Each
+ *    thread's entry counts the items it got less its task_done calls, and
+ *    a dead process's counts are summed over all its threads (a thread may
+ *    finish what another one got); a process that finished more than it got
+ *    (task_done for another process's items) owes nothing. An entry of an
+ *    ended thread that still owes stays until its process dies.
+ *    (Python's join waits forever for them.)
  * So the queue recovers by itself, and no call ever returns a "broken"
  * status: any waiting call notices a dead user within 0.25 s of waiting
  * (grace 50 ms + one 100 ms slice + the scan), and goes on. Limit: a
@@ -155,6 +162,9 @@ int mp_queue_join(mp_queue *q, double timeout_s);
 /* How many items processes that died while using the queue may have taken
  * with them (see "How it works, and a dead user" above). */
 uint64_t mp_queue_lost(const mp_queue *q);
+/* How many items dead processes got and never said task_done for (counted
+ * as finished for join). */
+uint64_t mp_queue_abandoned(const mp_queue *q);
 
 /* For tests only: when set, called inside put and get of this process
  * between claiming a slot and finishing with it (where: 'p' for put, 'g'

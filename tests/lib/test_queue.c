@@ -574,6 +574,102 @@ static void test_dead_consumer_outside_get_loses_nothing(void **state)
     assert_no_children();
 }
 
+/* A JoinableQueue's consumer gets 3 items, finishes 1, and is killed
+ * outside get: the 2 it never finished are abandoned (counted as
+ * finished), so join returns instead of waiting for them forever. */
+static int get_three_finish_one(void *arg)
+{
+    run *r = arg;
+    for (int i = 0; i < 3; i++) {
+        item it;
+        size_t len;
+        if (mp_queue_get(r->q, &it, sizeof it, &len, MP_FOREVER) != 0)
+            return 3;
+    }
+    if (mp_queue_task_done(r->q) != 0)
+        return 4;
+    char c = 'x';
+    if (mp_write_full(mp_child_fd(0), &c, 1) != 0)
+        return 5;
+    for (;;)
+        pause();
+}
+
+static void test_dead_consumer_does_not_hang_join(void **state)
+{
+    (void)state;
+    mp_queue q;
+    assert_int_equal(mp_queue_create(&q, 8, sizeof(item), true), 0);
+    for (uint64_t i = 0; i < 5; i++) {
+        item it = make_item(0, i);
+        assert_int_equal(mp_queue_put(&q, &it, sizeof it, 0), 0);
+    }
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    run r = {&q, NULL, 0, 5, false};
+    mp_process p;
+    mp_process_init(&p, NULL, get_three_finish_one, &r);
+    assert_int_equal(mp_process_pass_fd(&p, fds[1]), 0);
+    assert_int_equal(mp_process_start(&p), 0);
+    close(fds[1]);
+    char c;
+    assert_int_equal(mp_read_full(fds[0], &c, 1), 0);
+    close(fds[0]);
+    assert_int_equal(mp_process_kill(&p), 0); /* not reaped yet: a zombie counts as dead too */
+    for (int i = 0; i < 2; i++) {
+        item it;
+        size_t len;
+        assert_int_equal(mp_queue_get(&q, &it, sizeof it, &len, 0), 0);
+        assert_int_equal(mp_queue_task_done(&q), 0);
+    }
+    assert_int_equal(mp_queue_join(&q, 0), -ETIMEDOUT); /* the dead one's 2: not noticed without waiting */
+    uint64_t t0 = mp_now_ns();
+    assert_int_equal(mp_queue_join(&q, 30.0), 0); /* promise: ~0.25 s; bound: 30 s */
+    printf("join returned %.3f s after the consumer's death was looked for\n", mp_ns_to_s(mp_now_ns() - t0));
+    assert_int_equal(mp_queue_abandoned(&q), 2);
+    assert_int_equal(mp_queue_lost(&q), 0);
+    assert_int_equal(mp_queue_task_done(&q), -EOVERFLOW); /* everything is finished now */
+    assert_int_equal(mp_process_join(&p, 30.0), 0);
+    assert_int_equal(p.exitcode, -SIGKILL);
+    mp_queue_detach(&q);
+    assert_no_children();
+}
+
+/* task_done from another process than the getter: the finisher owes
+ * nothing when it dies, and join is not fooled into returning early. */
+static int finish_one(void *arg)
+{
+    run *r = arg;
+    return mp_queue_task_done(r->q) == 0 ? 0 : 3;
+}
+
+static void test_task_done_by_another_process(void **state)
+{
+    (void)state;
+    mp_queue q;
+    assert_int_equal(mp_queue_create(&q, 8, sizeof(item), true), 0);
+    item it = make_item(0, 0);
+    size_t len;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(mp_queue_put(&q, &it, sizeof it, 0), 0);
+    assert_int_equal(mp_queue_get(&q, &it, sizeof it, &len, 0), 0);
+    assert_int_equal(mp_queue_get(&q, &it, sizeof it, &len, 0), 0);
+    run r = {&q, NULL, 0, 1, false};
+    mp_process p;
+    mp_process_init(&p, NULL, finish_one, &r);
+    assert_int_equal(mp_process_start(&p), 0);
+    assert_int_equal(mp_process_join(&p, 30.0), 0);
+    assert_int_equal(p.exitcode, 0);
+    /* one item is still unfinished (ours): join must wait for it, even
+     * after the helper process, which finished one it had not got, is gone */
+    assert_int_equal(mp_queue_join(&q, 0.3), -ETIMEDOUT);
+    assert_int_equal(mp_queue_abandoned(&q), 0);
+    assert_int_equal(mp_queue_task_done(&q), 0);
+    assert_int_equal(mp_queue_join(&q, 30.0), 0);
+    mp_queue_detach(&q);
+    assert_no_children();
+}
+
 static int put_one(void *arg)
 {
     uint64_t v = (uint64_t)getpid();
@@ -847,6 +943,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_threads_4x4),
         cmocka_unit_test_teardown(test_processes_4x4_million, teardown_children),
         cmocka_unit_test_teardown(test_dead_consumer_outside_get_loses_nothing, teardown_children),
+        cmocka_unit_test_teardown(test_dead_consumer_does_not_hang_join, teardown_children),
+        cmocka_unit_test_teardown(test_task_done_by_another_process, teardown_children),
         cmocka_unit_test_teardown(test_users_table_reused, teardown_children),
         cmocka_unit_test_teardown(test_killed_inside_put, teardown_children),
         cmocka_unit_test_teardown(test_killed_inside_get, teardown_children),
