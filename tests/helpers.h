@@ -196,6 +196,19 @@ static inline void assert_no_children(void)
     assert_int_equal(mp_active_children(), 0);
 }
 
+/* The trace has one lane, and it holds these n spans, in order: each one a
+ * begin, then its end. */
+static inline void assert_one_lane_of_spans(const char *const *names, int n)
+{
+    mp_trace_lane lanes[4];
+    assert_int_equal(mp_trace_lanes(lanes, 4), 1);
+    assert_int_equal(lanes[0].count, 2 * n);
+    for (int i = 0; i < 2 * n; i++) {
+        assert_string_equal(lanes[0].events[i].name, names[i / 2]);
+        assert_int_equal(lanes[0].events[i].kind, i % 2 ? MP_EV_END : MP_EV_BEGIN);
+    }
+}
+
 /* A new-style simulated GIL, initialised and held by the calling thread. */
 static inline void hold_new_gil(mp_gil *g, mp_gil_thread *me, uint64_t interval_us)
 {

@@ -54,12 +54,7 @@ void part_consumers(mp_lesson *L, consumers_result *R)
     mp_queue q;
     CHECK(mp_queue_create(&q, 16, sizeof(uint32_t), false));
     mp_process cons[2], prod;
-    for (int c = 0; c < 2; c++) {
-        child_args a = {.slot = c, .work_us = 100};
-        char name[16];
-        snprintf(name, sizeof name, "consumer-%d", c + 1);
-        start_child(&cons[c], name, competing_consumer, &a, mp_queue_fd(&q));
-    }
+    start_children(cons, 2, "consumer", competing_consumer, 100, mp_queue_fd(&q));
     child_args a = {.slot = 2, .count = n};
     start_child(&prod, "producer", numbered_producer, &a, mp_queue_fd(&q));
     mp_say("producer pid %d puts items 0..%ld; consumers pid %d and pid %d get until the end", prod.pid, n - 1,

@@ -45,12 +45,7 @@ void part_joinable(mp_lesson *L, joinable_result *R)
     mp_queue q;
     CHECK(mp_queue_create(&q, 8, sizeof(uint32_t), true));
     mp_process w[WORKERS];
-    for (int k = 0; k < WORKERS; k++) {
-        child_args a = {.slot = k, .work_us = 5000};
-        char name[16];
-        snprintf(name, sizeof name, "worker-%d", k + 1);
-        start_child(&w[k], name, task_worker, &a, mp_queue_fd(&q));
-    }
+    start_children(w, WORKERS, "worker", task_worker, 5000, mp_queue_fd(&q));
     for (uint32_t i = 0; i < (uint32_t)n; i++)
         CHECK(mp_queue_put(&q, &i, sizeof i, -1));
     mp_say("main (pid %d) put %ld tasks of 5 ms for workers pid %d and %d; the queue holds %zu, %ld finished; "

@@ -45,12 +45,7 @@ void part_killed(mp_lesson *L, killed_result *R)
     mp_queue q;
     CHECK(mp_queue_create(&q, 16, sizeof(uint32_t), false));
     mp_process c[CONSUMERS];
-    for (int k = 0; k < CONSUMERS; k++) {
-        child_args a = {.slot = k, .work_us = 200};
-        char name[16];
-        snprintf(name, sizeof name, "consumer-%d", k + 1);
-        start_child(&c[k], name, steady_consumer, &a, mp_queue_fd(&q));
-    }
+    start_children(c, CONSUMERS, "consumer", steady_consumer, 200, mp_queue_fd(&q));
     mp_say("main (pid %d) puts %ld items; consumers pid %d, %d, %d take 200 us each; pid %d will be killed", (int)getpid(),
            n, c[0].pid, c[1].pid, c[2].pid, c[VICTIM].pid);
     bool killed = false;

@@ -65,6 +65,8 @@ void child_conn(mp_conn *c, int flags);
 /* Start `target` in a child process by the lesson's --start method, handed
  * the board and descriptor fd (a queue's or a pipe end's; -1: none). */
 void start_child(mp_process *p, const char *name, mp_target target, const child_args *a, int fd);
+/* n children ROLE-1 .. ROLE-n in slots 0 .. n-1, each told work_us, handed fd. */
+void start_children(mp_process *p, int n, const char *role, mp_target target, long work_us, int fd);
 /* The start line: children wait at it, the parent lets them go once all n are there. */
 void child_wait_go(void);
 void release_children(int n);

@@ -5,6 +5,7 @@
  * queue's segment or one end of a pipe -- as number 1. A forked child could
  * use the parent's mappings as they are; attaching the handed descriptor
  * instead is one path that works for fork, spawn and forkserver alike. */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -54,6 +55,16 @@ void start_child(mp_process *p, const char *name, mp_target target, const child_
     if (fd >= 0)
         CHECK(mp_process_pass_fd(p, fd));
     CHECK(mp_process_start(p));
+}
+
+void start_children(mp_process *p, int n, const char *role, mp_target target, long work_us, int fd)
+{
+    for (int k = 0; k < n; k++) {
+        child_args a = {.slot = k, .work_us = work_us};
+        char name[32];
+        snprintf(name, sizeof name, "%s-%d", role, k + 1);
+        start_child(&p[k], name, target, &a, fd);
+    }
 }
 
 void child_wait_go(void)

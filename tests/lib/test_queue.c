@@ -523,6 +523,21 @@ static void test_processes_4x4_million(void **state)
 
 /* ---- dead users ---- */
 
+/* Start fn(r) in a forked child and wait until it writes a byte on its
+ * descriptor 0: it has done what it had to before being killed. */
+static void start_until_ready(mp_process *p, mp_target fn, run *r)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    mp_process_init(p, NULL, fn, r);
+    assert_int_equal(mp_process_pass_fd(p, fds[1]), 0);
+    assert_int_equal(mp_process_start(p), 0);
+    close(fds[1]);
+    char c;
+    assert_int_equal(mp_read_full(fds[0], &c, 1), 0);
+    close(fds[0]);
+}
+
 /* Get 3 items, say so on fd, then wait to be killed. */
 static int get_three_then_sleep(void *arg)
 {
@@ -549,17 +564,9 @@ static void test_dead_consumer_outside_get_loses_nothing(void **state)
         item it = make_item(0, i);
         assert_int_equal(mp_queue_put(&q, &it, sizeof it, 0), 0);
     }
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
     run r = {&q, NULL, 0, 10, false};
     mp_process p;
-    mp_process_init(&p, NULL, get_three_then_sleep, &r);
-    assert_int_equal(mp_process_pass_fd(&p, fds[1]), 0);
-    assert_int_equal(mp_process_start(&p), 0);
-    close(fds[1]);
-    char c;
-    assert_int_equal(mp_read_full(fds[0], &c, 1), 0);
-    close(fds[0]);
+    start_until_ready(&p, get_three_then_sleep, &r);
     assert_int_equal(mp_process_kill(&p), 0);
     assert_int_equal(mp_process_join(&p, 30.0), 0);
     assert_int_equal(p.exitcode, -SIGKILL);
@@ -604,17 +611,9 @@ static void test_dead_consumer_does_not_hang_join(void **state)
         item it = make_item(0, i);
         assert_int_equal(mp_queue_put(&q, &it, sizeof it, 0), 0);
     }
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
     run r = {&q, NULL, 0, 5, false};
     mp_process p;
-    mp_process_init(&p, NULL, get_three_finish_one, &r);
-    assert_int_equal(mp_process_pass_fd(&p, fds[1]), 0);
-    assert_int_equal(mp_process_start(&p), 0);
-    close(fds[1]);
-    char c;
-    assert_int_equal(mp_read_full(fds[0], &c, 1), 0);
-    close(fds[0]);
+    start_until_ready(&p, get_three_finish_one, &r);
     assert_int_equal(mp_process_kill(&p), 0); /* not reaped yet: a zombie counts as dead too */
     for (int i = 0; i < 2; i++) {
         item it;
@@ -910,15 +909,8 @@ static void test_waits_traced(void **state)
     assert_int_equal(mp_queue_get(&q, &v, sizeof v, &len, 0.01), MP_QUEUE_EMPTY);
     mp_trace_enable(false);
     mp_queue_detach(&q);
-    mp_trace_lane lanes[4];
-    assert_int_equal(mp_trace_lanes(lanes, 4), 1);
-    const char *want[] = {"put-wait", "put-wait", "get-wait", "get-wait"};
-    const char kinds[] = {MP_EV_BEGIN, MP_EV_END, MP_EV_BEGIN, MP_EV_END};
-    assert_int_equal(lanes[0].count, 4);
-    for (int i = 0; i < 4; i++) {
-        assert_string_equal(lanes[0].events[i].name, want[i]);
-        assert_int_equal(lanes[0].events[i].kind, kinds[i]);
-    }
+    const char *spans[] = {"put-wait", "get-wait"};
+    assert_one_lane_of_spans(spans, 2);
     mp_trace_close();
 }
 
