@@ -82,11 +82,7 @@ static void charts(mp_lesson *L, const countdown_result *C, const convoy_result 
 void part_cpython(mp_lesson *L, const countdown_result *C, const convoy_result *V, cpython_result *P)
 {
     mp_lesson_part(L, "6. the same in real CPython");
-    *P = (cpython_result){.missing = "python3 is not installed"};
-    if (!mp_have_program("python3")) {
-        mp_say("skipped: python3 is not installed (apt-get install python3 to compare)");
-        return;
-    }
+    *P = (cpython_result){0};
     /* the convoy's intervals, beside 1 CPU thread, in the same order */
     char intervals[128] = "";
     for (int i = 0; i < V->n && P->nbeside < CONVOY_MAX_ROWS; i++) {
@@ -97,40 +93,20 @@ void part_cpython(mp_lesson *L, const countdown_result *C, const convoy_result *
         size_t len = strlen(intervals);
         snprintf(intervals + len, sizeof intervals - len, "%s%ld", len ? "," : "", r->interval_us);
     }
-    char script[PATH_MAX], workers[16], repeat[16];
-    snprintf(script, sizeof script, "%s/lessons/03-gil/cpython_gil.py", mp_root());
+    char workers[16];
     snprintf(workers, sizeof workers, "%d", C->threads);
-    snprintf(repeat, sizeof repeat, "%d", L->o.repeat);
-    char *argv[] = {"python3", script, "--workers", workers, "--repeat", repeat, "--start",
-                    (char *)mp_start_names[L->o.start], "--intervals", intervals, L->o.quick ? "--quick" : NULL, NULL};
-    mp_say("running: python3 %s --workers %s --repeat %s --start %s --intervals %s%s", script, workers, repeat,
-           mp_start_names[L->o.start], intervals, L->o.quick ? " --quick" : "");
-    /* a registered child (children.h): a Ctrl-C stops it, and its own
-     * multiprocessing workers with it, like the rest of the lesson */
-    pid_t pid;
-    int out;
-    if (mp_program_start(argv, &pid, &out) != 0) {
-        P->missing = "python3 could not be started";
+    char *args[] = {"--workers", workers, "--intervals", intervals, NULL};
+    mp_python py;
+    if (!mp_python_start(L, &py, "lessons/03-gil/cpython_gil.py", args, &P->missing))
         return;
-    }
-    FILE *p = fdopen(out, "r");
-    if (!p) {
-        mp_syserr("fdopen", errno);
-        close(out);
-        mp_program_wait(pid);
-        P->missing = "python3 could not be started";
-        return;
-    }
     mp_csv csv;
     CHECK(mp_csv_open(&csv, L->o.out, "cpython.csv", "experiment,setup,median,unit,min,max"));
     mp_table t;
     mp_table_header(&t, "CPython   |setup         |median|min|max|unit");
     char line[256];
-    while (fgets(line, sizeof line, p)) {
+    while (mp_python_line(&py, line, sizeof line)) {
         char exp[32], setup[32], unit[8];
         double v, lo, hi;
-        if (sscanf(line, "version %31s", P->version) == 1)
-            continue;
         if (sscanf(line, "%31[^,],%31[^,],%lf,%lf,%lf,%7s", exp, setup, &v, &lo, &hi, unit) != 6)
             continue;
         CHECK(mp_csv_row(&csv, "%s,%s,%.6f,%s,%.6f,%.6f", exp, setup, v, unit, lo, hi));
@@ -139,8 +115,8 @@ void part_cpython(mp_lesson *L, const countdown_result *C, const convoy_result *
         if (slot)
             *slot = (py_value){v, lo, hi, true};
     }
-    fclose(p);
-    int st = mp_program_wait(pid); /* its exit code, or -signal */
+    int st = mp_python_end(&py); /* its exit code, or -signal */
+    snprintf(P->version, sizeof P->version, "%s", py.version);
     CHECK(mp_csv_close(&csv));
     bool complete = P->seq.have && P->threads.have && P->procs.have && P->alone.have && P->process.have;
     for (int i = 0; i < P->nbeside; i++)
