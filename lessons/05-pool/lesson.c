@@ -1,0 +1,89 @@
+/* Lesson 05 -- Pool: a fixed set of workers that run many small tasks.
+ *
+ * The question: multiprocessing.Pool hands tasks to worker processes for
+ * you (T0, T1, T2, T4). How are tasks spread over the workers, what does
+ * each call (map, starmap, imap, imap_unordered, apply, apply_async,
+ * map_async) promise, when does a pool pay off -- and what happens when a
+ * worker dies?
+ *   1. T4's tiny tasks: factorial(1..100) through apply_async, map_async,
+ *      map and apply in a loop; who ran what; why apply in a loop runs one
+ *      task at a time (tiny.c);
+ *   2. T0's example: 4 one-second tasks on 3 workers take two rounds
+ *      (rounds.c);
+ *   3. T1's tour of the API: map, starmap, imap, imap_unordered, map_async,
+ *      apply_async with callbacks, get(timeout) expiring (tour.c);
+ *   4. T2's scenario 1: 1000 "files" through imap with a progress bar
+ *      (files.c);
+ *   5. a worker killed in the middle of a map: only its own tasks fail
+ *      (killed.c);
+ *   6. thread pool against process pool (fork, spawn, forkserver) on
+ *      CPU-bound and I/O-bound tasks; initializer and maxtasksperchild
+ *      (backends.c).
+ * The tasks are in tasks.c, the shared schedule arithmetic in schedule.c.
+ * The closing verdicts check each claim against this run's numbers.
+ */
+#include <math.h>
+
+#include "lesson05.h"
+
+/* Pool workers run the library's own worker loop (registered by the
+ * library) and the tasks registered with MP_TASK: the lesson starts no
+ * other child, so its own table is empty. */
+static const mp_entry entries[] = {{0}};
+
+static void tiny_verdicts(mp_lesson *L, const tiny_result *t)
+{
+    mp_verdict(L, t->all_right, 0, NULL,
+               "factorials: apply_async, map_async, map and apply in a loop all gave the serial loop's 100 results");
+    mp_verdict(L, t->overlap[API_APPLY_LOOP] == 1, 0, NULL,
+               "apply in a loop is serial: at most %d task running at once (%d worker%s used; map_async: at most %d "
+               "at once)", t->overlap[API_APPLY_LOOP], t->spread[API_APPLY_LOOP], t->spread[API_APPLY_LOOP] == 1 ? "" : "s",
+               t->overlap[API_MAP_ASYNC]);
+    double best = fmin(fmin(t->api[API_MAP].median, t->api[API_MAP_ASYNC].median), t->api[API_APPLY_ASYNC].median);
+    double r = best / t->serial.median;
+    double sp = fmax(mp_spread(&t->serial), fmax(mp_spread(&t->api[API_MAP]), mp_spread(&t->api[API_MAP_ASYNC])));
+    mp_verdict(L, r > 1, mp_decisive(r, 1, sp), NULL,
+               "T4: for tasks this small the pool costs more than it saves: the fastest pool call took %.1fx the "
+               "serial loop (%.0f us against %.1f us)", r, best * 1e6, t->serial.median * 1e6);
+}
+
+static void rounds_verdicts(mp_lesson *L, const rounds_result *r)
+{
+    mp_verdict(L, r->outputs_right && r->workers_used == 3 && r->most_on_one == 2, 0, NULL,
+               "T0's map: outputs [%ld, %ld, %ld, %ld], 3 workers used, one of them twice: two rounds", r->out[0],
+               r->out[1], r->out[2], r->out[3]);
+    mp_verdict(L, r->ratio >= 1.8 && r->ratio <= 2.5, 0, NULL,
+               "T0's ~2 s: 4 tasks of %.1f s on 3 workers took %.2f s = %.2f tasks' time (two rounds: between 1.8 "
+               "and 2.5)", r->task_s, r->total_s, r->ratio);
+}
+
+int main(int argc, char **argv)
+{
+    mp_spawn_main(argc, argv, entries); /* the guard: a spawned worker never gets past this line */
+    static const mp_unused unused[] = {
+        {"max-workers", "every pool here has --workers workers (T0's example: 3)"}, {0}};
+    static const mp_cli cli = {
+        .prog = "lesson-05",
+        .summary = "Pool: who runs which task, map/imap/apply and friends, two rounds, a dead worker, threads vs "
+                   "processes",
+        .default_out = "plots/out/05-pool",
+        .unused = unused,
+        .workers_limit = 64,
+    };
+    mp_lesson L;
+    int status;
+    if (!mp_lesson_begin(&L, &cli, argc, argv, &status))
+        return status;
+    outputs_open(&L);
+
+    tiny_result tiny;
+    rounds_result rounds;
+    part_tiny(&L, &tiny);
+    part_rounds(&L, &rounds);
+    outputs_close();
+
+    mp_lesson_verdicts(&L);
+    tiny_verdicts(&L, &tiny);
+    rounds_verdicts(&L, &rounds);
+    return mp_lesson_end(&L);
+}

@@ -1,0 +1,132 @@
+/* Lesson 05: what the parts share -- the two output files, making and
+ * finishing a pool, and reading a schedule out of mp_task_info (who ran
+ * which task, from when to when). */
+#include <stdlib.h>
+
+#include "lesson05.h"
+
+mp_csv pool_csv, tasks_csv;
+
+void outputs_open(const mp_lesson *L)
+{
+    CHECK(mp_csv_open(&pool_csv, L->o.out, "pool.csv", "experiment,backend,workers,tasks,chunksize,median_s,min_s,max_s"));
+    CHECK(mp_csv_open(&tasks_csv, L->o.out, "tasks.csv", "experiment,task,worker_pid,start_us,end_us"));
+}
+
+void outputs_close(void)
+{
+    CHECK(mp_csv_close(&pool_csv));
+    CHECK(mp_csv_close(&tasks_csv));
+}
+
+void pool_row(const char *experiment, const char *backend, int workers, size_t tasks, size_t chunksize,
+              const mp_stats *s)
+{
+    CHECK(mp_csv_row(&pool_csv, "%s,%s,%d,%zu,%zu,%.6f,%.6f,%.6f", experiment, backend, workers, tasks, chunksize,
+                     s->median, s->min, s->max));
+}
+
+void task_rows(const char *experiment, const mp_task_info *info, size_t n, uint64_t t0_ns)
+{
+    if (t0_ns == 0) /* the first task's start */
+        for (size_t i = 0; i < n; i++)
+            if (info[i].start_ns && (t0_ns == 0 || info[i].start_ns < t0_ns))
+                t0_ns = info[i].start_ns;
+    for (size_t i = 0; i < n; i++)
+        CHECK(mp_csv_row(&tasks_csv, "%s,%zu,%d,%.1f,%.1f", experiment, i, (int)info[i].pid,
+                         (double)(int64_t)(info[i].start_ns - t0_ns) / 1e3,
+                         (double)(int64_t)(info[i].end_ns - t0_ns) / 1e3));
+}
+
+const char *backend_name(int backend, int start)
+{
+    if (backend == MP_POOL_THREADS)
+        return "thread";
+    static const char *const names[] = {"process-fork", "process-spawn", "process-forkserver"};
+    return start >= 0 && start <= 2 ? names[start] : "process";
+}
+
+mp_pool *make_pool(int backend, int start, int workers, const mp_pool_opts *more)
+{
+    mp_pool_opts o = more ? *more : mp_pool_defaults(backend);
+    o.backend = backend;
+    o.start = start;
+    o.workers = workers;
+    mp_pool *p = NULL;
+    CHECK(mp_pool_create(&p, &o));
+    return p;
+}
+
+/* Python's `with Pool() as p:` ends in terminate(); T4 says to close()
+ * and join() instead, so that the workers end after the last task. */
+void finish_pool(mp_pool *p)
+{
+    mp_pool_close(p);
+    CHECK(mp_pool_join(p));
+    mp_pool_free(p);
+}
+
+/* ---- the schedule ---- */
+
+typedef struct edge { uint64_t t; int delta; } edge;
+
+static int by_time(const void *a, const void *b)
+{
+    const edge *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->delta - y->delta; /* an end before a start at the same instant: back to back is no overlap */
+}
+
+int max_overlap(const mp_task_info *info, size_t n)
+{
+    edge *e = malloc(2 * n * sizeof *e + 1);
+    if (!e)
+        mp_lesson_abort();
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (info[i].start_ns && info[i].end_ns >= info[i].start_ns) {
+            e[k++] = (edge){info[i].start_ns, +1};
+            e[k++] = (edge){info[i].end_ns, -1};
+        }
+    qsort(e, k, sizeof *e, by_time);
+    int now = 0, most = 0;
+    for (size_t i = 0; i < k; i++) {
+        now += e[i].delta;
+        if (now > most)
+            most = now;
+    }
+    free(e);
+    return most;
+}
+
+int tasks_per_worker(const mp_task_info *info, size_t n, pid_t *pids, int *counts, int max)
+{
+    int d = 0;
+    for (size_t i = 0; i < n; i++) {
+        int k = 0;
+        while (k < d && pids[k] != info[i].pid)
+            k++;
+        if (k == d) {
+            if (d == max)
+                continue;
+            pids[d] = info[i].pid;
+            counts[d++] = 0;
+        }
+        counts[k]++;
+    }
+    return d;
+}
+
+void say_spread(const char *what, const mp_task_info *info, size_t n)
+{
+    pid_t pids[MP_POOL_WORKERS_MAX];
+    int counts[MP_POOL_WORKERS_MAX];
+    int d = tasks_per_worker(info, n, pids, counts, MP_POOL_WORKERS_MAX);
+    char line[1024] = "";
+    for (int k = 0; k < d; k++) {
+        size_t len = strlen(line);
+        snprintf(line + len, sizeof line - len, "%spid %d: %d", k ? ", " : "", (int)pids[k], counts[k]);
+    }
+    mp_say("%-12s tasks per worker: %s; at most %d running at once", what, line, max_overlap(info, n));
+}
