@@ -57,6 +57,62 @@ static void rounds_verdicts(mp_lesson *L, const rounds_result *r)
                "and 2.5)", r->task_s, r->total_s, r->ratio);
 }
 
+static void tour_verdicts(mp_lesson *L, const tour_result *t, int workers)
+{
+    mp_verdict(L, t->map_right && t->starmap_right && t->imap_in_order, 0, NULL,
+               "map and starmap gave f(x) and f(a, b) for every argument; imap handed results out in argument order");
+    mp_verdict(L, t->unordered_permutation && t->unordered_differs, 0,
+               workers < 2 ? "with 1 worker the tasks run one after another, in argument order" : NULL,
+               "imap_unordered handed out every result once, in completion order (the longest task, item 0, not "
+               "first)");
+    mp_verdict(L, t->callbacks == t->callback_jobs && t->error_callbacks == 1, 0, NULL,
+               "callbacks: %d for %d jobs, each once, before get() returned; the failing job called error_callback "
+               "%d time", t->callbacks, t->callback_jobs, t->error_callbacks);
+    mp_verdict(L, t->timed_out && t->finished_after, 0, NULL,
+               "get(timeout) expired with -ETIMEDOUT and the task went on: it ended %.0f ms later and a second get() "
+               "had its result", t->after_ms);
+}
+
+static void killed_verdicts(mp_lesson *L, const killed_result *k)
+{
+    mp_verdict(L, k->ended && k->failed_elsewhere == 0 && k->wrong == 0 && k->right + k->failed == k->tasks &&
+                      (k->failed == 0 || k->exitcode == -9) && k->replaced && k->replacement_ran,
+               0, NULL,
+               "the dead worker cost exactly its own tasks: %ld of %ld failed, all of them in pid %d (killed by "
+               "signal 9), %ld right; replacement pid %d ran the next map", k->failed, k->tasks, (int)k->victim,
+               k->right, (int)k->replacement);
+}
+
+static void backends_verdicts(mp_lesson *L, const backends_result *b)
+{
+    const char *one = mp_cpus_usable() < 2 ? "only 1 CPU is usable"
+                      : b->workers < 2     ? "--workers 1: nothing runs side by side"
+                                           : NULL;
+    double fs = b->cpu[B_SERIAL].median / b->cpu[B_FORK].median;
+    double sp = fmax(mp_spread(&b->cpu[B_SERIAL]), mp_spread(&b->cpu[B_FORK]));
+    mp_verdict(L, fs >= 1.3, mp_decisive(fs, 1.3, sp), one,
+               "processes speed up CPU-bound work: %d fork workers %.2fx the serial loop (at least 1.3)", b->workers,
+               fs);
+    double ts = b->cpu[B_SERIAL].median / b->cpu[B_THREAD].median;
+    sp = fmax(mp_spread(&b->cpu[B_SERIAL]), mp_spread(&b->cpu[B_THREAD]));
+    mp_verdict(L, ts >= 1.3, mp_decisive(ts, 1.3, sp), one,
+               "in C, threads do too (no GIL): the thread pool %.2fx the serial loop (CPython's ThreadPool: about "
+               "1x, lesson 03)", ts);
+    double r = b->io[B_THREAD].median / b->io[B_FORK].median;
+    sp = fmax(mp_spread(&b->io[B_THREAD]), mp_spread(&b->io[B_FORK]));
+    mp_verdict(L, r >= 0.8 && r <= 1.25, mp_decisive2(sp, r, 0.8, r, 1.25), NULL,
+               "threads are as good as processes for I/O-bound work: thread pool / fork pool = %.2f (0.8-1.25), "
+               "%.1fx faster than serial", r, b->io[B_SERIAL].median / b->io[B_THREAD].median);
+    mp_verdict(L, b->cpu_right && b->init_once, 0, NULL,
+               "every pool counted the same primes; the initializer ran exactly once in each worker, replacements "
+               "included");
+    mp_verdict(L, b->maxtasks_most <= 2 && b->maxtasks_pids >= (int)(b->maxtasks_tasks / 2) &&
+                      b->started >= b->maxtasks_pids,
+               0, NULL,
+               "maxtasksperchild=2: %ld tasks ran in %d different worker PIDs, none more than 2 tasks (%d workers "
+               "started)", b->maxtasks_tasks, b->maxtasks_pids, b->started);
+}
+
 int main(int argc, char **argv)
 {
     mp_spawn_main(argc, argv, entries); /* the guard: a spawned worker never gets past this line */
@@ -78,12 +134,26 @@ int main(int argc, char **argv)
 
     tiny_result tiny;
     rounds_result rounds;
+    tour_result tour;
+    files_result files;
+    killed_result killed;
+    backends_result back;
     part_tiny(&L, &tiny);
     part_rounds(&L, &rounds);
+    part_tour(&L, &tour);
+    part_files(&L, &files);
+    part_killed(&L, &killed);
+    part_backends(&L, &back);
     outputs_close();
 
     mp_lesson_verdicts(&L);
     tiny_verdicts(&L, &tiny);
     rounds_verdicts(&L, &rounds);
+    tour_verdicts(&L, &tour, L.o.workers);
+    mp_verdict(&L, files.all_right, 0, NULL,
+               "T2's files: imap with a progress bar gathered all %ld results in file order, equal to the serial "
+               "loop's (chunksize 1 and 25)", files.files);
+    killed_verdicts(&L, &killed);
+    backends_verdicts(&L, &back);
     return mp_lesson_end(&L);
 }
