@@ -73,6 +73,10 @@ int max_overlap(const mp_task_info *info, size_t n);
 /* Distinct worker PIDs, written to pids (at most max), and how many tasks
  * each ran (counts). Returns how many distinct. */
 int tasks_per_worker(const mp_task_info *info, size_t n, pid_t *pids, int *counts, int max);
+/* STEM.dat and STEM.png (plots/tasks.gp): a lane per worker, a bar per
+ * task (numbered if labels), times in ms since t0_ns. */
+void task_gantt(const mp_lesson *L, const char *stem, const char *title, const mp_task_info *info, size_t n,
+                uint64_t t0_ns, bool labels);
 /* "4242: 26, 4243: 25, ..." */
 void say_spread(const char *what, const mp_task_info *info, size_t n);
 

@@ -5,7 +5,7 @@
  * "TimeUsed 2.0 s". Why 2 and not 1.33 (4 s of work / 3 workers)? A task
  * is not divisible: three workers take one task each, and the fourth task
  * waits for a free worker -- two rounds. The timeline (tasks.csv, and
- * t0-timeline.png) shows it: three bars side by side, then one alone.
+ * t0-timeline.png, drawn from mp_task_info) shows it: three bars side by side, then one alone.
  * (map's default chunksize here is 1: divmod(4, 3 * 4) = (0, 4), plus one.)
  * With --quick each task sleeps 0.1 s instead of 1 s: the same two rounds. */
 #include "lesson05.h"
@@ -21,7 +21,6 @@ void part_rounds(mp_lesson *L, rounds_result *R)
     t0_args args[T0_TASKS] = {{1, 1, ms}, {9, 9, ms}, {4, 4, ms}, {3, 3, ms}};
     long out[T0_TASKS] = {-1, -1, -1, -1};
     mp_task_info info[T0_TASKS];
-    mp_trace_enable(true); /* always drawn: the two rounds are the point (on before the workers start) */
     mp_pool *p = make_pool(MP_POOL_PROCESSES, -1, T0_WORKERS, NULL);
     pid_t pids[T0_WORKERS];
     mp_pool_workers(p, pids, T0_WORKERS);
@@ -33,7 +32,6 @@ void part_rounds(mp_lesson *L, rounds_result *R)
     CHECK(mp_pool_map(p, t0_task, args, T0_TASKS, sizeof(t0_args), out, sizeof(long), &o));
     uint64_t t1 = mp_now_ns();
     finish_pool(p);
-    mp_trace_enable(L->o.trace);
 
     R->total_s = mp_ns_to_s(t1 - t0);
     R->ratio = R->total_s / R->task_s;
@@ -67,6 +65,6 @@ void part_rounds(mp_lesson *L, rounds_result *R)
     mp_stats s = {R->total_s, R->total_s, R->total_s, 1};
     pool_row("t0", backend_name(MP_POOL_PROCESSES, mp_get_start_method()), T0_WORKERS, T0_TASKS,
              mp_pool_chunksize(T0_TASKS, T0_WORKERS), &s);
-    mp_trace_write_window(L->o.out, "t0-timeline", "lesson 05: T0's 4 tasks on 3 workers (two rounds)", t0, t1,
-                          L->o.no_plot);
+    task_gantt(L, "t0-timeline", "lesson 05: T0's 4 tasks on 3 workers: two rounds (bars: tasks 0-3)", info,
+               T0_TASKS, t0, true);
 }

@@ -26,12 +26,19 @@ void pool_row(const char *experiment, const char *backend, int workers, size_t t
                      s->median, s->min, s->max));
 }
 
+static uint64_t first_start(const mp_task_info *info, size_t n)
+{
+    uint64_t t0 = 0;
+    for (size_t i = 0; i < n; i++)
+        if (info[i].start_ns && (t0 == 0 || info[i].start_ns < t0))
+            t0 = info[i].start_ns;
+    return t0;
+}
+
 void task_rows(const char *experiment, const mp_task_info *info, size_t n, uint64_t t0_ns)
 {
-    if (t0_ns == 0) /* the first task's start */
-        for (size_t i = 0; i < n; i++)
-            if (info[i].start_ns && (t0_ns == 0 || info[i].start_ns < t0_ns))
-                t0_ns = info[i].start_ns;
+    if (t0_ns == 0)
+        t0_ns = first_start(info, n);
     for (size_t i = 0; i < n; i++)
         CHECK(mp_csv_row(&tasks_csv, "%s,%zu,%d,%.1f,%.1f", experiment, i, (int)info[i].pid,
                          (double)(int64_t)(info[i].start_ns - t0_ns) / 1e3,
@@ -67,6 +74,39 @@ void finish_pool(mp_pool *p)
 }
 
 /* ---- the schedule ---- */
+
+void task_gantt(const mp_lesson *L, const char *stem, const char *title, const mp_task_info *info, size_t n,
+                uint64_t t0_ns, bool labels)
+{
+    pid_t pids[MP_POOL_WORKERS_MAX];
+    int counts[MP_POOL_WORKERS_MAX];
+    int lanes = tasks_per_worker(info, n, pids, counts, MP_POOL_WORKERS_MAX);
+    if (t0_ns == 0)
+        t0_ns = first_start(info, n);
+    char dat[PATH_MAX], name[128];
+    snprintf(name, sizeof name, "%s.dat", stem);
+    CHECK(mp_out_path(dat, sizeof dat, L->o.out, name));
+    FILE *f = mp_file_create(dat);
+    if (!f)
+        return;
+    fprintf(f, "# lane start_ms end_ms task\n");
+    for (size_t i = 0; i < n; i++) {
+        int lane = 0;
+        while (lane < lanes && pids[lane] != info[i].pid)
+            lane++;
+        if (info[i].start_ns)
+            fprintf(f, "%d %.4f %.4f %zu\n", lane, (double)(int64_t)(info[i].start_ns - t0_ns) / 1e6,
+                    (double)(int64_t)(info[i].end_ns - t0_ns) / 1e6, i);
+    }
+    if (mp_file_close(f, dat) != 0)
+        return;
+    char vars[4096];
+    size_t used = (size_t)snprintf(vars, sizeof vars, "nlanes=%d; labels=%d; lanes='(", lanes, labels ? 1 : 0);
+    for (int k = 0; k < lanes && used < sizeof vars - 64; k++)
+        used += (size_t)snprintf(vars + used, sizeof vars - used, "%s\"pid %d\" %d", k ? ", " : "", (int)pids[k], k);
+    snprintf(vars + used, sizeof vars - used, ")'");
+    mp_plot("tasks.gp", dat, L->o.out, stem, title, vars, L->o.no_plot);
+}
 
 typedef struct edge { uint64_t t; int delta; } edge;
 

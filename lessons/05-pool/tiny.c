@@ -134,31 +134,19 @@ void part_tiny(mp_lesson *L, tiny_result *R)
         pool_row(experiment, backend, w, N_FACT, cs, &R->api[a]);
         task_rows(experiment, t.info, N_FACT, 0);
         pids_of_first(api_names[a], t.info);
+        if (a == API_APPLY_LOOP || a == API_MAP_ASYNC) { /* the two extremes, drawn from the last run */
+            char stem[48], title[128];
+            snprintf(stem, sizeof stem, "factorials-%s", a == API_MAP_ASYNC ? "map-async" : "apply-loop");
+            snprintf(title, sizeof title, "lesson 05: factorial(1..100) by %s (%s)", api_names[a],
+                     a == API_MAP_ASYNC ? "chunks side by side" : "one task at a time");
+            task_gantt(L, stem, title, t.info, N_FACT, 0, false);
+        }
         say_spread(api_names[a], t.info, N_FACT);
         mp_say("%-12s %.0f us (min %.0f, max %.0f), %s", api_names[a], R->api[a].median * 1e6, R->api[a].min * 1e6,
                R->api[a].max * 1e6, right ? "results equal the serial loop's" : "RESULTS DIFFER from the serial loop's");
     }
 
     finish_pool(t.pool);
-
-    /* The timelines: one more pass of the two extremes, on a pool started
-     * with tracing on (a worker records spans if tracing was on when it
-     * started), so every worker has its lane. */
-    mp_trace_enable(true);
-    t.pool = make_pool(MP_POOL_PROCESSES, start, w, NULL);
-    uint64_t from = mp_now_ns();
-    t.api = API_APPLY_LOOP;
-    pool_run(&t);
-    uint64_t mid = mp_now_ns();
-    t.api = API_MAP_ASYNC;
-    pool_run(&t);
-    uint64_t to = mp_now_ns();
-    finish_pool(t.pool);
-    mp_trace_enable(L->o.trace);
-    mp_trace_write_window(L->o.out, "factorials-apply-loop", "lesson 05: apply in a loop, one task at a time", from,
-                          mid, L->o.no_plot);
-    mp_trace_write_window(L->o.out, "factorials-map-async", "lesson 05: map_async, chunks on every worker", mid, to,
-                          L->o.no_plot);
 
     mp_stats fresh;
     t.api = w;
