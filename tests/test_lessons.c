@@ -73,6 +73,7 @@ static void assert_verdict_yes(const char *out, const char *claim)
 #include "lessons/lesson02.c"
 #include "lessons/lesson03.c"
 #include "lessons/lesson04.c"
+#include "lessons/lesson05.c"
 #include "lessons/lesson07.c"
 #include "lessons/lesson08.c"
 
@@ -117,8 +118,8 @@ static void expect_refused(const char *num, const char *flag, const char *value)
 static void test_bad_flags(void **state)
 {
     (void)state;
-    const char *lessons[] = {"01", "02", "03", "04", "07", "08"};
-    for (int i = 0; i < 6; i++) {
+    const char *lessons[] = {"01", "02", "03", "04", "05", "07", "08"};
+    for (int i = 0; i < 7; i++) {
         expect_refused(lessons[i], "--workers", "0");
         expect_refused(lessons[i], "--workers", "lots");
         expect_refused(lessons[i], "--repeat", "-3");
@@ -158,8 +159,8 @@ static int threads_in_trace(const char *json)
 static void test_trace_in_every_lesson(void **state)
 {
     (void)state;
-    const char *lessons[] = {"01", "02", "03", "04", "07", "08"};
-    for (int i = 0; i < 6; i++) {
+    const char *lessons[] = {"01", "02", "03", "04", "05", "07", "08"};
+    for (int i = 0; i < 7; i++) {
         char *dir = make_tmpdir();
         int rc = run_lesson(lessons[i], dir, "--trace", NULL);
         if (rc != 0)
@@ -291,7 +292,7 @@ int main(void)
         cmocka_set_test_filter(getenv("TEST"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lesson01), cmocka_unit_test(test_lesson01_trace_off), cmocka_unit_test(test_lesson02), cmocka_unit_test(test_lesson02_flags), cmocka_unit_test(test_lesson03), cmocka_unit_test(test_lesson03_server_killed),
-        cmocka_unit_test(test_lesson04), cmocka_unit_test(test_lesson07), cmocka_unit_test(test_lesson07_start_methods),
+        cmocka_unit_test(test_lesson04), cmocka_unit_test(test_lesson05), cmocka_unit_test(test_lesson05_spawn), cmocka_unit_test(test_lesson07), cmocka_unit_test(test_lesson07_start_methods),
         cmocka_unit_test(test_lesson08), cmocka_unit_test(test_lesson08_start_methods),
         cmocka_unit_test(test_start_methods_in_lessons),
         cmocka_unit_test(test_bad_flags), cmocka_unit_test(test_help),

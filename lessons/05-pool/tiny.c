@@ -116,8 +116,13 @@ void part_tiny(mp_lesson *L, tiny_result *R)
     t.pool = make_pool(MP_POOL_PROCESSES, start, w, NULL);
     pid_t pids[MP_POOL_WORKERS_MAX];
     int n = mp_pool_workers(t.pool, pids, MP_POOL_WORKERS_MAX);
-    mp_say("a process pool of %d workers (%s) started in %.1f ms: pids %d%s", n, mp_start_names[start],
-           mp_ns_to_s(mp_now_ns() - c0) * 1e3, (int)pids[0], n > 1 ? " ..." : "");
+    char list[512] = "";
+    for (int k = 0; k < n; k++) {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, " %d", (int)pids[k]);
+    }
+    mp_say("a process pool of %d workers (%s) started in %.1f ms: pool pids%s", n, mp_start_names[start],
+           mp_ns_to_s(mp_now_ns() - c0) * 1e3, list);
     const char *backend = backend_name(MP_POOL_PROCESSES, start);
     for (int a = 0; a < NAPIS; a++) {
         t.api = a;
