@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -73,9 +74,22 @@ static int fork_start(const mp_request *r, int slot, pid_t *pid, int *status_fd)
 {
     (void)status_fd;
     pid_t parent = getpid();
+    /* Until the child has forgotten our children, a SIGTERM to it would run
+     * the clean-up on *our* registry: kill our other children and our
+     * forkserver. So the fatal signals wait, blocked, across the fork; the
+     * child takes any that came once it has forgotten. */
+    sigset_t fatal, old;
+    sigemptyset(&fatal);
+    sigaddset(&fatal, SIGINT);
+    sigaddset(&fatal, SIGTERM);
+    sigaddset(&fatal, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &fatal, &old);
     *pid = fork();
+    if (*pid != 0)
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (*pid == 0) {
         mp_children_forget(); /* our parent's children and hooks are not ours */
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (!r->keep_all_fds) {
             int keep[MP_MAX_FDS + 1], n = 0;
             for (int i = 0; i < r->nfds; i++)

@@ -283,6 +283,36 @@ static void test_missing_guard(void **state)
     assert_int_equal(mp_exitcode_from_status(st), 42);
 }
 
+/* A forked child terminated the moment it starts must not run the clean-up
+ * on the parent's registry, which it carries until it has forgotten it:
+ * that would kill the parent's other children and its forkserver. */
+static void test_child_terminated_at_once_spares_siblings(void **state)
+{
+    (void)state;
+    mp_process sibling, served;
+    start_with(&sibling, MP_START_FORK, child_sleep_forever, NULL, 0);
+    pair args = {3, 4};
+    start_with(&served, MP_START_FORKSERVER, add, &args, sizeof args); /* the server runs from here on */
+    assert_int_equal(mp_process_join(&served, 30), 0);
+    pid_t server = mp_forkserver_pid();
+    assert_true(server > 0);
+    for (int i = 0; i < 100; i++) {
+        mp_process p;
+        start_with(&p, MP_START_FORK, child_sleep_forever, NULL, 0);
+        assert_int_equal(mp_process_terminate(&p), 0); /* at once: maybe before it forgot */
+        assert_int_equal(mp_process_join(&p, 30), 0);
+        assert_int_equal(p.exitcode, -SIGTERM);
+    }
+    assert_true(mp_process_is_alive(&sibling));
+    assert_int_equal(kill(server, 0), 0);
+    start_with(&served, MP_START_FORKSERVER, add, &args, sizeof args); /* the same server still answers */
+    assert_int_equal(mp_process_join(&served, 30), 0);
+    assert_int_equal(served.exitcode, 7);
+    assert_int_equal(mp_forkserver_pid(), server);
+    assert_int_equal(mp_process_kill(&sibling), 0);
+    assert_int_equal(mp_process_join(&sibling, 30), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--helper-unguarded") == 0) {
@@ -309,6 +339,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_nothing_left_after_exit),
         cmocka_unit_test(test_nothing_left_after_sigint),
         cmocka_unit_test(test_missing_guard),
+        cmocka_unit_test_teardown(test_child_terminated_at_once_spares_siblings, teardown_children),
     };
     int rc = cmocka_run_group_tests_name("spawn and forkserver", tests, NULL, NULL);
     mp_forkserver_stop();
