@@ -12,7 +12,7 @@ if (term eq 'png') {
     set terminal dumb size cols,(nlanes * 3 + 8 < rows ? nlanes * 3 + 8 : rows) noenhanced
 }
 set title title
-set xlabel 'time since the call (ms)'
+set xlabel 'time since the first task started (ms)'
 set yrange [-0.7:nlanes - 0.3]
 set ytics nomirror
 if (strlen(lanes) > 0) { eval 'set ytics '.lanes }

@@ -149,21 +149,48 @@ void part_backends(mp_lesson *L, backends_result *R)
     uint64_t want[B_TASKS_MAX];
     mp_table t;
     mp_table_header(&t, "backend           |pool start ms|CPU-bound ms|min|max|speedup|I/O-bound ms|min|max|speedup");
-    for (int k = 0; k < NBACKENDS; k++) {
+    /* All pools first (their start timed), then the runs taken in turns --
+     * serial, thread, fork, spawn, forkserver, again -- so that a burst of
+     * load from other programs hits every backend alike. */
+    mp_pool *pools[NBACKENDS] = {NULL};
+    for (int k = B_THREAD; k < NBACKENDS; k++) {
         uint64_t t0 = mp_now_ns();
-        b.pool = k == B_SERIAL ? NULL
-                 : k == B_THREAD ? make_pool(MP_POOL_THREADS, -1, w, NULL)
+        pools[k] = k == B_THREAD ? make_pool(MP_POOL_THREADS, -1, w, NULL)
                                  : make_pool(MP_POOL_PROCESSES, k - B_FORK, w, NULL);
         R->startup_s[k] = mp_ns_to_s(mp_now_ns() - t0);
-        memset(b.counts, 0, sizeof b.counts);
-        CHECK(mp_measure(L->o.repeat, cpu_run, &b, &R->cpu[k], NULL));
-        if (k == B_SERIAL)
-            memcpy(want, b.counts, sizeof want);
-        else
-            R->cpu_right = R->cpu_right && memcmp(want, b.counts, sizeof want) == 0;
-        CHECK(mp_measure(L->o.repeat, io_run, &b, &R->io[k], NULL));
-        if (b.pool)
-            finish_pool(b.pool);
+    }
+    int rep = L->o.repeat;
+    double *cpu_s = calloc((size_t)(NBACKENDS * rep), sizeof *cpu_s), *io_s = calloc((size_t)(NBACKENDS * rep), sizeof *io_s);
+    if (!cpu_s || !io_s)
+        mp_lesson_abort();
+    for (int r = 0; r < rep; r++)
+        for (int k = 0; k < NBACKENDS; k++) {
+            b.pool = pools[k];
+            memset(b.counts, 0, sizeof b.counts);
+            uint64_t t0 = mp_now_ns();
+            cpu_run(&b);
+            cpu_s[k * rep + r] = mp_ns_to_s(mp_now_ns() - t0);
+            if (k == B_SERIAL)
+                memcpy(want, b.counts, sizeof want);
+            else
+                R->cpu_right = R->cpu_right && memcmp(want, b.counts, sizeof want) == 0;
+        }
+    for (int r = 0; r < rep; r++)
+        for (int k = 0; k < NBACKENDS; k++) {
+            b.pool = pools[k];
+            uint64_t t0 = mp_now_ns();
+            io_run(&b);
+            io_s[k * rep + r] = mp_ns_to_s(mp_now_ns() - t0);
+        }
+    for (int k = 0; k < NBACKENDS; k++) {
+        if (pools[k])
+            finish_pool(pools[k]);
+        CHECK(mp_stats_of(&cpu_s[k * rep], (size_t)rep, &R->cpu[k]));
+        CHECK(mp_stats_of(&io_s[k * rep], (size_t)rep, &R->io[k]));
+    }
+    free(cpu_s);
+    free(io_s);
+    for (int k = 0; k < NBACKENDS; k++) {
         int workers = k == B_SERIAL ? 1 : w;
         size_t cs = k == B_SERIAL ? 0 : mp_pool_chunksize((size_t)b.ntasks, w);
         pool_row("cpu", names[k], workers, (size_t)b.ntasks, cs, &R->cpu[k]);

@@ -55,7 +55,7 @@ void part_files(mp_lesson *L, files_result *R)
     static files_run f;
     *R = (files_result){.files = FILES};
     unsigned long s = L->o.seed * 2654435761ul + 12345;
-    long rows_min = L->o.quick ? 50 : 200, rows_span = L->o.quick ? 500 : 2000;
+    long rows_min = L->o.quick ? 50 : 1000, rows_span = L->o.quick ? 500 : 9000;
     for (int i = 0; i < FILES; i++) {
         s = s * 6364136223846793005ul + 1442695040888963407ul;
         f.args[i] = (file_args){L->o.seed, i, rows_min + (long)((s >> 33) % (unsigned long)rows_span)};

@@ -66,5 +66,5 @@ void part_rounds(mp_lesson *L, rounds_result *R)
     pool_row("t0", backend_name(MP_POOL_PROCESSES, mp_get_start_method()), T0_WORKERS, T0_TASKS,
              mp_pool_chunksize(T0_TASKS, T0_WORKERS), &s);
     task_gantt(L, "t0-timeline", "lesson 05: T0's 4 tasks on 3 workers: two rounds (bars: tasks 0-3)", info,
-               T0_TASKS, t0, true);
+               T0_TASKS, 0, true);
 }
