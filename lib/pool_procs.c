@@ -493,9 +493,12 @@ static void *manager(void *arg)
                     free(msg);
                 }
                 if (r != 0) {
-                    if (r != MP_CONN_EOF)
+                    /* EOF, or a reset (it died with our last message unread): the
+                     * worker is gone, and worker_ended says how it died */
+                    bool gone = r == MP_CONN_EOF || r == -ECONNRESET;
+                    if (!gone)
                         mp_error("pool: worker pid %d: %s", (int)w->proc.pid, strerror(-r));
-                    if (w->proc.state == MP_PROC_RUNNING && r != MP_CONN_EOF)
+                    if (w->proc.state == MP_PROC_RUNNING && !gone)
                         mp_process_kill(&w->proc);
                     worker_ended(p, i);
                     break;

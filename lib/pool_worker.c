@@ -88,6 +88,11 @@ static int run_chunk(const wire_chunk *h, const unsigned char *args, unsigned ch
     uint64_t *times = (uint64_t *)after;
     int32_t *status = (int32_t *)(after + (info ? count * 16 : 0));
     mp_task_fn fn = resolve(h, by_name);
+    /* The job asks for spans: record them, even if this worker started
+     * before tracing was turned on in the program */
+    bool was_tracing = mp_trace_enabled();
+    if (trace && !was_tracing)
+        mp_trace_enable(true);
     bool all_ok = true;
     uint64_t t0 = mp_now_ns();
     for (size_t i = 0; i < count; i++) {
@@ -106,6 +111,8 @@ static int run_chunk(const wire_chunk *h, const unsigned char *args, unsigned ch
         if (info)
             times[2 * i + 1] = mp_now_ns();
     }
+    if (trace && !was_tracing)
+        mp_trace_enable(false);
     if (all_ok)
         flags |= WIRE_ALL_OK; /* the statuses, last in the record, are left off */
     else

@@ -682,12 +682,15 @@ static void test_chunk_over_the_ring(void **s) { (void)s; big_chunks(5000, 5000)
 
 /* ---- the trace: a span per task in its worker's lane, an arrow from submit ---- */
 
-static void traced(const config *c)
+/* late: tracing is turned on after the workers started (they record the
+ * spans the job asks for all the same) */
+static void traced(const config *c, bool late)
 {
     mp_trace_close();
     assert_int_equal(mp_trace_init(16, 4096), 0);
-    mp_trace_enable(true);
+    mp_trace_enable(!late);
     mp_pool *p = make_pool(c, 2, NULL);
+    mp_trace_enable(true);
     pid_t workers[2];
     assert_int_equal(mp_pool_workers(p, workers, 2), 2);
     long args[10], res[10];
@@ -738,8 +741,9 @@ static void traced(const config *c)
     assert_int_equal(ends, 10);
     mp_trace_close();
 }
-static void test_traced_threads(void **s) { (void)s; traced(&configs[0]); }
-static void test_traced_fork(void **s) { (void)s; traced(&configs[1]); check_no_children(); }
+static void test_traced_threads(void **s) { (void)s; traced(&configs[0], false); }
+static void test_traced_fork(void **s) { (void)s; traced(&configs[1], false); check_no_children(); }
+static void test_traced_fork_late(void **s) { (void)s; traced(&configs[1], true); check_no_children(); }
 
 /* ---- a worker killed ---- */
 
@@ -1040,6 +1044,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_chunk_over_the_ring, teardown),
         cmocka_unit_test(test_traced_threads),
         cmocka_unit_test_teardown(test_traced_fork, teardown),
+        cmocka_unit_test_teardown(test_traced_fork_late, teardown),
         cmocka_unit_test_teardown(test_dead_worker_long_task, teardown),
         cmocka_unit_test_teardown(test_dead_worker_fork, teardown),
         cmocka_unit_test_teardown(test_dead_worker_spawn, teardown),
