@@ -6,6 +6,8 @@
 #define MP_BENCH_H
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "mp.h"
 
@@ -41,6 +43,28 @@ static inline int bench_compare(const char *what, void (*kit)(void *), void (*ra
         printf("  (target <= %.1f: %s)", target, ok ? "met" : "MISSED");
     printf("\n");
     return ok ? 0 : 1;
+}
+
+/* Run `python3 -c script` (at most 120 s) and return the number it prints,
+ * or 0 when python3 is not here or the script failed. */
+static inline double bench_python_number(const char *script)
+{
+    if (!mp_have_program("python3") || !mp_have_program("timeout"))
+        return 0;
+    char *argv[] = {"timeout", "120", "python3", "-c", (char *)script, NULL};
+    pid_t pid;
+    int out;
+    if (mp_program_start(argv, &pid, &out) != 0)
+        return 0;
+    char buf[128] = {0};
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof buf - 1 && (n = read(out, buf + got, sizeof buf - 1 - got)) > 0)
+        got += (size_t)n;
+    close(out);
+    if (mp_program_wait(pid) != 0)
+        return 0;
+    return atof(buf);
 }
 
 #endif

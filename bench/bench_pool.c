@@ -64,10 +64,7 @@ static void kit_threads_default(void *arg) { (void)arg; map(threads, N_DEFAULT, 
  * when python3 is not here or failed (within 120 s) */
 static double python_ns_per_task(int n)
 {
-    if (!mp_have_program("python3") || !mp_have_program("timeout"))
-        return 0;
-    char script[1024], nw[16];
-    snprintf(nw, sizeof nw, "%d", workers);
+    char script[1024];
     snprintf(script, sizeof script,
              "import multiprocessing as mp, time, statistics\n"
              "def f(x): return x\n"
@@ -80,20 +77,7 @@ static double python_ns_per_task(int n)
              "            ts.append(time.perf_counter() - t)\n"
              "    print(statistics.median(ts) / %d * 1e9)\n",
              workers, n, n);
-    char *argv[] = {"timeout", "120", "python3", "-c", script, NULL};
-    pid_t pid;
-    int out;
-    if (mp_program_start(argv, &pid, &out) != 0)
-        return 0;
-    char buf[128] = {0};
-    size_t got = 0;
-    ssize_t r;
-    while (got < sizeof buf - 1 && (r = read(out, buf + got, sizeof buf - 1 - got)) > 0)
-        got += (size_t)r;
-    close(out);
-    if (mp_program_wait(pid) != 0)
-        return 0;
-    return atof(buf);
+    return bench_python_number(script);
 }
 
 /* kit and baseline interleaved, BENCH_REPEATS times each: ns per task of

@@ -179,27 +179,6 @@ static const char python_script[] =
     "    dt = time.perf_counter() - t; p.join()\n"
     "    print(n / dt)\n";
 
-/* items/s, or 0 when python3 is not here or failed (within 120 s) */
-static double python_items_per_s(void)
-{
-    if (!mp_have_program("python3") || !mp_have_program("timeout"))
-        return 0;
-    char *argv[] = {"timeout", "120", "python3", "-c", (char *)python_script, NULL};
-    pid_t pid;
-    int out;
-    if (mp_program_start(argv, &pid, &out) != 0)
-        return 0;
-    char buf[128] = {0};
-    size_t got = 0;
-    ssize_t n;
-    while (got < sizeof buf - 1 && (n = read(out, buf + got, sizeof buf - 1 - got)) > 0)
-        got += (size_t)n;
-    close(out);
-    if (mp_program_wait(pid) != 0)
-        return 0;
-    return atof(buf);
-}
-
 static void show(const char *what, const double *v, int n)
 {
     mp_stats st;
@@ -242,7 +221,7 @@ int main(int argc, char **argv)
     double scale = median(four, REPEATS) / median(one, REPEATS);
     printf("%-34s %.2f  (target >= 1.0: %s)\n", "4P4C / 1P1C", scale, scale >= 1.0 ? "met" : "MISSED");
 
-    double py = python_items_per_s();
+    double py = bench_python_number(python_script); /* items/s, or 0 */
     if (py > 0) {
         printf("%-34s %9.3f M items/s\n", "CPython multiprocessing.Queue", py / 1e6);
         double x = median(kit, REPEATS) / py;
