@@ -540,9 +540,14 @@ static int forkserver_from_caller(void)
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static mp_pool *live[64]; /* pools beyond 64 are left to the registry's handler */
 
+/* A pool the program never freed is not freed at exit either (another
+ * thread may still hold it while the process exits): it stays allocated,
+ * and reachable from here, until the process is gone. */
+static mp_pool *ended_at_exit[64];
+
 static void terminate_live_pools(void)
 {
-    for (;;) {
+    for (int n = 0;; n++) {
         pthread_mutex_lock(&live_lock);
         mp_pool *p = NULL;
         for (int i = 0; i < 64 && !p; i++)
@@ -550,6 +555,7 @@ static void terminate_live_pools(void)
         pthread_mutex_unlock(&live_lock);
         if (!p)
             return;
+        ended_at_exit[n % 64] = p;
         mp_pool_terminate(p); /* takes it off the list (pool_procs_stop) */
     }
 }
