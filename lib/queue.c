@@ -87,7 +87,9 @@ void (*mp_queue_test_hook)(char where);
 static struct slot *slot_at(struct mp_queue_shared *s, uint64_t pos)
 {
     char *base = (char *)&s->users[s->nusers];
-    return (struct slot *)(base + (pos % s->nslots) * s->slot_bytes);
+    uint64_t n = s->nslots; /* a power of two (the usual maxsize) needs no division */
+    uint64_t i = (n & (n - 1)) == 0 ? pos & (n - 1) : pos % n;
+    return (struct slot *)(base + i * s->slot_bytes);
 }
 
 static unsigned char *slot_data(struct slot *sl) { return (unsigned char *)(sl + 1); }
