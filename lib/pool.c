@@ -94,6 +94,7 @@ int mp_pool_create(mp_pool **pool, const mp_pool_opts *opts)
     if (!p)
         return -ENOMEM;
     p->backend = o.backend;
+    p->owner = getpid();
     p->start = o.start < 0 ? mp_get_start_method() : o.start;
     p->size = o.workers ? o.workers : mp_cpus_usable();
     if (p->size > MP_POOL_WORKERS_MAX)
@@ -178,12 +179,18 @@ void mp_pool_close(mp_pool *p)
     wake(p);
 }
 
+/* A forked child has a copy of its parent's pool, without the threads:
+ * its workers and its manager are the parent's. */
+static bool foreign(const mp_pool *p) { return p->owner != getpid(); }
+
 void mp_pool_terminate(mp_pool *p)
 {
     pthread_mutex_lock(&p->lock);
     bool again = p->terminating || p->joined;
     p->terminating = true;
     p->closed = true;
+    if (foreign(p))
+        p->joined = again = true; /* nothing here to stop or wait for */
     pthread_mutex_unlock(&p->lock);
     if (again)
         return;
@@ -203,7 +210,7 @@ int mp_pool_join(mp_pool *p)
     pthread_mutex_unlock(&p->lock);
     if (!closed)
         return -EINVAL;
-    if (joined)
+    if (joined || foreign(p))
         return 0;
     if (p->backend == MP_POOL_THREADS)
         pool_threads_join(p);
@@ -224,8 +231,12 @@ void mp_pool_free(mp_pool *p)
     pthread_mutex_lock(&p->lock);
     bool joined = p->joined;
     pthread_mutex_unlock(&p->lock);
-    if (!joined)
+    if (foreign(p)) { /* a forked child's copy: its memory and descriptors only */
+        if (p->backend == MP_POOL_PROCESSES)
+            pool_procs_forget(p);
+    } else if (!joined) {
         mp_pool_terminate(p);
+    }
     for (mp_async *j = p->jobs, *next; j; j = next) {
         next = j->next;
         job_free(j);
@@ -373,6 +384,11 @@ static int submit(mp_pool *p, job_kind kind, mp_task_fn fn, const void *args, si
     *out = NULL;
     if (!fn || (n && arg_size && !args) || arg_size > MP_POOL_ARG_MAX || result_size > MP_POOL_ARG_MAX)
         return -EINVAL;
+    if (foreign(p)) {
+        mp_error("pool: this pool belongs to process %d: a forked child has none of its workers, and cannot "
+                 "use it (create a pool in the child)", (int)p->owner);
+        return -ECHILD;
+    }
     const char *name = NULL;
     if (p->backend == MP_POOL_PROCESSES && p->start != MP_START_FORK) {
         name = mp_task_name((void (*)(void))fn);
@@ -395,6 +411,12 @@ static int submit(mp_pool *p, job_kind kind, mp_task_fn fn, const void *args, si
     j->arg_size = arg_size;
     j->result_size = result_size;
     size_t cs = o && o->chunksize ? o->chunksize : kind == JOB_MAP ? mp_pool_chunksize(n, p->size) : 1;
+    /* no bigger than the job (n + chunksize - 1 must not wrap: no chunks,
+     * never ready), nor than a chunk's count on the wire (32 bits) */
+    if (cs > n)
+        cs = n;
+    if (cs > UINT32_MAX)
+        cs = UINT32_MAX;
     j->chunksize = cs ? cs : 1;
     j->nchunks = (n + j->chunksize - 1) / j->chunksize;
     j->info = o ? o->info : NULL;

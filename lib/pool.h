@@ -87,6 +87,7 @@
  *   MP_POOL_CLOSED        (-ESHUTDOWN) work given to a closed pool
  *   MP_POOL_END           (-ENODATA) an imap iterator has nothing more
  *   -ENOENT               spawn / forkserver: the function is not registered
+ *   -ECHILD               a forked child gave work to its parent's pool (it has none of its workers)
  *   -EINVAL               bad arguments (sizes, join before close)
  *
  * Lesson 05 needs to know who ran what when: pass an mp_task_info array

@@ -86,6 +86,8 @@ typedef struct proc_worker {
     int chunks_sent;           /* for maxtasksperchild */
     size_t ring_head, ring_tail; /* its ring in the arena: in use from tail to head */
     int ring_chunks;           /* chunks in the ring (0: it is empty) */
+    int early_deaths;          /* workers of this slot in a row that died before their first chunk */
+    uint64_t restart_ns;       /* no worker in the slot: start one at this mp_now_ns() */
     unsigned char *args;       /* its start arguments (kept until it is reaped) */
     unsigned char *out;        /* the message being built */
     size_t out_len, out_cap;
@@ -93,6 +95,7 @@ typedef struct proc_worker {
 
 struct mp_pool {
     int backend, start, size, maxtasks;
+    pid_t owner;                   /* the process that created it: a forked child has no workers */
     mp_init_fn init;
     unsigned char *initargs;
     size_t initargs_len;
@@ -146,6 +149,7 @@ void pool_threads_join(mp_pool *p);
 int pool_procs_create(mp_pool *p);
 void pool_procs_wake(mp_pool *p);
 void pool_procs_stop(mp_pool *p); /* join the manager (after close or terminate) */
+void pool_procs_forget(mp_pool *p); /* a forked child's copy: free it, stop nothing */
 
 /* ---- the wire: manager <-> worker process ----
  * A message from the manager is one or more chunks; one from a worker is

@@ -29,6 +29,8 @@
 #define WINDOW_NS 1000000.0          /* about 1 ms of work sent ahead */
 #define IN_FLIGHT_MAX (64 * 1024)    /* bytes both ways, unless one chunk is bigger */
 #define JOIN_BOUND_S 1.0             /* terminate: SIGTERM, then SIGKILL after this */
+#define RESTART_NS 100000000ull      /* an empty slot: the next try to fill it, after 0.1 s */
+#define RESTART_SHIFT_MAX 5          /* workers that keep dying early: at most 0.1 s << 5 apart */
 
 static bool worker_live(const proc_worker *w) { return w->conn.fd >= 0; }
 
@@ -383,13 +385,30 @@ static void worker_ended(mp_pool *p, int slot)
     pthread_mutex_unlock(&p->lock);
     for (int k = 0; k < nfailed; k++)
         job_chunk_finished(failed[k].job, failed[k].chunk, job_chunk_count(failed[k].job, failed[k].chunk));
-    if (died && !mp_report_is_quiet())
-        mp_error("pool: worker %d (pid %d) ended with exit code %d; %d chunk(s) it had started failed", slot + 1,
-                 (int)pid, exitcode, nfailed);
-    if (replace) {
+    /* A worker that failed before it started any chunk (its initializer
+     * crashed or exited, or its start went wrong) would fail again at
+     * once: its replacement waits, twice as long each time in a row (0.1 s
+     * up to 3.2 s), instead of the manager starting workers in a loop. */
+    bool early = started == 0 && exitcode != 0;
+    w->early_deaths = early ? w->early_deaths + 1 : 0;
+    int shift = w->early_deaths > RESTART_SHIFT_MAX + 1 ? RESTART_SHIFT_MAX : w->early_deaths - 1;
+    uint64_t wait_ns = early ? RESTART_NS << shift : 0;
+    if (died && !mp_report_is_quiet()) {
+        if (early)
+            mp_error("pool: worker %d (pid %d) ended with exit code %d before its first task (in the "
+                     "initializer?); %d in a row: the next one starts in %.1f s", slot + 1, (int)pid, exitcode,
+                     w->early_deaths, (double)wait_ns / 1e9);
+        else
+            mp_error("pool: worker %d (pid %d) ended with exit code %d; %d chunk(s) it had started failed",
+                     slot + 1, (int)pid, exitcode, nfailed);
+    }
+    w->restart_ns = mp_now_ns() + wait_ns;
+    if (replace && !early) {
         int rc = start_worker(p, slot);
-        if (rc != 0)
+        if (rc != 0) {
             mp_error("pool: could not start a worker in place of pid %d: %s", (int)pid, strerror(-rc));
+            w->restart_ns = mp_now_ns() + RESTART_NS;
+        }
     }
 }
 
@@ -459,11 +478,20 @@ static void *manager(void *arg)
         fds[0] = (struct pollfd){.fd = p->wake_fd, .events = POLLIN};
         for (int i = 0; i < p->size; i++)
             fds[i + 1] = (struct pollfd){.fd = p->w[i].conn.fd, .events = POLLIN};
-        /* a slot without a worker (its start failed) is retried every 0.1 s */
-        bool empty_slot = false;
-        for (int i = 0; i < p->size; i++)
-            empty_slot |= !worker_live(&p->w[i]);
-        if (poll(fds, (nfds_t)p->size + 1, empty_slot ? 100 : -1) < 0 && errno != EINTR) {
+        /* a slot without a worker (its start failed, or its workers die
+         * early) is filled at its restart_ns */
+        int timeout_ms = -1;
+        uint64_t now = mp_now_ns();
+        for (int i = 0; i < p->size; i++) {
+            const proc_worker *w = &p->w[i];
+            if (worker_live(w))
+                continue;
+            uint64_t left = w->restart_ns > now ? w->restart_ns - now : 0;
+            int ms = (int)((left + 999999) / 1000000);
+            if (timeout_ms < 0 || ms < timeout_ms)
+                timeout_ms = ms;
+        }
+        if (poll(fds, (nfds_t)p->size + 1, timeout_ms) < 0 && errno != EINTR) {
             mp_syserr("poll", errno);
             mp_sleep_ns(10000000);
         }
@@ -475,10 +503,10 @@ static void *manager(void *arg)
             proc_worker *w = &p->w[i];
             if (!worker_live(w)) {
                 pthread_mutex_lock(&p->lock);
-                bool replace = !p->terminating && !p->closed;
+                bool replace = !p->terminating; /* closed: the jobs left still need it */
                 pthread_mutex_unlock(&p->lock);
-                if (replace && empty_slot)
-                    (void)start_worker(p, i);
+                if (replace && mp_now_ns() >= w->restart_ns && start_worker(p, i) != 0)
+                    w->restart_ns = mp_now_ns() + RESTART_NS;
                 continue;
             }
             if (!fds[i + 1].revents)
@@ -547,11 +575,18 @@ static mp_pool *ended_at_exit[64];
 
 static void terminate_live_pools(void)
 {
+    pid_t me = getpid();
     for (int n = 0;; n++) {
         pthread_mutex_lock(&live_lock);
         mp_pool *p = NULL;
-        for (int i = 0; i < 64 && !p; i++)
+        for (int i = 0; i < 64 && !p; i++) {
+            /* a forked child (a fork worker whose task called exit(), or
+             * the program's own fork()) has copies of its parent's pools:
+             * their workers and manager are the parent's, not its to stop */
+            if (live[i] && live[i]->owner != me)
+                live[i] = NULL;
             p = live[i];
+        }
         pthread_mutex_unlock(&live_lock);
         if (!p)
             return;
@@ -568,6 +603,9 @@ static void watch_at_exit(mp_pool *p)
     static bool registered;
     if (!registered)
         registered = atexit(terminate_live_pools) == 0;
+    for (int i = 0; i < 64; i++)
+        if (live[i] && live[i]->owner != p->owner)
+            live[i] = NULL; /* a parent's, copied by fork (terminate_live_pools) */
     for (int i = 0; i < 64; i++)
         if (!live[i]) {
             live[i] = p;
@@ -642,13 +680,10 @@ void pool_procs_wake(mp_pool *p)
     (void)!write(p->wake_fd, &one, sizeof one);
 }
 
-void pool_procs_stop(mp_pool *p)
+/* The manager is gone (joined), or was never in this process (a fork
+ * child's copy of the pool): what is left is descriptors and memory. */
+static void release(mp_pool *p)
 {
-    if (!p->manager_running)
-        return;
-    unwatch(p);
-    pool_procs_wake(p);
-    mp_thread_join(&p->manager, NULL);
     p->manager_running = false;
     close(p->wake_fd);
     p->wake_fd = -1;
@@ -660,4 +695,24 @@ void pool_procs_stop(mp_pool *p)
     }
     free(p->w);
     p->w = NULL;
+}
+
+void pool_procs_stop(mp_pool *p)
+{
+    if (!p->manager_running)
+        return;
+    unwatch(p);
+    pool_procs_wake(p);
+    mp_thread_join(&p->manager, NULL);
+    release(p);
+}
+
+void pool_procs_forget(mp_pool *p)
+{
+    if (!p->manager_running)
+        return;
+    for (int i = 0; i < p->size; i++)
+        if (worker_live(&p->w[i]))
+            mp_conn_close(&p->w[i].conn);
+    release(p);
 }

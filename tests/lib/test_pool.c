@@ -1006,6 +1006,101 @@ static void test_crashing_task(void **state)
     check_no_children();
 }
 
+/* A worker whose initializer dies is replaced, but not in a loop: the
+ * replacement waits (0.1 s, then twice as long each time in a row), so a
+ * broken initializer costs a few starts a second, not a core. */
+static void die_in_init(const void *args, size_t len)
+{
+    (void)args;
+    (void)len;
+    _exit(9);
+}
+
+static void test_initializer_dies_no_spin(void **state)
+{
+    (void)state;
+    mp_report_quiet(1);
+    mp_pool_opts o = mp_pool_defaults(MP_POOL_PROCESSES);
+    o.initializer = die_in_init;
+    mp_pool *p = make_pool(&configs[1], 1, &o);
+    mp_sleep_ns(500000000);
+    int started = mp_pool_started(p); /* at 0, 0.1 and 0.3 s: 3 (it was hundreds) */
+    mp_pool_free(p);
+    mp_report_quiet(0);
+    if (started > 10)
+        fail_msg("%d workers started in 0.5 s: the manager replaces a dying initializer in a loop", started);
+    check_no_children();
+}
+
+/* A chunksize bigger than the map is the whole map in one chunk (it made
+ * no chunk at all: n + chunksize - 1 wrapped, and the map never ended). */
+static void test_chunksize_over_n(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < 2; k++) {
+        const config *c = &configs[k];
+        mp_pool *p = make_pool(c, 2, NULL);
+        long args[16], res[16];
+        for (int i = 0; i < 16; i++)
+            args[i] = i;
+        mp_async *h;
+        mp_call_opts co = {.chunksize = SIZE_MAX};
+        assert_int_equal(mp_pool_map_async(p, square, args, 16, sizeof(long), sizeof(long), &co, &h), 0);
+        int rc = mp_async_get(h, 20, res);
+        mp_async_free(h);
+        if (rc != 0) {
+            mp_pool_free(p); /* (terminates it) */
+            fail_msg("%s: chunksize SIZE_MAX: get = %d", c->name, rc);
+        }
+        for (int i = 0; i < 16; i++)
+            assert_int_equal(res[i], (long)i * i);
+        close_join_free(p);
+    }
+    check_no_children();
+}
+
+/* A forked child of a program holding a process pool has a copy of the
+ * pool but none of its workers or its manager: using it is an error, not a
+ * wait forever; freeing it, or exit() (whose handler terminates the
+ * program's pools), leaves the parent's pool alone. */
+static void test_forked_child_and_pool(void **state)
+{
+    (void)state;
+    mp_pool *p = make_pool(&configs[1], 2, NULL);
+    long args[16], res[16];
+    for (int i = 0; i < 16; i++)
+        args[i] = i;
+    assert_int_equal(mp_pool_map(p, square, args, 16, sizeof(long), res, sizeof(long), NULL), 0);
+    int started = mp_pool_started(p);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        mp_children_forget(); /* the registry's own exit handler is not the pool's business */
+        mp_report_quiet(1);
+        int rc = mp_pool_map(p, square, args, 16, sizeof(long), res, sizeof(long), NULL);
+        mp_pool_free(p);
+        exit(rc == -ECHILD ? 0 : 1); /* exit(): the at-exit handlers run */
+    }
+    int st = 0;
+    pid_t r = 0;
+    for (int i = 0; i < 200 && (r = waitpid(child, &st, WNOHANG)) == 0; i++)
+        mp_sleep_ns(50000000);
+    if (r == 0) {
+        kill(child, SIGKILL);
+        waitpid(child, &st, 0);
+        mp_pool_free(p);
+        fail_msg("the forked child hung in its copy of the pool");
+    }
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    /* the parent's pool goes on, with the same workers */
+    assert_int_equal(mp_pool_map(p, square, args, 16, sizeof(long), res, sizeof(long), NULL), 0);
+    assert_int_equal(res[15], 225);
+    assert_int_equal(mp_pool_started(p), started);
+    close_join_free(p);
+    check_no_children();
+}
+
 int main(int argc, char **argv)
 {
     mp_spawn_main(argc, argv, entries);
@@ -1037,6 +1132,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_close_terminate_forkserver, teardown),
         cmocka_unit_test_teardown(test_unregistered_task, teardown),
         cmocka_unit_test_teardown(test_crashing_task, teardown),
+        cmocka_unit_test_teardown(test_initializer_dies_no_spin, teardown),
+        cmocka_unit_test_teardown(test_chunksize_over_n, teardown),
+        cmocka_unit_test_teardown(test_forked_child_and_pool, teardown),
         cmocka_unit_test_teardown(test_sigint_leaves_no_worker, teardown),
         cmocka_unit_test_teardown(test_exit_without_free, teardown),
         cmocka_unit_test_teardown(test_imap_progress_summary, teardown),
