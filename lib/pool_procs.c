@@ -711,6 +711,7 @@ void pool_procs_forget(mp_pool *p)
 {
     if (!p->manager_running)
         return;
+    unwatch(p);
     for (int i = 0; i < p->size; i++)
         if (worker_live(&p->w[i]))
             mp_conn_close(&p->w[i].conn);
