@@ -179,6 +179,11 @@ static int append_chunk(mp_pool *p, int slot, mp_async *j, size_t c)
         if (ring_off == SIZE_MAX)
             return 0;
         flags |= WIRE_SHM;
+    } else if (w->held_count > 0) {
+        /* As bytes, it is bigger than the socket's buffers: sent to a
+         * worker still busy with another chunk (a task that never returns),
+         * the manager's send would wait for it, and terminate with it. */
+        return 0;
     }
     size_t need = wire_chunk_bytes(count, j->arg_size, flags);
     if (w->out_len + need > w->out_cap) {

@@ -1103,6 +1103,66 @@ static void test_forked_child_and_pool(void **state)
     check_no_children();
 }
 
+/* A chunk too big for the ring goes as bytes in the message, more than
+ * the socket holds: it waits for its worker to be free. Sent to a worker
+ * busy with a task that never returns, the manager's send waited for it,
+ * and so did terminate, forever. */
+static int ignore_arg(const void *arg, void *result)
+{
+    (void)arg;
+    (void)result;
+    return 0;
+}
+
+typedef struct term_ctx {
+    mp_pool *p;
+    atomic_bool done;
+} term_ctx;
+static void *terminate_in_thread(void *arg)
+{
+    term_ctx *t = arg;
+    mp_pool_terminate(t->p);
+    atomic_store(&t->done, true);
+    return NULL;
+}
+
+static void test_terminate_with_big_chunk_waiting(void **state)
+{
+    (void)state;
+    mp_pool *p = make_pool(&configs[1], 1, NULL);
+    long ms = 60000; /* "forever": until terminate kills it */
+    mp_async *stuck, *big;
+    assert_int_equal(mp_pool_apply_async(p, sleep_ms, &ms, sizeof ms, sizeof(long), NULL, &stuck), 0);
+    size_t n = 17, size = (size_t)1 << 20; /* 17 MiB in one chunk: over the 16 MiB ring */
+    unsigned char *args = calloc(n, size);
+    assert_non_null(args);
+    assert_int_equal(mp_pool_map_async(p, ignore_arg, args, n, size, 0, &(mp_call_opts){.chunksize = n}, &big), 0);
+    free(args); /* copied */
+    mp_sleep_ns(300000000); /* the manager hands both out */
+    term_ctx t = {.p = p};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, terminate_in_thread, &t), 0);
+    for (int i = 0; i < 200 && !atomic_load(&t.done); i++)
+        mp_sleep_ns(50000000);
+    bool hung = !atomic_load(&t.done);
+    if (hung) { /* unblock the manager: its send fails once the worker is gone */
+        pid_t id;
+        if (mp_pool_workers(p, &id, 1) == 1)
+            kill(id, SIGKILL);
+    }
+    pthread_join(th, NULL);
+    if (hung) {
+        mp_pool_free(p);
+        fail_msg("terminate waited for a worker busy with a task that never returns");
+    }
+    assert_int_equal(mp_async_get(stuck, 0, NULL), MP_POOL_TERMINATED);
+    assert_int_equal(mp_async_get(big, 0, NULL), MP_POOL_TERMINATED);
+    mp_async_free(stuck);
+    mp_async_free(big);
+    mp_pool_free(p);
+    check_no_children();
+}
+
 int main(int argc, char **argv)
 {
     mp_spawn_main(argc, argv, entries);
@@ -1137,6 +1197,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_initializer_dies_no_spin, teardown),
         cmocka_unit_test_teardown(test_chunksize_over_n, teardown),
         cmocka_unit_test_teardown(test_forked_child_and_pool, teardown),
+        cmocka_unit_test_teardown(test_terminate_with_big_chunk_waiting, teardown),
         cmocka_unit_test_teardown(test_sigint_leaves_no_worker, teardown),
         cmocka_unit_test_teardown(test_exit_without_free, teardown),
         cmocka_unit_test_teardown(test_imap_progress_summary, teardown),
