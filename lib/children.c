@@ -36,6 +36,12 @@ static struct {
 } hooks[MAX_HOOKS];
 
 static atomic_bool installed; /* atexit + signal handlers in place */
+/* The process the registry belongs to. A child made by a plain fork() (not
+ * by the kit, which makes its children forget) carries a copy of the
+ * registry and of the exit handler: it must not stop its parent's
+ * children when it exits or is stopped. */
+static _Atomic pid_t registry_owner;
+static bool registry_mine(void) { return atomic_load(&registry_owner) == getpid(); }
 static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP};
 #define NFATAL (sizeof fatal_signals / sizeof fatal_signals[0])
 
@@ -44,6 +50,8 @@ static void install_handlers(void);
 int mp_registry_reserve(int flags)
 {
     install_handlers();
+    if (!registry_mine()) /* first child of a plain fork() of ours: a registry of its own */
+        mp_children_forget();
     for (int i = 0; i < MP_MAX_CHILDREN; i++) {
         pid_t expect = 0;
         if (atomic_compare_exchange_strong(&children[i].pid, &expect, -1)) {
@@ -142,6 +150,8 @@ static void wait_remote(int status_fd)
  * path. The forkserver is reaped by its own hook. */
 static void kill_and_reap_all(void)
 {
+    if (!registry_mine())
+        return;
     for (int i = 0, top = children_top; i < top; i++) {
         pid_t pid = children[i].pid;
         /* not a forkserver's child: the server may have reaped it already,
@@ -174,6 +184,8 @@ static bool remote_ended(int status_fd)
  * children, join all the others, then clean up (which stops the forkserver). */
 static void at_exit(void)
 {
+    if (!registry_mine())
+        return; /* a plain fork() of a program of the kit: its parent's children are not its own */
     for (int i = 0, top = children_top; i < top; i++) {
         pid_t pid = children[i].pid;
         int f = children[i].flags;
@@ -212,6 +224,7 @@ static void install_handlers(void)
 {
     if (atomic_exchange(&installed, true))
         return;
+    atomic_store(&registry_owner, getpid());
     atexit(at_exit);
     for (size_t i = 0; i < NFATAL; i++) {
         struct sigaction old, sa = {.sa_handler = on_fatal_signal};
@@ -227,6 +240,7 @@ static void install_handlers(void)
 
 void mp_children_forget(void)
 {
+    atomic_store(&registry_owner, getpid());
     for (int i = 0, top = children_top; i < top; i++)
         if (children[i].pid != 0)
             children[i].pid = 0;

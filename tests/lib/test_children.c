@@ -474,6 +474,37 @@ static void test_the_starting_thread_matters(void **state)
     assert_int_equal(mp_process_join(&q, 30.0), 0);
 }
 
+/* A plain fork() of a program that has children (not a child the kit
+ * made) carries a copy of the registry and of the exit handler. Its exit
+ * must not terminate or wait for its parent's children, and its own
+ * children are its own. */
+static void test_plain_fork_leaves_parents_children_alone(void **state)
+{
+    (void)state;
+    mp_process daemon_child;
+    mp_process_init(&daemon_child, "daemon", child_sleep_forever, NULL);
+    daemon_child.daemon = true; /* the exit handler would SIGTERM it */
+    assert_int_equal(mp_process_start(&daemon_child), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        mp_process own;
+        mp_process_init(&own, "own", child_sleep_forever, NULL);
+        own.daemon = true;
+        if (mp_process_start(&own) != 0)
+            _exit(3);
+        exit(0); /* the exit handler: stops its own daemon, not its parent's */
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_true(mp_process_is_alive(&daemon_child));
+    assert_int_equal(mp_process_kill(&daemon_child), 0);
+    assert_int_equal(mp_process_join(&daemon_child, 30), 0);
+    assert_int_equal(daemon_child.exitcode, -SIGKILL);
+}
+
 int main(int argc, char **argv)
 {
     if (getenv("TEST_CHILDREN_STALL") && getenv("MPKIT_SPAWNED"))
@@ -506,6 +537,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ignored_signals_stay_ignored),
         cmocka_unit_test(test_signals_during_forkserver_starts),
         cmocka_unit_test(test_stalled_forkserver_is_an_error),
+        cmocka_unit_test(test_plain_fork_leaves_parents_children_alone),
     };
     int rc = cmocka_run_group_tests_name("children", tests, NULL, NULL);
     mp_forkserver_stop();
