@@ -139,10 +139,20 @@ $(BUILD)/tests/exercises/%: tests/exercises/%.c exercises/%.c $(BUILD)/tests/sou
 # for the others; TIMEOUT=N sets one limit for all.
 RUN_TESTS = $(if $(TIMEOUT),MPKIT_TEST_TIMEOUT=$(TIMEOUT)) scripts/run-tests.sh $(BUILD)
 
+# Pieces that need tools of their own (an MPI compiler wrapper, the grading
+# scripts) keep their rules in mk/NAME.mk, included here. A piece adds its
+# test binaries to EXTRA_TESTS (built and run by make test) and its lines
+# for make help to the double-colon rule help-more::.
+EXTRA_TESTS :=
+help-more::
+	@:
+.PHONY: help-more
+include $(sort $(wildcard mk/*.mk))
+
 # The README's test command: every runtime test, every lesson's smoke run,
 # every solution's tests, and proof that each exercise as shipped fails.
-test: deps $(LIBMP) $(LESSON_BINS) tests-built
-	@$(RUN_TESTS) $(LIB_TESTS) $(BUILD)/tests/test_lessons $(EX_SOL_BINS) $(BUILD)/tests/test_unsolved
+test: deps $(LIBMP) $(LESSON_BINS) tests-built $(EXTRA_TESTS)
+	@$(RUN_TESTS) $(LIB_TESTS) $(BUILD)/tests/test_lessons $(EXTRA_TESTS) $(EX_SOL_BINS) $(BUILD)/tests/test_unsolved
 
 test-lib: $(LIB_TESTS)
 	@$(RUN_TESTS) $(LIB_TESTS)
@@ -210,6 +220,7 @@ help:
 	@echo "  make hint-N [EX=K] [ALL=1]    the next hint for lesson N's exercises (ALL=1: every hint)"
 	@echo "  make bench                    the runtime against bare system calls, as ratios"
 	@echo "  make sanitize                 the runtime's tests under ASan+UBSan and TSan"
+	@$(MAKE) --no-print-directory help-more
 	@echo "  make clean                    remove build/ and plots/out/"
 	@echo "Flags every lesson takes: build/lesson-01 --help"
 
