@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include "clock.h"
@@ -126,6 +127,43 @@ void mp_io_wait(int count, int ms)
 {
     for (int i = 0; i < count; i++)
         mp_sleep_ns((uint64_t)ms * 1000000u);
+}
+
+uint64_t mp_spin(uint64_t steps, uint64_t seed)
+{
+    uint64_t x = seed | 1; /* xorshift's only fixed point is 0 */
+    for (uint64_t i = 0; i < steps; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    return x;
+}
+
+static double spin_steps_per_ns;
+static pthread_once_t spin_once = PTHREAD_ONCE_INIT;
+
+static void spin_calibrate(void)
+{
+    const uint64_t probe = 1u << 20; /* about a millisecond */
+    uint64_t best = UINT64_MAX;
+    volatile uint64_t sink = 0;
+    for (int i = 0; i < 7; i++) {
+        uint64_t t0 = mp_now_ns();
+        sink += mp_spin(probe, (uint64_t)i);
+        uint64_t took = mp_now_ns() - t0;
+        if (took > 0 && took < best)
+            best = took;
+    }
+    (void)sink;
+    spin_steps_per_ns = best == UINT64_MAX ? 1.0 : (double)probe / (double)best;
+}
+
+uint64_t mp_spin_steps_for_ns(double ns)
+{
+    pthread_once(&spin_once, spin_calibrate);
+    double steps = ns * spin_steps_per_ns;
+    return steps < 1 ? 1 : (uint64_t)(steps + 0.5);
 }
 
 uint64_t mp_factorial(unsigned n)

@@ -55,6 +55,19 @@ bool mp_triad_check(const mp_triad *t, double q);
 /* Sleep ms milliseconds, `count` times: a stand-in for `count` network waits. */
 void mp_io_wait(int count, int ms);
 
+/* Busy work of a chosen cost, for sweeps over task size (lessons 06, 12,
+ * 13): `steps` rounds of xorshift64, each depending on the one before, so
+ * the compiler can neither skip nor fold them and the CPU cannot overlap
+ * them. Returns the last value (keep it: a result nobody reads invites the
+ * compiler to drop the loop). Roughly 1 ns per step on a recent core. */
+uint64_t mp_spin(uint64_t steps, uint64_t seed);
+/* How many steps of mp_spin take `ns` nanoseconds on this machine: measured
+ * once per process (the fastest of a few short runs, since interruptions
+ * only ever add time), then remembered. At least 1. A program that ships
+ * tasks to other processes converts once and sends steps, so every worker
+ * does the same work whatever its own calibration would say. */
+uint64_t mp_spin_steps_for_ns(double ns);
+
 /* n! for n <= 20 (fits in 64 bits); 0 for larger n. */
 uint64_t mp_factorial(unsigned n);
 

@@ -94,13 +94,30 @@ static void test_bound_grows_with_time(void **state)
     assert_true(mp_primes_bound_for(0) >= 1000); /* never below the floor */
 }
 
+/* mp_spin is a fixed function of (steps, seed): the same pair, the same
+ * value, so a worker's result proves which work it did; the steps wanted
+ * grow with the time asked for and are never 0. */
+static void test_spin(void **state)
+{
+    (void)state;
+    assert_int_equal(mp_spin(0, 4), 5); /* seed | 1, untouched */
+    assert_true(mp_spin(1000, 7) == mp_spin(1000, 7));
+    assert_true(mp_spin(1000, 7) != mp_spin(1001, 7));
+    assert_true(mp_spin(1000, 7) != mp_spin(1000, 9));
+    assert_true(mp_spin_steps_for_ns(0) >= 1);
+    assert_true(mp_spin_steps_for_ns(-5) >= 1);
+    uint64_t a = mp_spin_steps_for_ns(1e3), b = mp_spin_steps_for_ns(1e6);
+    assert_true(b > a);
+    assert_true(b >= 900 * a && b <= 1100 * a); /* linear: one calibration */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_primes),     cmocka_unit_test(test_shares_add_up),
         cmocka_unit_test(test_split_range), cmocka_unit_test(test_factorial),
         cmocka_unit_test(test_io_wait_takes_time), cmocka_unit_test(test_bound_grows_with_time),
-        cmocka_unit_test(test_triad),
+        cmocka_unit_test(test_triad), cmocka_unit_test(test_spin),
     };
     return cmocka_run_group_tests_name("work", tests, NULL, NULL);
 }
