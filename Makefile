@@ -58,16 +58,21 @@ $(BUILD)/.cmocka:
 # ---- the runtime ----
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
 $(LIBMP): $(LIB_OBJ)
 	rm -f $@ # a deleted lib/*.c must not linger in the archive
 	$(AR) rcs $@ $^
 
 # ---- lessons: build/lesson-NN from lessons/NN-name/*.c ----
+# A lesson that needs flags of its own (lesson 12: -fopenmp) says so in its
+# lesson.c, in a line of its own: /* mpkit-cflags: -fopenmp */. They are
+# used to compile each of its files and to link it.
+lesson_cflags = $(if $(wildcard $(1)/lesson.c),$(shell sed -n 's|^/\* mpkit-cflags: \(.*\) \*/$$|\1|p' $(1)/lesson.c))
 define LESSON_RULE
+$(BUILD)/$(1)/%.o: EXTRA_CFLAGS := $(call lesson_cflags,$(1))
 $(BUILD)/lesson-$(call lesson_num,$(1)): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)/*.c)) $(LIBMP)
-	$$(CC) $$(ALL_CFLAGS) $$^ -o $$@ $$(LDLIBS)
+	$$(CC) $$(ALL_CFLAGS) $(call lesson_cflags,$(1)) $$^ -o $$@ $$(LDLIBS)
 endef
 $(foreach d,$(LESSON_DIRS),$(eval $(call LESSON_RULE,$(d))))
 
