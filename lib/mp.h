@@ -18,6 +18,7 @@
 #include "plot.h"
 #include "trace.h"
 #include "progress.h"
+#include "granularity.h"
 /* 3. children: entries by name, the start request, the transports (spawn,
  *    forkserver) and the guard */
 #include "entry.h"
