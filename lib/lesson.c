@@ -12,6 +12,7 @@
 #include "children.h"
 #include "cpus.h"
 #include "plot.h"
+#include "pool.h"
 #include "process.h"
 #include "trace.h"
 
@@ -301,4 +302,22 @@ int mp_python_end(mp_python *py)
         fclose(py->out);
     py->out = NULL;
     return mp_program_wait(py->pid);
+}
+
+struct mp_pool *mp_lesson_pool(int backend, int start, int workers, const struct mp_pool_opts *more)
+{
+    mp_pool_opts o = more ? *more : mp_pool_defaults(backend);
+    o.backend = backend;
+    o.start = start;
+    o.workers = workers;
+    mp_pool *p = NULL;
+    CHECK(mp_pool_create(&p, &o));
+    return p;
+}
+
+void mp_lesson_pool_finish(struct mp_pool *p)
+{
+    mp_pool_close(p);
+    CHECK(mp_pool_join(p));
+    mp_pool_free(p);
 }

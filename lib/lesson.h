@@ -107,6 +107,16 @@ struct mp_process;
  * signal 9") and stop the lesson (mp_lesson_abort). */
 int mp_lesson_join(struct mp_process *p, double timeout_s);
 
+/* A pool for an experiment (mp_pool_create with `more`, or the defaults,
+ * and this backend, start method (-1: --start's) and worker count); a
+ * failure is reported and stops the lesson. mp_lesson_pool_finish ends it
+ * as T4 advises rather than as `with Pool() as p:` does (that ends in
+ * terminate): close, then join, so the workers end after the last task. */
+struct mp_pool;
+struct mp_pool_opts;
+struct mp_pool *mp_lesson_pool(int backend, int start, int workers, const struct mp_pool_opts *more);
+void mp_lesson_pool_finish(struct mp_pool *p);
+
 /* Stop the lesson after an error it has reported: kill and reap every child
  * it started (so exiting never waits for a worker that will not end by
  * itself), then exit with status 1. */

@@ -49,6 +49,16 @@ void (*mp_task_find(const char *name))(void)
 
 /* ---- small pure helpers ---- */
 
+const char *mp_pool_backend_name(int backend, int start)
+{
+    if (backend == MP_POOL_THREADS)
+        return "thread";
+    if (start < 0)
+        start = mp_get_start_method();
+    static const char *const names[] = {"process-fork", "process-spawn", "process-forkserver"};
+    return start <= 2 ? names[start] : "process";
+}
+
 size_t mp_pool_chunksize(size_t n, int workers)
 {
     if (workers < 1)

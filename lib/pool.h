@@ -167,6 +167,10 @@ int mp_pool_join(mp_pool *pool);
  * job handle not yet freed. */
 void mp_pool_free(mp_pool *pool);
 
+/* The kind of pool in words, for tables and CSV: "thread", "process-fork",
+ * "process-spawn", "process-forkserver" (start -1: the default method). */
+const char *mp_pool_backend_name(int backend, int start);
+
 /* Python's default chunksize for map: divmod(n, workers * 4), plus one if
  * there is a remainder (0 tasks: 0). */
 size_t mp_pool_chunksize(size_t n, int workers);

@@ -166,6 +166,37 @@ uint64_t mp_spin_steps_for_ns(double ns)
     return steps < 1 ? 1 : (uint64_t)(steps + 0.5);
 }
 
+#define LIMB 1000000000u
+#define LIMBS 80 /* 300! < 10^615: 69 limbs */
+
+mp_digits mp_factorial_digits(unsigned x)
+{
+    mp_digits r = {0, 0};
+    if (x > 300)
+        return r;
+    uint32_t limb[LIMBS] = {1};
+    int used = 1;
+    for (unsigned k = 2; k <= x; k++) {
+        uint64_t carry = 0;
+        for (int i = 0; i < used; i++) {
+            uint64_t v = (uint64_t)limb[i] * k + carry;
+            limb[i] = (uint32_t)(v % LIMB);
+            carry = v / LIMB;
+        }
+        while (carry && used < LIMBS) {
+            limb[used++] = (uint32_t)(carry % LIMB);
+            carry /= LIMB;
+        }
+    }
+    /* every limb but the top one has exactly 9 digits (leading zeros count) */
+    for (int i = 0; i < used; i++)
+        for (uint32_t v = limb[i], d = 0; d < 9 && (i < used - 1 || v); d++, v /= 10) {
+            r.digit_sum += (int)(v % 10);
+            r.digits++;
+        }
+    return r;
+}
+
 uint64_t mp_factorial(unsigned n)
 {
     if (n > 20)

@@ -70,6 +70,12 @@ uint64_t mp_spin_steps_for_ns(double ns);
 
 /* n! for n <= 20 (fits in 64 bits); 0 for larger n. */
 uint64_t mp_factorial(unsigned n);
+/* T4's factorial(x) for x up to 300, exactly, as Python's int computes it
+ * (100! has 158 digits): in base 10^9 limbs. What can be checked of the
+ * result is returned: how many decimal digits and their sum. x > 300:
+ * {0, 0}. */
+typedef struct mp_digits { int digits, digit_sum; } mp_digits;
+mp_digits mp_factorial_digits(unsigned x);
 
 /* Split [lo, hi) into `parts` contiguous pieces whose sizes differ by at most
  * one; piece i is [*plo, *phi). */

@@ -63,7 +63,7 @@ static void options(mp_lesson *L, backends_result *R)
     o.initializer = greet_worker;
     o.initargs = "hello";
     o.initargs_len = 5;
-    mp_pool *p = make_pool(MP_POOL_PROCESSES, -1, w, &o);
+    mp_pool *p = mp_lesson_pool(MP_POOL_PROCESSES, -1, w, &o);
     long n = 4L * w, ms[B_TASKS_MAX];
     whoami who[B_TASKS_MAX];
     mp_task_info info[B_TASKS_MAX];
@@ -71,7 +71,7 @@ static void options(mp_lesson *L, backends_result *R)
         ms[i] = 5;
     mp_call_opts co = {.chunksize = 1, .info = info};
     CHECK(mp_pool_map(p, whoami_task, ms, (size_t)n, sizeof(long), who, sizeof(whoami), &co));
-    finish_pool(p);
+    mp_lesson_pool_finish(p);
     pid_t pids[B_TASKS_MAX];
     int counts[B_TASKS_MAX];
     R->init_workers = tasks_per_worker(info, (size_t)n, pids, counts, B_TASKS_MAX);
@@ -82,13 +82,13 @@ static void options(mp_lesson *L, backends_result *R)
            "had run %s", w, n, R->init_workers, R->init_once ? "exactly once" : "NOT exactly once");
 
     o.maxtasksperchild = 2;
-    p = make_pool(MP_POOL_PROCESSES, -1, w, &o);
+    p = mp_lesson_pool(MP_POOL_PROCESSES, -1, w, &o);
     n = 6L * w;
     for (long i = 0; i < n; i++)
         ms[i] = 2;
     CHECK(mp_pool_map(p, whoami_task, ms, (size_t)n, sizeof(long), who, sizeof(whoami), &co));
     R->started = mp_pool_started(p);
-    finish_pool(p);
+    mp_lesson_pool_finish(p);
     R->maxtasks_tasks = n;
     R->maxtasks_pids = tasks_per_worker(info, (size_t)n, pids, counts, B_TASKS_MAX);
     R->maxtasks_most = 0;
@@ -155,8 +155,8 @@ void part_backends(mp_lesson *L, backends_result *R)
     mp_pool *pools[NBACKENDS] = {NULL};
     for (int k = B_THREAD; k < NBACKENDS; k++) {
         uint64_t t0 = mp_now_ns();
-        pools[k] = k == B_THREAD ? make_pool(MP_POOL_THREADS, -1, w, NULL)
-                                 : make_pool(MP_POOL_PROCESSES, k - B_FORK, w, NULL);
+        pools[k] = k == B_THREAD ? mp_lesson_pool(MP_POOL_THREADS, -1, w, NULL)
+                                 : mp_lesson_pool(MP_POOL_PROCESSES, k - B_FORK, w, NULL);
         R->startup_s[k] = mp_ns_to_s(mp_now_ns() - t0);
     }
     int rep = L->o.repeat;
@@ -184,7 +184,7 @@ void part_backends(mp_lesson *L, backends_result *R)
         }
     for (int k = 0; k < NBACKENDS; k++) {
         if (pools[k])
-            finish_pool(pools[k]);
+            mp_lesson_pool_finish(pools[k]);
         CHECK(mp_stats_of(&cpu_s[k * rep], (size_t)rep, &R->cpu[k]));
         CHECK(mp_stats_of(&io_s[k * rep], (size_t)rep, &R->io[k]));
     }

@@ -71,7 +71,7 @@ void part_files(mp_lesson *L, files_result *R)
     pool_row("files", "serial", 1, FILES, 0, &R->serial);
 
     int start = mp_get_start_method();
-    f.pool = make_pool(MP_POOL_PROCESSES, start, L->o.workers, NULL);
+    f.pool = mp_lesson_pool(MP_POOL_PROCESSES, start, L->o.workers, NULL);
     f.chunksize = 1;
     f.progress = true;
     mp_say("imap(clean, files) on %d workers, chunksize 1, with the progress bar (on stderr):", L->o.workers);
@@ -81,9 +81,9 @@ void part_files(mp_lesson *L, files_result *R)
     f.progress = false;
     CHECK(mp_measure(L->o.repeat, through_imap, &f, &R->pool25, NULL));
     R->all_right = R->all_right && memcmp(f.res, want, sizeof want) == 0;
-    finish_pool(f.pool);
-    pool_row("files-imap", backend_name(MP_POOL_PROCESSES, start), L->o.workers, FILES, 1, &R->pool1);
-    pool_row("files-imap", backend_name(MP_POOL_PROCESSES, start), L->o.workers, FILES, 25, &R->pool25);
+    mp_lesson_pool_finish(f.pool);
+    pool_row("files-imap", mp_pool_backend_name(MP_POOL_PROCESSES, start), L->o.workers, FILES, 1, &R->pool1);
+    pool_row("files-imap", mp_pool_backend_name(MP_POOL_PROCESSES, start), L->o.workers, FILES, 25, &R->pool25);
     mp_say("imap, chunksize 1: %.1f ms; chunksize 25 (T2's batches): %.1f ms; serial %.1f ms; all %d results %s",
            R->pool1.median * 1e3, R->pool25.median * 1e3, R->serial.median * 1e3, FILES,
            R->all_right ? "equal the serial loop's, in file order" : "DIFFER from the serial loop's");

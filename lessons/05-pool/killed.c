@@ -36,7 +36,7 @@ void part_killed(mp_lesson *L, killed_result *R)
     long n = L->o.quick ? 24 : 48, ms = L->o.quick ? 15 : 25;
     mp_lesson_part(L, "5. a worker killed with SIGKILL in the middle of a map");
     *R = (killed_result){.tasks = n};
-    mp_pool *p = make_pool(MP_POOL_PROCESSES, -1, w, NULL);
+    mp_pool *p = mp_lesson_pool(MP_POOL_PROCESSES, -1, w, NULL);
     pid_t before[MP_POOL_WORKERS_MAX];
     int nb = mp_pool_workers(p, before, MP_POOL_WORKERS_MAX);
     slow_args args[KILLED_MAX];
@@ -121,5 +121,5 @@ void part_killed(mp_lesson *L, killed_result *R)
            mp_pool_started(p), (int)R->replacement, R->replacement_ran ? "yes" : "no");
     mp_say("Python's Pool.map would still be waiting for the dead worker's task (gh-66587); "
            "concurrent.futures would have failed all %ld with BrokenProcessPool", n);
-    finish_pool(p);
+    mp_lesson_pool_finish(p);
 }

@@ -14,12 +14,8 @@
 
 /* ---- the tasks (tasks.c) ---- */
 
-/* T4's factorial(x) for x up to 100: 100! has 158 digits, far beyond 64
- * bits, so it is computed in base 10^9 limbs as Python's int would. The
- * result is what can be checked: how many digits, and their sum. */
-typedef struct fact_result { int digits, digit_sum; } fact_result;
-int factorial_task(const void *arg, void *result); /* arg: long x; result: fact_result */
-fact_result factorial_digits(long x);              /* the same, called directly (the serial loop) */
+/* T4's factorial(x) for x up to 100, exactly (mp_factorial_digits). */
+int factorial_task(const void *arg, void *result); /* arg: long x; result: mp_digits */
 
 /* T0's func2((x, y)): sleep, return x - y. The tuple is a struct. */
 typedef struct t0_args { long x, y, sleep_ms; } t0_args;
@@ -60,12 +56,6 @@ void pool_row(const char *experiment, const char *backend, int workers, size_t t
               const mp_stats *s);
 /* Every task of one run: start and end in us since t0_ns (0: since the first task's start). */
 void task_rows(const char *experiment, const mp_task_info *info, size_t n, uint64_t t0_ns);
-
-/* "process-fork" and the like, for pool.csv's backend column. */
-const char *backend_name(int backend, int start);
-/* A process pool of `workers` under `start`, or a thread pool (start ignored). */
-mp_pool *make_pool(int backend, int start, int workers, const mp_pool_opts *more);
-void finish_pool(mp_pool *p);
 
 /* ---- the schedule, from mp_task_info ---- */
 /* The most tasks running at one instant. */

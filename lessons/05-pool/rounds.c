@@ -21,7 +21,7 @@ void part_rounds(mp_lesson *L, rounds_result *R)
     t0_args args[T0_TASKS] = {{1, 1, ms}, {9, 9, ms}, {4, 4, ms}, {3, 3, ms}};
     long out[T0_TASKS] = {-1, -1, -1, -1};
     mp_task_info info[T0_TASKS];
-    mp_pool *p = make_pool(MP_POOL_PROCESSES, -1, T0_WORKERS, NULL);
+    mp_pool *p = mp_lesson_pool(MP_POOL_PROCESSES, -1, T0_WORKERS, NULL);
     pid_t pids[T0_WORKERS];
     mp_pool_workers(p, pids, T0_WORKERS);
     mp_say("Pool(3): workers pid %d, %d, %d; map(func2, [(1,1), (9,9), (4,4), (3,3)]), chunksize %zu%s", (int)pids[0],
@@ -31,7 +31,7 @@ void part_rounds(mp_lesson *L, rounds_result *R)
     mp_call_opts o = {.info = info};
     CHECK(mp_pool_map(p, t0_task, args, T0_TASKS, sizeof(t0_args), out, sizeof(long), &o));
     uint64_t t1 = mp_now_ns();
-    finish_pool(p);
+    mp_lesson_pool_finish(p);
 
     R->total_s = mp_ns_to_s(t1 - t0);
     R->ratio = R->total_s / R->task_s;
@@ -63,7 +63,7 @@ void part_rounds(mp_lesson *L, rounds_result *R)
            100.0 * (T0_WORKERS - 1) / T0_WORKERS);
     task_rows("t0", info, T0_TASKS, t0);
     mp_stats s = {R->total_s, R->total_s, R->total_s, 1};
-    pool_row("t0", backend_name(MP_POOL_PROCESSES, mp_get_start_method()), T0_WORKERS, T0_TASKS,
+    pool_row("t0", mp_pool_backend_name(MP_POOL_PROCESSES, mp_get_start_method()), T0_WORKERS, T0_TASKS,
              mp_pool_chunksize(T0_TASKS, T0_WORKERS), &s);
     task_gantt(L, "t0-timeline", "lesson 05: T0's 4 tasks on 3 workers: two rounds (bars: tasks 0-3)", info,
                T0_TASKS, 0, true);

@@ -45,34 +45,6 @@ void task_rows(const char *experiment, const mp_task_info *info, size_t n, uint6
                          (double)(int64_t)(info[i].end_ns - t0_ns) / 1e3));
 }
 
-const char *backend_name(int backend, int start)
-{
-    if (backend == MP_POOL_THREADS)
-        return "thread";
-    static const char *const names[] = {"process-fork", "process-spawn", "process-forkserver"};
-    return start >= 0 && start <= 2 ? names[start] : "process";
-}
-
-mp_pool *make_pool(int backend, int start, int workers, const mp_pool_opts *more)
-{
-    mp_pool_opts o = more ? *more : mp_pool_defaults(backend);
-    o.backend = backend;
-    o.start = start;
-    o.workers = workers;
-    mp_pool *p = NULL;
-    CHECK(mp_pool_create(&p, &o));
-    return p;
-}
-
-/* Python's `with Pool() as p:` ends in terminate(); T4 says to close()
- * and join() instead, so that the workers end after the last task. */
-void finish_pool(mp_pool *p)
-{
-    mp_pool_close(p);
-    CHECK(mp_pool_join(p));
-    mp_pool_free(p);
-}
-
 /* ---- the schedule ---- */
 
 void task_gantt(const mp_lesson *L, const char *stem, const char *title, const mp_task_info *info, size_t n,

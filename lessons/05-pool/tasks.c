@@ -7,41 +7,13 @@
  * nothing. Arguments and results are plain structs: bytes, no pointers. */
 #include "lesson05.h"
 
-/* ---- T4: factorial(x), exactly, in base 10^9 limbs ---- */
-#define LIMB 1000000000u
-#define LIMBS 32 /* 100! < 10^158: 18 limbs */
-
-fact_result factorial_digits(long x)
-{
-    uint32_t limb[LIMBS] = {1};
-    int used = 1;
-    for (long k = 2; k <= x; k++) {
-        uint64_t carry = 0;
-        for (int i = 0; i < used; i++) {
-            uint64_t v = (uint64_t)limb[i] * (uint64_t)k + carry;
-            limb[i] = (uint32_t)(v % LIMB);
-            carry = v / LIMB;
-        }
-        while (carry && used < LIMBS) {
-            limb[used++] = (uint32_t)(carry % LIMB);
-            carry /= LIMB;
-        }
-    }
-    fact_result r = {0, 0};
-    for (int i = 0; i < used; i++)
-        for (uint32_t v = limb[i], d = 0; d < 9 && (i < used - 1 || v); d++, v /= 10) {
-            r.digit_sum += (int)(v % 10);
-            r.digits++;
-        }
-    return r;
-}
-
+/* ---- T4: factorial(x), exactly (lib/work.h: mp_factorial_digits) ---- */
 int factorial_task(const void *arg, void *result)
 {
     long x = *(const long *)arg;
     if (x < 0 || x > 300)
         return -EDOM;
-    *(fact_result *)result = factorial_digits(x);
+    *(mp_digits *)result = mp_factorial_digits((unsigned)x);
     return 0;
 }
 MP_TASK(factorial_task)

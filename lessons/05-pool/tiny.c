@@ -26,7 +26,7 @@ typedef struct tiny_run {
     mp_pool *pool;
     int api;
     long args[N_FACT];
-    fact_result res[N_FACT];
+    mp_digits res[N_FACT];
     mp_task_info info[N_FACT];
 } tiny_run;
 
@@ -34,7 +34,7 @@ static void serial_loop(void *arg)
 {
     tiny_run *t = arg;
     for (int i = 0; i < N_FACT; i++)
-        t->res[i] = factorial_digits(t->args[i]);
+        t->res[i] = mp_factorial_digits((unsigned)t->args[i]);
 }
 
 static void pool_run(void *arg)
@@ -47,7 +47,7 @@ static void pool_run(void *arg)
         mp_async *h[N_FACT];
         for (int i = 0; i < N_FACT; i++) {
             mp_call_opts o = {.info = &t->info[i]};
-            CHECK(mp_pool_apply_async(t->pool, factorial_task, &t->args[i], sizeof(long), sizeof(fact_result), &o,
+            CHECK(mp_pool_apply_async(t->pool, factorial_task, &t->args[i], sizeof(long), sizeof(mp_digits), &o,
                                       &h[i]));
         }
         for (int i = 0; i < N_FACT; i++) {
@@ -57,12 +57,12 @@ static void pool_run(void *arg)
     } else if (t->api == API_MAP_ASYNC) {
         mp_call_opts o = {.info = t->info};
         mp_async *h;
-        CHECK(mp_pool_map_async(t->pool, factorial_task, t->args, N_FACT, sizeof(long), sizeof(fact_result), &o, &h));
+        CHECK(mp_pool_map_async(t->pool, factorial_task, t->args, N_FACT, sizeof(long), sizeof(mp_digits), &o, &h));
         CHECK(mp_async_get(h, -1, t->res));
         mp_async_free(h);
     } else if (t->api == API_MAP) {
         mp_call_opts o = {.info = t->info};
-        CHECK(mp_pool_map(t->pool, factorial_task, t->args, N_FACT, sizeof(long), t->res, sizeof(fact_result), &o));
+        CHECK(mp_pool_map(t->pool, factorial_task, t->args, N_FACT, sizeof(long), t->res, sizeof(mp_digits), &o));
     } else {
         /* apply in a loop. Python's apply(f, args) is apply_async(f, args).get();
          * mp_pool_apply is the same call without options, so the loop spells
@@ -70,7 +70,7 @@ static void pool_run(void *arg)
         for (int i = 0; i < N_FACT; i++) {
             mp_call_opts o = {.info = &t->info[i]};
             mp_async *h;
-            CHECK(mp_pool_apply_async(t->pool, factorial_task, &t->args[i], sizeof(long), sizeof(fact_result), &o,
+            CHECK(mp_pool_apply_async(t->pool, factorial_task, &t->args[i], sizeof(long), sizeof(mp_digits), &o,
                                       &h));
             CHECK(mp_async_get(h, -1, &t->res[i]));
             mp_async_free(h);
@@ -82,9 +82,9 @@ static void pool_run(void *arg)
 static void new_pool_map(void *arg)
 {
     tiny_run *t = arg;
-    mp_pool *p = make_pool(MP_POOL_PROCESSES, -1, t->api, NULL); /* api holds the worker count here */
-    CHECK(mp_pool_map(p, factorial_task, t->args, N_FACT, sizeof(long), t->res, sizeof(fact_result), NULL));
-    finish_pool(p);
+    mp_pool *p = mp_lesson_pool(MP_POOL_PROCESSES, -1, t->api, NULL); /* api holds the worker count here */
+    CHECK(mp_pool_map(p, factorial_task, t->args, N_FACT, sizeof(long), t->res, sizeof(mp_digits), NULL));
+    mp_lesson_pool_finish(p);
 }
 
 static void pids_of_first(const char *what, const mp_task_info *info)
@@ -105,7 +105,7 @@ void part_tiny(mp_lesson *L, tiny_result *R)
     static tiny_run t; /* (static: 100 results and infos, not on the stack) */
     for (int i = 0; i < N_FACT; i++)
         t.args[i] = i + 1;
-    fact_result want[N_FACT];
+    mp_digits want[N_FACT];
     /* These runs take microseconds to milliseconds, and one preemption can
      * double one: five times --repeat of them, so the medians mean something. */
     int repeat = 5 * L->o.repeat;
@@ -116,7 +116,7 @@ void part_tiny(mp_lesson *L, tiny_result *R)
     pool_row("factorials", "serial", 1, N_FACT, 0, &R->serial);
 
     uint64_t c0 = mp_now_ns();
-    t.pool = make_pool(MP_POOL_PROCESSES, start, w, NULL);
+    t.pool = mp_lesson_pool(MP_POOL_PROCESSES, start, w, NULL);
     pid_t pids[MP_POOL_WORKERS_MAX];
     int n = mp_pool_workers(t.pool, pids, MP_POOL_WORKERS_MAX);
     char list[512] = "";
@@ -126,7 +126,7 @@ void part_tiny(mp_lesson *L, tiny_result *R)
     }
     mp_say("a process pool of %d workers (%s) started in %.1f ms: pool pids%s", n, mp_start_names[start],
            mp_ns_to_s(mp_now_ns() - c0) * 1e3, list);
-    const char *backend = backend_name(MP_POOL_PROCESSES, start);
+    const char *backend = mp_pool_backend_name(MP_POOL_PROCESSES, start);
     for (int a = 0; a < NAPIS; a++) {
         t.api = a;
         CHECK(mp_measure(repeat, pool_run, &t, &R->api[a], NULL));
@@ -157,7 +157,7 @@ void part_tiny(mp_lesson *L, tiny_result *R)
                R->api[a].max * 1e6, right ? "results equal the serial loop's" : "RESULTS DIFFER from the serial loop's");
     }
 
-    finish_pool(t.pool);
+    mp_lesson_pool_finish(t.pool);
 
     mp_stats fresh;
     t.api = w;

@@ -56,7 +56,7 @@ void part_tour(mp_lesson *L, tour_result *R)
 {
     mp_lesson_part(L, "3. T1's tour: map, starmap, imap, imap_unordered, map_async, apply_async, callbacks, get(timeout)");
     *R = (tour_result){0};
-    mp_pool *p = make_pool(MP_POOL_PROCESSES, -1, L->o.workers, NULL);
+    mp_pool *p = mp_lesson_pool(MP_POOL_PROCESSES, -1, L->o.workers, NULL);
     char text[512];
     long args[TOUR_N], res[TOUR_N], want[TOUR_N];
     for (long i = 0; i < TOUR_N; i++) {
@@ -180,5 +180,5 @@ void part_tour(mp_lesson *L, tour_result *R)
     R->after_ms = (double)(int64_t)(ti.end_ns - expired) / 1e6;
     mp_say("the task was not cancelled: it ended %.0f ms after the timeout, and get() then returned %ld", R->after_ms,
            r);
-    finish_pool(p);
+    mp_lesson_pool_finish(p);
 }

@@ -111,13 +111,33 @@ static void test_spin(void **state)
     assert_true(b >= 900 * a && b <= 1100 * a); /* linear: one calibration */
 }
 
+/* factorial(x) exactly, as Python's int: 100! has 158 digits summing to
+ * 648, 25! (beyond 64 bits) 26 digits summing to 72; 0! = 1! = 1. */
+static void test_factorial_digits(void **state)
+{
+    (void)state;
+    mp_digits d = mp_factorial_digits(100);
+    assert_int_equal(d.digits, 158);
+    assert_int_equal(d.digit_sum, 648);
+    d = mp_factorial_digits(25);
+    assert_int_equal(d.digits, 26);
+    assert_int_equal(d.digit_sum, 72);
+    d = mp_factorial_digits(0);
+    assert_int_equal(d.digits, 1);
+    assert_int_equal(d.digit_sum, 1);
+    d = mp_factorial_digits(300);
+    assert_int_equal(d.digits, 615);
+    d = mp_factorial_digits(301);
+    assert_int_equal(d.digits, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_primes),     cmocka_unit_test(test_shares_add_up),
         cmocka_unit_test(test_split_range), cmocka_unit_test(test_factorial),
         cmocka_unit_test(test_io_wait_takes_time), cmocka_unit_test(test_bound_grows_with_time),
-        cmocka_unit_test(test_triad), cmocka_unit_test(test_spin),
+        cmocka_unit_test(test_triad), cmocka_unit_test(test_spin), cmocka_unit_test(test_factorial_digits),
     };
     return cmocka_run_group_tests_name("work", tests, NULL, NULL);
 }
