@@ -71,8 +71,8 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-mp_cost_model mp_model_fit(double start_ns, int workers, size_t n, const double *task_ns, const double *total_ns,
-                           int points, double max_task_ns)
+mp_cost_model mp_model_fit(double start_ns, int workers, const size_t *n, const double *task_ns,
+                           const double *total_ns, int points, double max_task_ns)
 {
     mp_cost_model m = {.start_ns = start_ns, .overhead_ns = 0, .workers = workers};
     double *o = malloc(sizeof *o * (size_t)(points > 0 ? points : 1));
@@ -81,10 +81,10 @@ mp_cost_model mp_model_fit(double start_ns, int workers, size_t n, const double 
     int k = 0;
     for (int i = 0; i < points; i++)
         if (task_ns[i] <= max_task_ns)
-            o[k++] = mp_overhead_per_task(total_ns[i], start_ns, task_ns[i], n, workers);
+            o[k++] = mp_overhead_per_task(total_ns[i], start_ns, task_ns[i], n[i], workers);
     if (k == 0)
         for (int i = 0; i < points; i++)
-            o[k++] = mp_overhead_per_task(total_ns[i], start_ns, task_ns[i], n, workers);
+            o[k++] = mp_overhead_per_task(total_ns[i], start_ns, task_ns[i], n[i], workers);
     if (k > 0) {
         qsort(o, (size_t)k, sizeof *o, by_value);
         m.overhead_ns = k % 2 ? o[k / 2] : (o[k / 2 - 1] + o[k / 2]) / 2;

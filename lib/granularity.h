@@ -58,12 +58,13 @@ double mp_model_breakeven(const mp_cost_model *m, size_t n);
  * below 0 (a noisy run can look faster than the model allows). */
 double mp_overhead_per_task(double total_ns, double start_ns, double task_ns, size_t n, int workers);
 
-/* Fit the model's overhead to a sweep: the median of mp_overhead_per_task
- * over the points whose task cost is at most `max_task_ns` (the small tasks,
- * where the overhead is most of the time and noise in the work matters
- * least; every point if none is that small). start_ns and workers are given
- * (measured directly). Returns the model. */
-mp_cost_model mp_model_fit(double start_ns, int workers, size_t n, const double *task_ns, const double *total_ns,
-                           int points, double max_task_ns);
+/* Fit the model's overhead to a sweep: point i ran n[i] tasks of
+ * task_ns[i] in total_ns[i]. The overhead is the median of
+ * mp_overhead_per_task over the points whose task cost is at most
+ * `max_task_ns` (the small tasks, where the overhead is most of the time and
+ * noise in the work matters least; every point if none is that small).
+ * start_ns and workers are given (measured directly). Returns the model. */
+mp_cost_model mp_model_fit(double start_ns, int workers, const size_t *n, const double *task_ns,
+                           const double *total_ns, int points, double max_task_ns);
 
 #endif
