@@ -123,6 +123,7 @@ struct mp_pool {
     mp_shm arena;                  /* per slot: a ring of POOL_RING_BYTES (WIRE_SHM) */
     proc_worker *w;                /* size of them */
     double chunk_ns_avg;           /* how long a chunk takes, recently */
+    int dispatch_next;             /* processes: the worker the next round of dispatch starts at */
 };
 
 /* ---- jobs (pool.c) ---- */

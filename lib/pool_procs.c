@@ -245,32 +245,44 @@ static bool can_take(const mp_pool *p, const proc_worker *w, int window)
     return w->held_count == 0 || held_bytes(w) < IN_FLIGHT_MAX;
 }
 
-/* Round robin, one chunk per worker per round, so that few chunks spread. */
+/* Idle workers first, then the others up to the window, one chunk per
+ * worker per round, so that few chunks spread. A worker with nothing to do
+ * must get the next chunk before a busy one gets a chunk ahead: tasks sent
+ * one at a time (apply_async in a loop) would otherwise pile up on the
+ * first worker while the rest sit idle. Python's workers pull from one
+ * shared queue, so only an idle worker ever takes a task; the window is
+ * what lets the kit send tiny chunks ahead, and chunks that take longer
+ * than the window are never sent ahead of a free worker. */
 static void dispatch_locked(mp_pool *p)
 {
     int window = p->chunk_ns_avg > 0 ? (int)(WINDOW_NS / p->chunk_ns_avg) : 2;
-    if (window < 2)
-        window = 2;
+    if (window < 1)
+        window = 1;
     if (window > POOL_WINDOW_MAX)
         window = POOL_WINDOW_MAX;
-    for (bool any = true; any;) {
-        any = false;
-        for (int i = 0; i < p->size; i++) {
-            proc_worker *w = &p->w[i];
-            mp_async *j;
-            size_t c;
-            if (!can_take(p, w, window) || !next_chunk(p, &j, &c))
-                continue;
-            int rc = append_chunk(p, i, j, c);
-            if (rc != 1) { /* no room in its ring, or no memory: the chunk waits */
-                unchunk(j, c);
-                if (rc < 0)
-                    return;
-                continue;
+    for (int pass = 0; pass < 2; pass++)
+        for (bool any = true; any;) {
+            any = false;
+            int first = p->dispatch_next;
+            for (int k = 0; k < p->size; k++) {
+                int i = (first + k) % p->size;
+                proc_worker *w = &p->w[i];
+                mp_async *j;
+                size_t c;
+                if ((pass == 0 && w->held_count > 0) || !can_take(p, w, pass == 0 ? 1 : window) ||
+                    !next_chunk(p, &j, &c))
+                    continue;
+                int rc = append_chunk(p, i, j, c);
+                if (rc != 1) { /* no room in its ring, or no memory: the chunk waits */
+                    unchunk(j, c);
+                    if (rc < 0)
+                        return;
+                    continue;
+                }
+                p->dispatch_next = (i + 1) % p->size; /* the next chunk starts the round after it */
+                any = true;
             }
-            any = true;
         }
-    }
 }
 
 /* ---- results ---- */

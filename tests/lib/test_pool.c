@@ -1171,6 +1171,64 @@ static void test_terminate_with_big_chunk_waiting(void **state)
     check_no_children();
 }
 
+/* ---- tasks sent one at a time go to idle workers ---- */
+
+/* A task that says it started, then holds its worker until the test lets
+ * every task go (in shared memory: fork children inherit the mapping), at
+ * most 10 s. */
+static atomic_int *gate; /* [0]: tasks started, [1]: let them go */
+static int held_task(const void *arg, void *result)
+{
+    (void)arg;
+    atomic_fetch_add(&gate[0], 1);
+    for (int i = 0; i < 10000 && !atomic_load(&gate[1]); i++)
+        mp_sleep_ns(1000000);
+    *(long *)result = (long)getpid();
+    return 0;
+}
+MP_TASK(held_task)
+
+/* Python's workers pull tasks from one queue, so a task never waits behind
+ * another while a worker is idle. apply_async four times on four workers,
+ * each sent once the one before has started and held until all four have:
+ * all four start, each in its own worker (the first worker used to be sent
+ * the second task too, queued behind the first, which never ended). No
+ * timing in it: each wait for a start is bounded by 10 s, and any load
+ * passes it. */
+static void test_apply_async_spreads_to_idle_workers(void **state)
+{
+    (void)state;
+    mp_shm g;
+    assert_int_equal(mp_shm_create(&g, "gate", 2 * sizeof(atomic_int)), 0);
+    gate = g.p;
+    mp_pool *p = make_pool(&configs[1], 4, NULL);
+    mp_async *h[4];
+    long arg = 0, pid[4];
+    int started = 0;
+    for (int i = 0; i < 4 && started == i; i++) {
+        /* the next task is sent once the one before has started */
+        assert_int_equal(mp_pool_apply_async(p, held_task, &arg, sizeof arg, sizeof(long), NULL, &h[i]), 0);
+        for (int t = 0; t < 10000 && atomic_load(&gate[0]) <= i; t++)
+            mp_sleep_ns(1000000);
+        started = atomic_load(&gate[0]);
+    }
+    atomic_store(&gate[1], 1);
+    for (int i = 0; i < 4 && i < started + 1; i++) {
+        assert_int_equal(mp_async_get(h[i], 30, &pid[i]), 0);
+        mp_async_free(h[i]);
+    }
+    close_join_free(p);
+    if (started != 4)
+        fail_msg("only %d of 4 tasks started on 4 workers: one waited behind another while a worker was idle",
+                 started);
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < i; k++)
+            if (pid[i] == pid[k])
+                fail_msg("tasks %d and %d both ran in pid %ld", k, i, pid[i]);
+    mp_shm_close(&g);
+    check_no_children();
+}
+
 int main(int argc, char **argv)
 {
     mp_spawn_main(argc, argv, entries);
@@ -1179,6 +1237,7 @@ int main(int argc, char **argv)
     if (!realpath("/proc/self/exe", self_path))
         return 1;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_apply_async_spreads_to_idle_workers, teardown),
         cmocka_unit_test(test_chunksize_formula),
         cmocka_unit_test_teardown(test_every_api_threads, teardown),
         cmocka_unit_test_teardown(test_every_api_fork, teardown),
