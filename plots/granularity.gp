@@ -1,0 +1,32 @@
+# Speedup against the cost of one task (lessons 06, 12, 13): log x, log y,
+# one curve per series (dashed where dashed says 1: a model), the line
+# speedup = 1 (below it the parallel way is slower than the loop) and each
+# series' break-even, where it crosses 1, as a dotted vertical line in its
+# colour (bes: one number per series, 0 = none).
+# Variables: data png title term cols rows nseries titles (double-quoted
+# words) dashed (0/1 per series) bes xlabel
+if (!exists("xlabel")) xlabel = 'cost of one task (ns)'
+if (term eq 'png') {
+    set terminal pngcairo size 1000,620 noenhanced font ',10'
+    set output png
+    set key outside right top
+} else {
+    set terminal dumb size cols,rows noenhanced
+    set key outside below
+}
+set title title
+set xlabel xlabel
+set ylabel 'speedup (serial / parallel)'
+set logscale x
+set logscale y
+set grid
+do for [i=1:nseries] {
+    b = real(word(bes, i))
+    if (b > 0) { set arrow from b, graph 0 to b, graph 1 nohead dashtype 3 lw 1.5 lc i }
+}
+is_model(i) = word(dashed, i) eq '1'
+plot 1 title 'speedup = 1: break-even' with lines lw 2 lc rgb 'gray30', \
+     for [i=1:nseries] data index (i-1) using 1:(is_model(i) ? 1/0 : $2) \
+         with linespoints lw 2 pt 7 lc i title (is_model(i) ? '' : word(titles, i)), \
+     for [i=1:nseries] data index (i-1) using 1:(is_model(i) ? $2 : 1/0) \
+         with lines dashtype 2 lw 2 lc i title (is_model(i) ? word(titles, i) : '')
