@@ -141,8 +141,10 @@ $(BUILD)/tests/exercises/%: tests/exercises/%.c exercises/%.c $(BUILD)/tests/sou
 	$(call student_build,exercises/$*.c,$(EX_CC))
 
 # Test time limits (scripts/run-tests.sh): 20 s per exercise's tests, 120 s
-# for the others; TIMEOUT=N sets one limit for all.
-RUN_TESTS = $(if $(TIMEOUT),MPKIT_TEST_TIMEOUT=$(TIMEOUT)) scripts/run-tests.sh $(BUILD)
+# for the others; TIMEOUT=N sets one limit for all. Test binaries run two
+# at a time (JOBS=N: N; JOBS=1 streams each one's output as it runs).
+RUN_TESTS = $(if $(TIMEOUT),MPKIT_TEST_TIMEOUT=$(TIMEOUT)) $(if $(JOBS),MPKIT_TEST_JOBS=$(JOBS)) \
+	scripts/run-tests.sh $(BUILD)
 
 # Pieces that need tools of their own (an MPI compiler wrapper, the grading
 # scripts) keep their rules in mk/NAME.mk, included here. A piece adds its
@@ -156,8 +158,10 @@ include $(sort $(wildcard mk/*.mk))
 
 # The README's test command: every runtime test, every lesson's smoke run,
 # every solution's tests, and proof that each exercise as shipped fails.
+# The two longest binaries go first, so that the short ones fill in beside
+# them (they run two at a time).
 test: deps $(LIBMP) $(LESSON_BINS) tests-built $(EXTRA_TESTS)
-	@$(RUN_TESTS) $(LIB_TESTS) $(BUILD)/tests/test_lessons $(EXTRA_TESTS) $(EX_SOL_BINS) $(BUILD)/tests/test_unsolved
+	@$(RUN_TESTS) $(BUILD)/tests/test_lessons $(BUILD)/tests/test_unsolved $(LIB_TESTS) $(EXTRA_TESTS) $(EX_SOL_BINS)
 
 test-lib: $(LIB_TESTS)
 	@$(RUN_TESTS) $(LIB_TESTS)
@@ -187,9 +191,10 @@ $(foreach g,$(filter check-% hint-%,$(MAKECMDGOALS)),$(call check_ex_goal,$(pats
 
 # the binaries to build and run, worked out once per goal
 check-%: CHECK_BINS = $(call ex_bins,$*)
+# (one exercise at a time, its output as it runs, unless JOBS says otherwise)
 check-%: $(BUILD)/.cmocka
 	@$(MAKE) --no-print-directory $(if $(V),,-s) $(CHECK_BINS)
-	@$(RUN_TESTS) $(CHECK_BINS)
+	@$(if $(JOBS),,MPKIT_TEST_JOBS=1) $(RUN_TESTS) $(CHECK_BINS)
 
 # make hint-2 EX=3: the next hint for ex3 (one more each time); make hint-2:
 # the next hint for the first exercise that has not passed; ALL=1: them all.

@@ -1,11 +1,17 @@
-#!/bin/sh
-# Run cmocka test binaries one after another and add up their results.
+#!/bin/bash
+# Run cmocka test binaries and add up their results.
 #
 #   scripts/run-tests.sh BUILD_DIR BINARY...
 #
-# Each binary's output is shown as it runs, and kept in
+# Binaries run two at a time (MPKIT_TEST_JOBS=N: N at a time; make's JOBS=N
+# sets it; 1: one after another). One at a time, each binary's output is
+# shown as it runs; side by side, each binary's output is shown whole when
+# it ends, so that two never mix. Either way it is kept in
 # BUILD_DIR/test-logs/NAME.txt (its exit status in NAME.rc, which
-# `make hint-N` reads to know which exercises passed).
+# `make hint-N` reads to know which exercises passed). The tests assert
+# only what load cannot change, so running two at once changes no result:
+# it halves the wait, since many tests spend their time waiting for
+# children, timeouts and sleeps rather than computing.
 #
 # Every binary has a time limit: MPKIT_TEST_TIMEOUT seconds if set (make's
 # TIMEOUT=N sets it), otherwise 20 s for an exercise's or a solution's tests
@@ -21,21 +27,9 @@ set -u
 build="$1"; shift
 log="$build/test-logs"
 mkdir -p "$log"
-run=0; passed=0; failed=0; broken=""
-child=""; tee_pid=""; fifo="$log/.stream.$$"
-
-# Ctrl-C (or a kill) while a binary runs: timeout(1) passes the signal on to
-# the binary and everything it started; then stop, as the signal asks.
-stop() {
-    [ -n "$child" ] && kill -"$1" "$child" 2>/dev/null && wait "$child" 2>/dev/null
-    [ -n "$tee_pid" ] && wait "$tee_pid" 2>/dev/null
-    rm -f "$fifo"
-    trap - "$1"
-    kill -"$1" $$
-}
-trap 'stop INT' INT
-trap 'stop TERM' TERM
-trap 'stop HUP' HUP
+jobs="${MPKIT_TEST_JOBS:-2}"
+case "$jobs" in ''|*[!0-9]*|0) echo "run-tests: MPKIT_TEST_JOBS must be a whole number of at least 1, not '$jobs'" >&2; exit 2 ;; esac
+[ "$#" -le 1 ] && jobs=1
 
 # The student's file a test binary links: BUILD/tests/exercises/NN/exK is
 # exercises/NN/exK.c, BUILD/tests/solutions/NN/exK is solutions/NN/exK.c.
@@ -47,14 +41,16 @@ student_file() {
     esac
 }
 
-fail_one() { # binary, reason: count it as one failed test
-    echo "---- $1 $2: counted as 1 failed test"
-    run=$((run + 1)); failed=$((failed + 1)); broken="$broken $1"
-}
+log_name() { echo "$1" | sed "s|^$build/||; s|/|_|g"; }
 
-for bin in "$@"; do
-    name=$(echo "$bin" | sed "s|^$build/||; s|/|_|g")
+# One binary: its output on stdout, its counts in $log/NAME.sum as
+# "run passed failed broken" (broken 1: it failed in some way). $2 is
+# "stream" to show the output as it comes (one at a time) or "whole".
+run_one() {
+    bin="$1"; mode="$2"
+    name=$(log_name "$bin")
     file=$(student_file "$bin")
+    sum="$log/$name.sum"
     if [ -n "$file" ]; then
         limit="${MPKIT_TEST_TIMEOUT:-20}"
         echo "---- $bin (tests $file)"
@@ -63,40 +59,54 @@ for bin in "$@"; do
         echo "---- $bin"
     fi
     rm -f "$log/$name.rc"
+    fail_one() { # reason: count it as one failed test
+        echo "---- $bin $1: counted as 1 failed test"
+        echo "1 0 1 1" >"$sum"
+    }
     if [ ! -x "$bin" ] && [ -f "$bin.compile-error" ]; then
         cat "$bin.compile-error"
         cp "$bin.compile-error" "$log/$name.txt"
         echo compile >"$log/$name.rc"
-        fail_one "$bin" "did not compile (${file:-its sources}: the compiler's messages are above)"
-        continue
+        fail_one "did not compile (${file:-its sources}: the compiler's messages are above)"
+        return
     fi
     if [ ! -x "$bin" ]; then
         echo "not built" >"$log/$name.txt"
         echo missing >"$log/$name.rc"
-        fail_one "$bin" "was not built"
-        continue
+        fail_one "was not built"
+        return
     fi
 
-    # Stream the output (tee) while keeping it; timeout(1) runs the binary
-    # in a process group of its own and kills the whole group at the limit.
-    rm -f "$fifo"
-    mkfifo "$fifo" || exit 1
-    tee "$log/$name.txt" <"$fifo" &
-    tee_pid=$!
+    # timeout(1) runs the binary in a process group of its own and kills the
+    # whole group at the limit. Its PID is kept in NAME.pid so that Ctrl-C
+    # can stop it. One at a time, the output is streamed (tee) as well.
     t0=$(date +%s)
-    timeout --kill-after=5 "$limit" "$bin" >"$fifo" 2>&1 &
+    if [ "$mode" = stream ]; then
+        fifo="$log/.stream.$$"
+        rm -f "$fifo"
+        mkfifo "$fifo" || exit 1
+        tee "$log/$name.txt" <"$fifo" &
+        tee_pid=$!
+        timeout --kill-after=5 "$limit" "$bin" >"$fifo" 2>&1 &
+    else
+        timeout --kill-after=5 "$limit" "$bin" >"$log/$name.txt" 2>&1 &
+    fi
     child=$!
+    echo "$child" >"$log/$name.pid"
     wait "$child"
     rc=$?
     # A process the binary left running would keep the stream open: it is
     # in timeout's process group, whose ID is $child.
-    if kill -KILL -- "-$child" 2>/dev/null; then
-        echo "---- $bin left processes running: killed"
+    left=""
+    kill -KILL -- "-$child" 2>/dev/null && left=1
+    rm -f "$log/$name.pid"
+    if [ "$mode" = stream ]; then
+        wait "$tee_pid"
+        rm -f "$fifo"
+    else
+        cat "$log/$name.txt"
     fi
-    child=""
-    wait "$tee_pid"
-    tee_pid=""
-    rm -f "$fifo"
+    [ -n "$left" ] && echo "---- $bin left processes running: killed"
     echo "$rc" >"$log/$name.rc"
 
     # 124: timeout's SIGTERM ended it; 137: SIGKILL, 5 s after that one
@@ -106,24 +116,82 @@ for bin in "$@"; do
         else
             echo "timed out after $limit s"
         fi
-        fail_one "$bin" "timed out after $limit s (set a longer limit with TIMEOUT=N)"
-        continue
+        fail_one "timed out after $limit s (set a longer limit with TIMEOUT=N)"
+        return
     fi
     r=$(sed -n 's/^\[==========\] \([0-9]*\) test(s) run\./\1/p' "$log/$name.txt" | tail -1)
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log/$name.txt" | tail -1)
     f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$log/$name.txt" | tail -1)
     if [ -z "$r" ]; then
-        fail_one "$bin" "ended with status $rc and no cmocka summary"
-        continue
+        fail_one "ended with status $rc and no cmocka summary"
+        return
     fi
-    run=$((run + r)); passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
     if [ "$rc" -ne 0 ] && [ -z "$f" ]; then
         echo "---- $bin exited with status $rc: counted as 1 failed test"
-        failed=$((failed + 1)); broken="$broken $bin"
-    elif [ -n "$f" ]; then
-        broken="$broken $bin"
+        echo "$r ${p:-0} 1 1" >"$sum"
+    else
+        echo "$r ${p:-0} ${f:-0} $([ -n "$f" ] && echo 1 || echo 0)" >"$sum"
     fi
+}
+
+# Ctrl-C (or a kill): timeout(1) passes the signal on to the binaries and
+# everything they started; then stop, as the signal asks.
+running=""
+stop() {
+    for f in "$log"/*.pid; do
+        [ -f "$f" ] && kill -"$1" "$(cat "$f")" 2>/dev/null
+    done
+    for pid in $running; do wait "$pid" 2>/dev/null; done
+    rm -f "$log"/*.pid "$log"/.stream.*
+    trap - "$1"
+    kill -"$1" $$
+}
+trap 'stop INT' INT
+trap 'stop TERM' TERM
+trap 'stop HUP' HUP
+
+rm -f "$log"/*.sum "$log"/*.pid
+if [ "$jobs" -eq 1 ]; then
+    for bin in "$@"; do
+        run_one "$bin" stream
+    done
+else
+    # Up to $jobs at once; each one's output is printed whole as it ends.
+    declare -A out_of
+    for bin in "$@"; do
+        while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+            wait -n
+        done
+        out="$log/$(log_name "$bin").out"
+        run_one "$bin" whole >"$out" 2>&1 &
+        out_of[$!]="$out"
+        running="$running $!"
+        # print (in start order) whatever has ended
+        for pid in $running; do
+            kill -0 "$pid" 2>/dev/null && break
+            wait "$pid"; cat "${out_of[$pid]}"; rm -f "${out_of[$pid]}"
+            running="${running# $pid}"
+        done
+    done
+    for pid in $running; do
+        wait "$pid"; cat "${out_of[$pid]}"; rm -f "${out_of[$pid]}"
+    done
+    running=""
+fi
+
+run=0; passed=0; failed=0; broken=""
+for bin in "$@"; do
+    sum="$log/$(log_name "$bin").sum"
+    if [ ! -f "$sum" ]; then
+        echo "---- $bin: no result (the run was cut short): counted as 1 failed test"
+        run=$((run + 1)); failed=$((failed + 1)); broken="$broken $bin"
+        continue
+    fi
+    read -r r p f b <"$sum"
+    run=$((run + r)); passed=$((passed + p)); failed=$((failed + f))
+    [ "$b" = 1 ] && broken="$broken $bin"
 done
+rm -f "$log"/*.sum
 
 echo
 echo "==== all test binaries together ($# binaries; logs in $log/)"
