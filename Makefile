@@ -160,7 +160,11 @@ include $(sort $(wildcard mk/*.mk))
 # every solution's tests, and proof that each exercise as shipped fails.
 # The two longest binaries go first, so that the short ones fill in beside
 # them (they run two at a time).
-test: deps $(LIBMP) $(LESSON_BINS) tests-built $(EXTRA_TESTS)
+# The dependencies are installed first, alone (apt-get takes one lock), then
+# everything is built with a job per CPU, then run.
+BUILD_JOBS := $(shell nproc 2>/dev/null || echo 1)
+test: deps
+	@$(MAKE) --no-print-directory -j$(BUILD_JOBS) $(LIBMP) $(LESSON_BINS) tests-built $(EXTRA_TESTS)
 	@$(RUN_TESTS) $(BUILD)/tests/test_lessons $(BUILD)/tests/test_unsolved $(LIB_TESTS) $(EXTRA_TESTS) $(EX_SOL_BINS)
 
 test-lib: $(LIB_TESTS)
