@@ -309,7 +309,9 @@ static int handle_results(mp_pool *p, int slot, const unsigned char *msg, size_t
         const unsigned char *status = times + (info ? count * 16 : 0);
         memcpy(j->results + first * j->result_size, results, count * j->result_size);
         pid_t pid = w->proc.pid;
-        for (size_t i = 0; i < count; i++) {
+        /* every task succeeded and nobody asked who ran what: nothing per task */
+        bool per_task = !(r.flags & WIRE_ALL_OK) || (j->info && info);
+        for (size_t i = 0; per_task && i < count; i++) {
             int32_t st = 0;
             if (!(r.flags & WIRE_ALL_OK))
                 memcpy(&st, status + 4 * i, 4);

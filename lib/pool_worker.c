@@ -106,8 +106,14 @@ static int run_chunk(const wire_chunk *h, const unsigned char *args, unsigned ch
         int err = fn ? fn(args + i * h->arg_size, results + i * rs) : -ENOENT;
         if (trace)
             mp_trace_end("task");
-        status[i] = err > 0 ? -err : err;
-        all_ok &= err == 0;
+        /* statuses are written from the first failure on (the ones before
+         * it are 0): a chunk that all succeeds sends none */
+        if (err != 0 && all_ok) {
+            memset(status, 0, i * sizeof *status);
+            all_ok = false;
+        }
+        if (!all_ok)
+            status[i] = err > 0 ? -err : err;
         if (info)
             times[2 * i + 1] = mp_now_ns();
     }
