@@ -4,7 +4,8 @@
 # series' break-even, where it crosses 1, as a dotted vertical line in its
 # colour (bes: one number per series, 0 = none).
 # Variables: data png title term cols rows nseries titles (double-quoted
-# words) dashed (0/1 per series) bes xlabel
+# words) dashed (0/1 per series) bes xlabel, and optionally mark (an x > 0)
+# and marklabel: a labelled vertical line (lesson 06: Python's default chunksize)
 if (!exists("xlabel")) xlabel = 'cost of one task (ns)'
 if (term eq 'png') {
     set terminal pngcairo size 1000,620 noenhanced font ',10'
@@ -23,6 +24,10 @@ set grid
 do for [i=1:nseries] {
     b = real(word(bes, i))
     if (b > 0) { set arrow from b, graph 0 to b, graph 1 nohead dashtype 3 lw 1.5 lc i }
+}
+if (exists("mark") && mark > 0) {
+    set arrow from mark, graph 0 to mark, graph 1 nohead lw 2 lc rgb 'gray50'
+    set label marklabel at mark, graph 0.95 left offset 1, 0 tc rgb 'gray30'
 }
 is_model(i) = word(dashed, i) eq '1'
 plot 1 title 'speedup = 1: break-even' with lines lw 2 lc rgb 'gray30', \

@@ -81,5 +81,6 @@ void part_chunks(mp_lesson *L, chunks_result *R)
     char title[160];
     snprintf(title, sizeof title, "lesson 06: %zu tasks of %.0f ns against chunksize (Python's default: %zu)", R->tasks,
              R->task_ns, R->python_default);
-    speedup_plot(L, "chunks", title, "chunksize (tasks per message)", s, 2);
+    speedup_plot(L, "chunks", title, "chunksize (tasks per message)", s, 2, (double)R->python_default,
+                 "Python default");
 }

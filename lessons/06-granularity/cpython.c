@@ -100,5 +100,5 @@ void part_cpython(mp_lesson *L, const sweep_result *S, py_result *R)
         {"CPython ThreadPool", R->points, R->cost_ns, R->speedup[PY_THREAD], false},
     };
     speedup_plot(L, "cpython", "lesson 06: C pools against CPython's (default chunksize, pool start included)", NULL,
-                 s, 4);
+                 s, 4, 0, NULL);
 }

@@ -131,5 +131,5 @@ void part_data(mp_lesson *L, data_result *R)
     gran_series s[] = {{"16 B each way", R->points, R->compute_ns[0], R->speedup[0], false},
                        {"64 KiB each way", R->points, R->compute_ns[1], R->speedup[1], false}};
     speedup_plot(L, "data", "lesson 06: process pool (fork, chunksize 1), small and large arguments and results",
-                 "work of one task, its pass over the bytes included (ns)", s, 2);
+                 "work of one task, its pass over the bytes included (ns)", s, 2, 0, NULL);
 }

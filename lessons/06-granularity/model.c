@@ -56,5 +56,6 @@ void part_model(mp_lesson *L, const sweep_result *S, model_result *R)
         snprintf(titles[w], sizeof titles[w], "model: %s", way_names[w]);
         s[2 * w + 1] = (gran_series){titles[w], MODEL_GRID, grid, model_speedup[w], true};
     }
-    speedup_plot(L, "model", "lesson 06: measured (chunksize 1) and the start + overhead model", NULL, s, 2 * NWAYS);
+    speedup_plot(L, "model", "lesson 06: measured (chunksize 1) and the start + overhead model", NULL, s, 2 * NWAYS, 0,
+                 NULL);
 }

@@ -21,7 +21,7 @@ const char *ns_text(double ns, char *buf, size_t len)
 }
 
 void speedup_plot(const mp_lesson *L, const char *stem, const char *title, const char *xlabel, const gran_series *s,
-                  int n)
+                  int n, double mark_x, const char *mark_label)
 {
     char dat[PATH_MAX], name[96];
     snprintf(name, sizeof name, "%s.dat", stem);
@@ -44,7 +44,8 @@ void speedup_plot(const mp_lesson *L, const char *stem, const char *title, const
     if (mp_file_close(f, dat) < 0)
         return;
     char vars[4096];
-    snprintf(vars, sizeof vars, "nseries=%d; titles='%s'; dashed='%s'; bes='%s'; xlabel='%s'", n, titles, dashed, bes,
-             xlabel ? xlabel : "cost of one task (ns)");
+    snprintf(vars, sizeof vars, "nseries=%d; titles='%s'; dashed='%s'; bes='%s'; xlabel='%s'; mark=%g; marklabel='%s'",
+             n, titles, dashed, bes, xlabel ? xlabel : "cost of one task (ns)", mark_label ? mark_x : 0.0,
+             mark_label ? mark_label : "");
     mp_plot("granularity.gp", dat, L->o.out, stem, title, vars, L->o.no_plot);
 }

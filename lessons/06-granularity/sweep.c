@@ -144,5 +144,6 @@ void part_sweep(mp_lesson *L, sweep_result *R)
     for (int w = 0; w < NWAYS; w++)
         for (int k = 0; k < NCS; k++)
             s[w * NCS + k] = (gran_series){R->c[w][k].name, R->points, R->c[w][k].cost_ns, R->c[w][k].speedup, false};
-    speedup_plot(L, "granularity", "lesson 06: speedup against task cost (pool start included)", NULL, s, NWAYS * NCS);
+    speedup_plot(L, "granularity", "lesson 06: speedup against task cost (pool start included)", NULL, s, NWAYS * NCS,
+                 0, NULL);
 }
