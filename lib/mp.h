@@ -34,6 +34,7 @@
 #include "pipe.h"
 #include "pool.h"
 #include "queue.h"
+#include "sync.h"
 /* 5. the lesson harness */
 #include "lesson.h"
 
