@@ -102,6 +102,10 @@ int mp_active_children(void)
 
 int mp_on_cleanup(void (*hook)(void *), void *ctx)
 {
+    /* a hook must run even in a program that never starts a child */
+    install_handlers();
+    if (!registry_mine()) /* a plain fork() of ours: the hooks it inherited are not its own */
+        mp_children_forget();
     for (int i = 0; i < MAX_HOOKS; i++) {
         bool expect = false;
         if (atomic_compare_exchange_strong(&hooks[i].used, &expect, true)) {
@@ -182,7 +186,9 @@ static bool remote_ended(int status_fd)
 
 /* Normal exit, like multiprocessing's atexit handler: terminate the daemon
  * children, join all the others, then clean up (which stops the forkserver). */
-static void at_exit(void)
+static void at_exit(void) { mp_children_at_exit(); }
+
+void mp_children_at_exit(void)
 {
     if (!registry_mine())
         return; /* a plain fork() of a program of the kit: its parent's children are not its own */

@@ -58,6 +58,12 @@ void mp_stop_children(void);
 int mp_on_cleanup(void (*hook)(void *ctx), void *ctx);
 void mp_cleanup_remove(int id);
 
+/* What a process of the kit does when it ends normally (atexit, and a
+ * child's mp_child_exit, which skips atexit): terminate its daemon
+ * children, join the others, run its clean-up hooks. Nothing in a process
+ * whose registry is its parent's. */
+void mp_children_at_exit(void);
+
 /* In a freshly forked child: its parent's children and hooks are not its
  * own. (Writes only where something is set: copy on write.) */
 void mp_children_forget(void);

@@ -13,6 +13,7 @@
 #include "usage.h"
 /* 2. memory and records */
 #include "shm.h"
+#include "segment.h"
 #include "report.h"
 #include "cli.h"
 #include "plot.h"
@@ -35,6 +36,7 @@
 #include "pool.h"
 #include "queue.h"
 #include "sync.h"
+#include "value.h"
 /* 5. the lesson harness */
 #include "lesson.h"
 

@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "clock.h"
 #include "fd.h"
 #include "report.h"
@@ -129,6 +130,9 @@ _Noreturn void mp_child_run(mp_target fn, void *arg) { mp_child_exit(fn(arg)); }
 
 _Noreturn void mp_child_exit(int code)
 {
+    /* this child's own children and clean-up hooks (a named segment it
+     * created): its parent's were forgotten when it started */
+    mp_children_at_exit();
     /* _exit, not exit: the atexit handlers and stdio buffers a forked child
      * inherited belong to the parent. Flush only what this child printed,
      * and only if it printed anything: fflush() writes to the FILE (its

@@ -1,6 +1,6 @@
 /* sync: Lock, RLock, Semaphore, Event, Condition, Barrier on robust,
  * process-shared POSIX mutexes and condition variables (sync.h). */
-#define _GNU_SOURCE /* pthread_mutex_clocklock, gettid */
+#define _GNU_SOURCE /* gettid */
 #include "sync.h"
 
 #include <errno.h>
@@ -9,6 +9,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifdef __SANITIZE_THREAD__
+#include <sanitizer/tsan_interface.h>
+#endif
 
 #include "clock.h"
 #include "pool.h"
@@ -78,10 +82,26 @@ static int robust_lock(pthread_mutex_t *m, double timeout_s)
     else if (timeout_s == 0)
         rc = pthread_mutex_trylock(m);
     else {
-        struct timespec ts = deadline_in(timeout_s);
-        rc = pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &ts);
+        /* pthread_mutex_timedlock counts on CLOCK_REALTIME (the monotonic
+         * pthread_mutex_clocklock is newer, and ThreadSanitizer does not see
+         * it take the mutex): a clock set back meanwhile would stretch
+         * this one wait */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        long long ns = ts.tv_nsec + (long long)(timeout_s * 1e9);
+        ts.tv_sec += (time_t)(ns / 1000000000LL);
+        ts.tv_nsec = (long)(ns % 1000000000LL);
+        rc = pthread_mutex_timedlock(m, &ts);
     }
     if (rc == EOWNERDEAD) {
+#ifdef __SANITIZE_THREAD__
+        /* ThreadSanitizer sees a blocking lock recover a dead owner's mutex,
+         * not a timed or tried one: tell it this thread holds it now */
+        if (timeout_s >= 0) {
+            __tsan_mutex_pre_lock(m, 0);
+            __tsan_mutex_post_lock(m, 0, 0);
+        }
+#endif
         pthread_mutex_consistent(m);
         return -EOWNERDEAD;
     }
