@@ -321,3 +321,14 @@ void mp_lesson_pool_finish(struct mp_pool *p)
     CHECK(mp_pool_join(p));
     mp_pool_free(p);
 }
+
+void mp_lesson_child(struct mp_process *p, const char *name, mp_target target, const void *args, size_t len,
+                     const int *fds, int nfds)
+{
+    mp_process_init(p, name, target, NULL);
+    if (args)
+        mp_process_set_args(p, args, len); /* bytes: what spawn and forkserver need */
+    for (int i = 0; i < nfds; i++)
+        CHECK(mp_process_pass_fd(p, fds[i]));
+    CHECK(mp_process_start(p));
+}

@@ -32,6 +32,7 @@
 
 #include "children.h"
 #include "cli.h"
+#include "entry.h"
 #include "clock.h"
 #include "report.h"
 
@@ -116,6 +117,13 @@ struct mp_pool;
 struct mp_pool_opts;
 struct mp_pool *mp_lesson_pool(int backend, int start, int workers, const struct mp_pool_opts *more);
 void mp_lesson_pool_finish(struct mp_pool *p);
+
+/* Start a child for an experiment: target(args) under --start's method
+ * (the child gets its own copy of the `len` bytes at args; NULL/0: none),
+ * handed the descriptors fds[0..nfds) as its mp_child_fd(0..nfds-1). A
+ * failure is reported and stops the lesson. */
+void mp_lesson_child(struct mp_process *p, const char *name, mp_target target, const void *args, size_t len,
+                     const int *fds, int nfds);
 
 /* Stop the lesson after an error it has reported: kill and reap every child
  * it started (so exiting never waits for a worker that will not end by
