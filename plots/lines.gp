@@ -1,6 +1,7 @@
 # Lines: one series per data block (blocks separated by two blank lines),
 # x in column 1, y in column 2, bars from column 3 to column 4 if present.
-# Variables: data png title term cols rows nseries titles xlabel ylabel logy (0 or 1)
+# Variables: data png title term cols rows nseries titles xlabel ylabel logy (0 or 1),
+#   logx (0 or 1, optional)
 #   xcat (0 or 1): x values are categories (0, 64, 256, 1024 MiB): evenly
 #   spaced and labelled with their values, so 0 and 64 do not crowd together
 #   and 0 still has a place (a log axis has none for it)
@@ -17,6 +18,7 @@ set title title
 set xlabel xlabel
 set ylabel ylabel
 if (logy) { set logscale y }
+if (exists("logx") && logx) { set logscale x }
 set grid
 if (xcat) {
     # column 0 is the point's index within its block: the category's place
