@@ -149,6 +149,24 @@ static void span(mp_event_kind kind, const char *what, const char *name, uint64_
     mp_trace_at(kind, label, t_ns);
 }
 
+/* ---- who am I: the kernel thread ID, remembered per thread ----
+ * gettid() is a system call (a microsecond on this VM, where a lock and an
+ * unlock take 20 ns), so each thread asks once. A forked child's thread has
+ * a new ID: the fork handler forgets the remembered one. */
+static _Thread_local int my_tid;
+static pthread_once_t tid_once = PTHREAD_ONCE_INIT;
+static void forget_tid(void) { my_tid = 0; }
+static void install_forget(void) { pthread_atfork(NULL, NULL, forget_tid); }
+
+static int me(void)
+{
+    if (my_tid == 0) {
+        pthread_once(&tid_once, install_forget);
+        my_tid = (int)gettid();
+    }
+    return my_tid;
+}
+
 /* ---- Lock, RLock ---- */
 
 int mp_lock_init(mp_lock *l, int kind, const char *name)
@@ -176,7 +194,7 @@ int mp_lock_acquire(mp_lock *l, double timeout_s)
     if (rc == -EOWNERDEAD)
         l->depth = 0; /* the dead owner's count means nothing now */
     if (l->depth++ == 0) {
-        atomic_store(&l->owner, (int)gettid());
+        atomic_store(&l->owner, me());
         l->held_ns = t1;
         if (t)
             span(MP_EV_BEGIN, "hold", l->name, t1);
@@ -186,7 +204,7 @@ int mp_lock_acquire(mp_lock *l, double timeout_s)
 
 int mp_lock_release(mp_lock *l)
 {
-    if (atomic_load(&l->owner) != (int)gettid())
+    if (atomic_load(&l->owner) != me())
         return -EPERM;
     if (--l->depth == 0) {
         atomic_store(&l->owner, 0);
@@ -327,7 +345,7 @@ static mp_lock *cond_lock(mp_cond *c) { return (mp_lock *)((char *)c + c->lock_o
 int mp_cond_wait(mp_cond *c, double timeout_s)
 {
     mp_lock *l = cond_lock(c);
-    if (atomic_load(&l->owner) != (int)gettid())
+    if (atomic_load(&l->owner) != me())
         return -EPERM;
     /* Python's Condition releases every level of an RLock while it waits:
      * keep one (pthread_cond_wait releases exactly one), give back the rest */
@@ -347,7 +365,7 @@ int mp_cond_wait(mp_cond *c, double timeout_s)
     now = mp_now_ns();
     if (t)
         span(MP_EV_END, "wait", c->name, now);
-    atomic_store(&l->owner, (int)gettid());
+    atomic_store(&l->owner, me());
     l->depth = depth;
     l->held_ns = now;
     if (traced(l->name))
