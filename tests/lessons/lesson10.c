@@ -1,0 +1,43 @@
+/* Lesson 10 run as a student runs it: included by tests/test_lessons.c.
+ * Asserted: exit status, columns and rows, and the results no load can
+ * change -- the locked balance is 0, the deadlock is caught and the lock
+ * order fixes it, thread-local data and results from threads are right,
+ * the Event/Condition/Semaphore/Barrier scenes are exact, every contention
+ * total is exact. Never a time or a rate. */
+
+static void test_lesson10(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    assert_int_equal(run_lesson("10", dir, "--max-workers", "4"), 0);
+    char *b = csv(dir, "background.csv");
+    assert_header(b, "mode,epochs,save_mib,median_s");
+    assert_non_null(strstr(b, "\ninline,6,4.0,"));
+    assert_non_null(strstr(b, "\nbackground,6,4.0,"));
+    assert_non_null(strstr(b, "\ninline,6,8.0,"));
+    assert_non_null(strstr(b, "\nbackground,6,8.0,"));
+    free(b);
+    char *c = csv(dir, "contention.csv");
+    assert_header(c, "method,threads,ops_per_s");
+    const char *kinds[] = {"one-lock", "sharded", "atomic"};
+    for (int k = 0; k < 3; k++)
+        for (int n = 1; n <= 4; n++) {
+            char row[48];
+            snprintf(row, sizeof row, "\n%s,%d,", kinds[k], n);
+            if (!strstr(c, row))
+                fail_msg("contention.csv: no row %s", row + 1);
+            assert_true(csv_value(c, row, 2) > 0);
+        }
+    free(c);
+    char *out = read_output(dir, "out.txt");
+    assert_verdict_yes(out, "with the lock it is 0");
+    assert_verdict_yes(out, "opposite lock orders deadlocked");
+    assert_verdict_yes(out, "threading.local: Alice's thread saw Alice");
+    assert_verdict_yes(out, "results from threads:");
+    assert_verdict_yes(out, "Event woke 3 of 3");
+    assert_non_null(strstr(out, "every total came out exact"));
+    free(out);
+    rm_tree(dir);
+}
+
+#define LESSON10_TESTS cmocka_unit_test(test_lesson10)
