@@ -320,7 +320,7 @@ static void test_rlock_ownership(void **state)
 static void test_owner_killed(void **state)
 {
     (void)state;
-    for (int m = MP_START_FORK; m <= MP_START_SPAWN; m++) {
+    for (int m = MP_START_FORK; m <= MP_START_FORKSERVER; m++) {
         make_shared();
         mp_process p;
         start_child(&p, child_die_holding, m);
@@ -405,7 +405,7 @@ static bool have_all(void *ctx) { return *(long *)ctx >= PRODUCED; }
 static void test_condition(void **state)
 {
     (void)state;
-    for (int m = MP_START_FORK; m <= MP_START_SPAWN; m++) {
+    for (int m = MP_START_FORK; m <= MP_START_FORKSERVER; m++) {
         make_shared();
         assert_int_equal(mp_cond_wait(&sh->cond, 0.1), -EPERM);
         assert_int_equal(mp_lock_acquire(&sh->cond_lock, -1), 0);
@@ -469,7 +469,7 @@ static void test_barrier_rounds(void **state)
         assert_int_equal(seen, 7);
         assert_int_equal(atomic_load(&sh->actions), round);
     }
-    for (int m = MP_START_FORK; m <= MP_START_SPAWN; m++) {
+    for (int m = MP_START_FORK; m <= MP_START_FORKSERVER; m++) {
         atomic_store(&sh->slot, 0);
         atomic_store(&sh->actions, 0);
         mp_process p[2];
