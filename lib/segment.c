@@ -28,9 +28,23 @@ static bool good_name(const char *name)
     return true;
 }
 
-/* The clean-up hook's own copy of the path: the hook may run in a signal
- * handler, where it may call unlink() and nothing that allocates. */
-static void unlink_at_exit(void *ctx) { (void)unlink(ctx); }
+/* What the clean-up hook needs, in its own allocation: the hook may run
+ * in a signal handler, where it may call getpid() and unlink() and nothing
+ * that allocates. */
+typedef struct unlink_hook {
+    pid_t creator;
+    char path[sizeof "/dev/shm/" + MP_SEGMENT_NAME];
+} unlink_hook;
+
+/* Only in the creator: a plain fork() of it carries a copy of its hooks and
+ * of its exit and signal handlers (children.h), and that copy's exit or
+ * SIGTERM must not take the name from under the creator. */
+static void unlink_at_exit(void *ctx)
+{
+    const unlink_hook *h = ctx;
+    if (getpid() == h->creator)
+        (void)unlink(h->path);
+}
 
 static int map(mp_segment *s, int fd, size_t bytes)
 {
@@ -73,17 +87,21 @@ int mp_segment_create(mp_segment *s, const char *name, size_t bytes)
         shm_unlink(path);
         return rc;
     }
-    char *full = malloc(sizeof "/dev/shm" + strlen(path));
-    if (full)
-        sprintf(full, "/dev/shm%s", path);
-    s->cleanup = full ? mp_on_cleanup(unlink_at_exit, full) : -ENOMEM;
-    s->hook_path = full;
+    unlink_hook *h = malloc(sizeof *h);
+    if (h) {
+        h->creator = getpid();
+        snprintf(h->path, sizeof h->path, "/dev/shm%s", path);
+    }
+    s->cleanup = h ? mp_on_cleanup(unlink_at_exit, h) : -ENOMEM;
     if (s->cleanup < 0) {
-        free(full);
+        rc = s->cleanup;
+        free(h);
         mp_segment_close(s);
         shm_unlink(path);
-        return -ENOSPC;
+        *s = (mp_segment){.cleanup = -1};
+        return rc; /* -ENOMEM, or -ENOSPC: the table of clean-up hooks is full */
     }
+    s->hook = h;
     s->creator = getpid();
     return 0;
 }
@@ -119,8 +137,8 @@ int mp_segment_unlink(mp_segment *s)
     if (s->cleanup >= 0 && s->creator == getpid()) {
         mp_cleanup_remove(s->cleanup);
         s->cleanup = -1;
-        free(s->hook_path);
-        s->hook_path = NULL;
+        free(s->hook);
+        s->hook = NULL;
     }
     char path[MP_SEGMENT_NAME + 1];
     snprintf(path, sizeof path, "/%s", s->name);

@@ -34,13 +34,15 @@ typedef struct mp_segment {
     char name[MP_SEGMENT_NAME]; /* without the leading '/' */
     pid_t creator;              /* this process made it (0: attached) */
     int cleanup;                /* the creator's clean-up hook, -1 once unlinked */
-    char *hook_path;            /* the hook's copy of the path */
+    void *hook;                 /* what the clean-up hook needs: the creator's PID, the path */
 } mp_segment;
 
 /* Create a zeroed segment of `bytes` under `name` (letters, digits, '_',
  * '-', '.'; NULL: a new name, "mpkit_PID_N"). -EEXIST: the name is in use;
- * -EINVAL: a bad name or 0 bytes. It is unlinked when this process exits,
- * unless mp_segment_unlink came first. */
+ * -EINVAL: a bad name or 0 bytes; -ENOSPC: the process holds as many
+ * segments as there are clean-up hooks (children.h: 32, shared with the
+ * rest of the kit). It is unlinked when this process exits, unless
+ * mp_segment_unlink came first. */
 int mp_segment_create(mp_segment *s, const char *name, size_t bytes);
 
 /* Map the segment called `name`, its size from the segment itself; if

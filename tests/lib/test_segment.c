@@ -6,6 +6,8 @@
  * see or touch each other's. */
 #include "helpers.h"
 
+#include <dirent.h>
+
 static bool in_dev_shm(const char *name)
 {
     char path[128];
@@ -16,6 +18,24 @@ static bool in_dev_shm(const char *name)
 static void name_for(char *buf, size_t len, pid_t pid, const char *what)
 {
     snprintf(buf, len, "mpkit_t_%d_%s", (int)pid, what);
+}
+
+/* Every name this test makes, given or generated ("mpkit_PID_N"), holds
+ * "_PID_" of the test's PID: none may be left in /dev/shm after a test. */
+static void assert_none_of_ours_in_dev_shm(void)
+{
+    char mine[32];
+    snprintf(mine, sizeof mine, "_%d_", (int)getpid());
+    DIR *d = opendir("/dev/shm");
+    assert_non_null(d);
+    struct dirent *e;
+    char left[256] = "";
+    while ((e = readdir(d)) != NULL)
+        if (strstr(e->d_name, mine) && strlen(left) + strlen(e->d_name) + 2 < sizeof left)
+            strcat(strcat(left, " "), e->d_name);
+    closedir(d);
+    if (left[0])
+        fail_msg("left in /dev/shm:%s", left);
 }
 
 /* ---- children: the test's PID comes as their argument (a forkserver
@@ -58,7 +78,9 @@ static int early_creator(void *arg)
     return v[0] == 1 ? 0 : 4;
 }
 
-/* Create "interrupted", then SIGINT itself: the kit's handler unlinks it. */
+/* Create "interrupted" and wait to be stopped by a signal (the test sends
+ * SIGINT, SIGTERM or SIGHUP once the name is there): the kit's handler
+ * unlinks it. */
 static int interrupted_creator(void *arg)
 {
     char name[64];
@@ -66,8 +88,8 @@ static int interrupted_creator(void *arg)
     mp_segment s;
     if (mp_segment_create(&s, name, 4096) != 0)
         return 3;
-    kill(getpid(), SIGINT);
-    mp_sleep_ns(10000000000ull);
+    *(volatile long *)s.p = 1; /* created, its clean-up hook in place */
+    mp_sleep_ns(30000000000ull);
     return 4;
 }
 
@@ -133,6 +155,7 @@ static void test_errors(void **state)
     assert_int_equal(mp_segment_unlink(&g2), 0);
     mp_segment_close(&g1);
     mp_segment_close(&g2);
+    assert_none_of_ours_in_dev_shm();
 }
 
 /* Readers of every start method attach by name, answer, exit: the segment
@@ -161,6 +184,7 @@ static void test_readers_never_unlink(void **state)
     assert_false(in_dev_shm(name));
     mp_forkserver_stop();
     assert_no_children();
+    assert_none_of_ours_in_dev_shm();
 }
 
 /* The creator exits first: its exit unlinks the name, and the reader's
@@ -193,18 +217,75 @@ static void test_creator_exits_first(void **state)
     assert_false(in_dev_shm(name));
     assert_int_equal(v[1], 99);
     mp_segment_close(&s);
+    assert_none_of_ours_in_dev_shm();
 }
 
-/* Ctrl-C in the creator: its segments go with it. */
-static void test_sigint_unlinks(void **state)
+/* A plain fork() of the creator (not a child the kit started, which
+ * forgets its parent's hooks at once) inherits the at-exit and signal
+ * handlers and the creator's hook: neither its exit nor a SIGTERM to it
+ * may unlink the creator's segment. */
+static void test_plain_fork_never_unlinks(void **state)
 {
     (void)state;
     char name[64];
-    name_for(name, sizeof name, getpid(), "interrupted");
-    for (int m = MP_START_FORK; m <= MP_START_SPAWN; m++) {
-        run_child(interrupted_creator, m, -SIGINT);
-        assert_false(in_dev_shm(name));
+    name_for(name, sizeof name, getpid(), "plainfork");
+    mp_segment s;
+    assert_int_equal(mp_segment_create(&s, name, 4096), 0);
+    for (int how = 0; how < 2; how++) {
+        pid_t child = fork();
+        assert_true(child >= 0);
+        if (child == 0) {
+            if (how == 1) {
+                kill(getpid(), SIGTERM); /* the kit's handler runs in this copy of the creator */
+                mp_sleep_ns(10000000000ull);
+            }
+            exit(0); /* the at-exit handlers run */
+        }
+        int st = 0;
+        assert_int_equal(waitpid(child, &st, 0), child);
+        assert_int_equal(mp_exitcode_from_status(st), how == 1 ? -SIGTERM : 0);
+        if (!in_dev_shm(name))
+            fail_msg("a forked child that %s unlinked its parent's segment", how ? "was terminated" : "exited");
     }
+    assert_int_equal(mp_segment_unlink(&s), 0);
+    mp_segment_close(&s);
+    assert_none_of_ours_in_dev_shm();
+}
+
+/* Ctrl-C (or SIGTERM, or SIGHUP) to a creator, a child of each start
+ * method: its segments go with it. */
+static void test_signal_unlinks(void **state)
+{
+    (void)state;
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    char name[64];
+    name_for(name, sizeof name, getpid(), "interrupted");
+    for (int m = MP_START_FORK; m <= MP_START_FORKSERVER; m++)
+        for (int k = 0; k < 3; k++) {
+            mp_process p;
+            mp_process_init(&p, NULL, interrupted_creator, NULL);
+            me = getpid();
+            mp_process_set_args(&p, &me, sizeof me);
+            p.start = m;
+            assert_int_equal(mp_process_start(&p), 0);
+            mp_segment r; /* we attach to see when it is ready: attaching never unlinks */
+            int rc = -ENOENT;
+            for (int i = 0; i < 30000 && rc != 0; i++)
+                if ((rc = mp_segment_attach(&r, name, 4096)) != 0)
+                    mp_sleep_ns(1000000); /* not there, or not sized yet */
+            assert_int_equal(rc, 0);
+            for (int i = 0; i < 30000 && *(volatile long *)r.p == 0; i++)
+                mp_sleep_ns(1000000);
+            assert_int_equal(*(volatile long *)r.p, 1);
+            mp_segment_close(&r);
+            assert_int_equal(kill(p.pid, sigs[k]), 0);
+            assert_int_equal(mp_process_join(&p, 30), 0);
+            assert_int_equal(p.exitcode, -sigs[k]);
+            if (in_dev_shm(name))
+                fail_msg("%s: %s left the creator's segment", mp_start_names[m], strsignal(sigs[k]));
+        }
+    mp_forkserver_stop();
+    assert_none_of_ours_in_dev_shm();
 }
 
 int main(int argc, char **argv)
@@ -214,7 +295,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_errors),
         cmocka_unit_test_teardown(test_readers_never_unlink, teardown),
         cmocka_unit_test_teardown(test_creator_exits_first, teardown),
-        cmocka_unit_test_teardown(test_sigint_unlinks, teardown),
+        cmocka_unit_test(test_plain_fork_never_unlinks),
+        cmocka_unit_test_teardown(test_signal_unlinks, teardown),
     };
     return cmocka_run_group_tests_name("segment", tests, NULL, NULL);
 }
