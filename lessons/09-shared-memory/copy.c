@@ -22,6 +22,7 @@
 const char *const copy_methods[NWAYS] = {"pipe", "queue", "shared"};
 
 #define CHUNK (1 << 20)
+#define BATCH_BYTES (256 << 10) /* a timed run of small transfers moves at least this much */
 typedef struct command { int method; uint64_t bytes; } command;
 
 static uint64_t checksum(const uint64_t *w, size_t words, uint64_t sum)
@@ -143,8 +144,14 @@ void part_copy(mp_lesson *L, copy_result *R)
     double *s = calloc((size_t)(NWAYS * 5 * repeat), sizeof *s);
     if (!s)
         mp_lesson_abort();
-    for (int w = 0; w < NWAYS; w++) /* a first transfer each way, not timed: the reader's buffer, the code paths */
-        (void)move(&m, w, sizes[0]);
+    /* First transfers each way, not timed, of the largest size: every page
+     * of the reader's buffer, of the queue's 8 slots and of both mappings of
+     * the segment is touched once here. Otherwise the first run of each
+     * size pays the page faults of memory nobody had touched yet (the queue
+     * at 256 KiB: 30x slower for its first 8 runs, one per slot). */
+    for (int w = 0; w < NWAYS; w++)
+        for (size_t done = 0; done < (w == X_QUEUE ? 8 * (size_t)CHUNK : 1); done += top)
+            (void)move(&m, w, top);
     mp_table t;
     mp_table_header(&t, "bytes|pipe ms|queue ms|shared ms|pipe GB/s|queue GB/s|shared GB/s");
     for (int k = 0; k < R->sizes; k++) {
@@ -153,14 +160,20 @@ void part_copy(mp_lesson *L, copy_result *R)
         uint64_t want = checksum((const uint64_t *)src, n / 8, 0);
         /* the ways take turns within each repeat, so that a slow moment of
          * the machine does not fall on one of them only; small transfers
-         * (microseconds, where one late wake-up doubles a run) get more */
+         * (microseconds, where one late wake-up doubles a run) get more
+         * runs, and each run of them is a batch of transfers, one after the
+         * other, at least 256 KiB in all: the time of one is the batch's
+         * over its count (the wake-ups of a batch average out) */
         int runs = n <= (4 << 20) ? 5 * repeat : repeat;
+        size_t batch = n < BATCH_BYTES ? BATCH_BYTES / n : 1;
         for (int r = 0; r < runs; r++)
             for (int w = 0; w < NWAYS; w++) {
                 uint64_t t0 = mp_now_ns();
-                uint64_t sum = move(&m, w, n);
-                s[w * 5 * repeat + r] = mp_ns_to_s(mp_now_ns() - t0);
-                R->all_right = R->all_right && sum == want;
+                for (size_t b = 0; b < batch; b++) {
+                    uint64_t sum = move(&m, w, n);
+                    R->all_right = R->all_right && sum == want;
+                }
+                s[w * 5 * repeat + r] = mp_ns_to_s(mp_now_ns() - t0) / (double)batch;
             }
         for (int w = 0; w < NWAYS; w++) {
             double *v = s + w * 5 * repeat;

@@ -34,6 +34,7 @@ typedef struct counter_result {
     long increments[NMETHODS]; /* per worker */
     long final_value[NMETHODS], expected[NMETHODS];
     mp_stats time[NMETHODS];
+    double cpus[NMETHODS];     /* CPUs the workers had between them (median of the runs) */
 } counter_result;
 void part_counter(mp_lesson *L, counter_result *R);
 

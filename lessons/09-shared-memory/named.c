@@ -54,6 +54,14 @@ int named_creator(void *arg)
     return 0; /* the kit's exit clean-up unlinks the segment */
 }
 
+/* While the creator of scene 2 runs, our own clean-up hook removes its
+ * name: if we are stopped (Ctrl-C, SIGTERM), the kit stops our children
+ * with SIGKILL (children.h), and a creator killed that way runs no hook
+ * of its own -- its name would stay in /dev/shm. (The rule is not broken:
+ * the creator is gone by then, and nobody else knows the name.) */
+static char early_path[sizeof "/dev/shm/" + MP_SEGMENT_NAME];
+static void unlink_early(void *ctx) { (void)unlink(ctx); }
+
 static void start_spawned(mp_process *p, const char *name, mp_target fn, const named_args *a)
 {
     mp_process_init(p, name, fn, NULL);
@@ -85,6 +93,9 @@ void part_named(mp_lesson *L, named_result *R)
 
     named_args b;
     snprintf(b.name, sizeof b.name, "mpkit_lesson09_%d_early", (int)getpid());
+    snprintf(early_path, sizeof early_path, "/dev/shm/%s", b.name);
+    int hook = mp_on_cleanup(unlink_early, early_path);
+    CHECK(hook < 0 ? hook : 0);
     start_spawned(&p, "creator", named_creator, &b);
     mp_segment r;
     int rc = -ENOENT;
@@ -97,6 +108,7 @@ void part_named(mp_lesson *L, named_result *R)
         mp_sleep_ns(1000000);
     mem[1] = 1; /* the creator may go */
     CHECK(mp_lesson_join(&p, 30));
+    mp_cleanup_remove(hook);
     R->gone_after_creator = !in_dev_shm(b.name);
     R->mapping_kept = strncmp((char *)r.p + MESSAGE_AT, "written by the creator", 22) == 0;
     mp_say("the creator exited: /dev/shm/%s is %s; our mapping still reads \"%s\"", b.name,
