@@ -78,17 +78,38 @@ static int early_creator(void *arg)
     return v[0] == 1 ? 0 : 4;
 }
 
+/* ThreadSanitizer emulates signal delivery, and it can lose a signal that
+ * another process sends to a sleeping spawned child (seen: the handler in
+ * place, nothing pending, the child asleep for good). Under TSan the
+ * creator sends the signal to itself (TSan's kill() delivers it at once);
+ * the handler that runs is the same. */
+#if defined(__SANITIZE_THREAD__)
+#define SIGNAL_FROM_OUTSIDE 0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SIGNAL_FROM_OUTSIDE 0
+#endif
+#endif
+#ifndef SIGNAL_FROM_OUTSIDE
+#define SIGNAL_FROM_OUTSIDE 1
+#endif
+
+typedef struct interrupt { pid_t test; int sig; } interrupt; /* test first: test_pid() reads it */
+
 /* Create "interrupted" and wait to be stopped by a signal (the test sends
- * SIGINT, SIGTERM or SIGHUP once the name is there): the kit's handler
+ * SIGINT, SIGTERM or SIGHUP once the segment is ready): the kit's handler
  * unlinks it. */
 static int interrupted_creator(void *arg)
 {
+    const interrupt *a = arg;
     char name[64];
-    name_for(name, sizeof name, test_pid(arg), "interrupted");
+    name_for(name, sizeof name, a->test, "interrupted");
     mp_segment s;
     if (mp_segment_create(&s, name, 4096) != 0)
         return 3;
     *(volatile long *)s.p = 1; /* created, its clean-up hook in place */
+    if (!SIGNAL_FROM_OUTSIDE)
+        kill(getpid(), a->sig);
     mp_sleep_ns(30000000000ull);
     return 4;
 }
@@ -264,21 +285,23 @@ static void test_signal_unlinks(void **state)
         for (int k = 0; k < 3; k++) {
             mp_process p;
             mp_process_init(&p, NULL, interrupted_creator, NULL);
-            me = getpid();
-            mp_process_set_args(&p, &me, sizeof me);
+            interrupt a = {getpid(), sigs[k]};
+            mp_process_set_args(&p, &a, sizeof a);
             p.start = m;
             assert_int_equal(mp_process_start(&p), 0);
-            mp_segment r; /* we attach to see when it is ready: attaching never unlinks */
-            int rc = -ENOENT;
-            for (int i = 0; i < 30000 && rc != 0; i++)
-                if ((rc = mp_segment_attach(&r, name, 4096)) != 0)
-                    mp_sleep_ns(1000000); /* not there, or not sized yet */
-            assert_int_equal(rc, 0);
-            for (int i = 0; i < 30000 && *(volatile long *)r.p == 0; i++)
-                mp_sleep_ns(1000000);
-            assert_int_equal(*(volatile long *)r.p, 1);
-            mp_segment_close(&r);
-            assert_int_equal(kill(p.pid, sigs[k]), 0);
+            if (SIGNAL_FROM_OUTSIDE) {
+                mp_segment r; /* we attach to see when it is ready: attaching never unlinks */
+                int rc = -ENOENT;
+                for (int i = 0; i < 30000 && rc != 0; i++)
+                    if ((rc = mp_segment_attach(&r, name, 4096)) != 0)
+                        mp_sleep_ns(1000000); /* not there, or not sized yet */
+                assert_int_equal(rc, 0);
+                for (int i = 0; i < 30000 && *(volatile long *)r.p == 0; i++)
+                    mp_sleep_ns(1000000);
+                assert_int_equal(*(volatile long *)r.p, 1);
+                mp_segment_close(&r);
+                assert_int_equal(kill(p.pid, sigs[k]), 0);
+            }
             assert_int_equal(mp_process_join(&p, 30), 0);
             assert_int_equal(p.exitcode, -sigs[k]);
             if (in_dev_shm(name))
