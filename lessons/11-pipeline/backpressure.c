@@ -1,0 +1,70 @@
+/* Lesson 11, part 3 -- backpressure: the slowest stage sets the pace.
+ *
+ * The predictor slower than the source: with bounded queues (64 items) the
+ * queues before it fill, then the source's puts block -- the pressure goes
+ * back up the pipeline, and no queue holds more than its bound. With
+ * (nearly) unbounded queues the source never waits and the queue in front
+ * of the predictor grows with every request the predictor has not reached:
+ * memory, and latency, without end. The depths are sampled every 2 ms. */
+#include "lesson11.h"
+
+static const char *const qnames[4] = {"requests", "preprocessed", "received", "batches"};
+
+static int deepest(const pipe_run *r)
+{
+    int m = 0;
+    for (int k = 0; k < r->depths; k++)
+        for (int q = 0; q < 4; q++)
+            m = r->depth[k][q] > m ? r->depth[k][q] : m;
+    return m;
+}
+
+static void depth_plot(const mp_lesson *L, const backpressure_result *R)
+{
+    char dat[PATH_MAX];
+    CHECK(mp_out_path(dat, sizeof dat, L->o.out, "queues.dat"));
+    FILE *f = mp_file_create(dat);
+    if (!f)
+        return;
+    const pipe_run *runs[2] = {&R->bounded, &R->unbounded};
+    for (int v = 0; v < 2; v++) {
+        fprintf(f, "# %s: the deepest queue\n", v ? "unbounded" : "bounded (64)");
+        for (int k = 0; k < runs[v]->depths; k++) {
+            int m = 0;
+            for (int q = 0; q < 4; q++)
+                m = runs[v]->depth[k][q] > m ? runs[v]->depth[k][q] : m;
+            fprintf(f, "%g %d %d %d\n", runs[v]->depth_t_ms[k], m, m, m); /* (no bars: y, y, y) */
+        }
+        fprintf(f, "\n\n");
+    }
+    if (mp_file_close(f, dat) == 0)
+        mp_plot("lines.gp", dat, L->o.out, "queues", "lesson 11: a slow predictor: the deepest queue over time",
+                "nseries=2; titles='bounded unbounded'; xlabel='ms'; ylabel='items waiting'; logy=0", L->o.no_plot);
+}
+
+void part_backpressure(mp_lesson *L, backpressure_result *R)
+{
+    mp_lesson_part(L, "3. Backpressure: a predictor slower than the source, bounded and unbounded queues");
+    pipe_cfg c = default_cfg(L);
+    c.interval_us = 0;
+    c.batch = 4;
+    c.max_wait_ms = 5;
+    c.fixed_us = 200;
+    c.item_us = 300; /* ~350 us per request: slower than the source and the preprocessing */
+    c.requests = L->o.quick ? 200 : 600;
+    c.maxsize = 64;
+    run_pipeline(L, &c, &R->bounded, false, true);
+    c.maxsize = 4096; /* more than there are requests: never full */
+    run_pipeline(L, &c, &R->unbounded, false, true);
+    R->max_bounded = deepest(&R->bounded);
+    R->max_unbounded = deepest(&R->unbounded);
+    mp_table t;
+    mp_table_header(&t, "queues|deepest queue|source blocked s|requests/s|p50 ms|p99 ms");
+    mp_table_row(&t, "bounded (64)|%d|%.3f|%.0f|%.1f|%.1f", R->max_bounded, R->bounded.source_blocked_s,
+                 R->bounded.throughput, R->bounded.p50_ms, R->bounded.p99_ms);
+    mp_table_row(&t, "unbounded|%d|%.3f|%.0f|%.1f|%.1f", R->max_unbounded, R->unbounded.source_blocked_s,
+                 R->unbounded.throughput, R->unbounded.p50_ms, R->unbounded.p99_ms);
+    mp_say("the same throughput either way (the predictor's); bounded, the source waits instead of the requests "
+           "(queues: %s, %s, %s, %s)", qnames[0], qnames[1], qnames[2], qnames[3]);
+    depth_plot(L, R);
+}
