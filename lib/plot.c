@@ -219,7 +219,8 @@ int mp_lines_plot(const char *dir, const char *stem, const char *title, const mp
     if (rc != 0)
         return rc;
     char vars[2400];
-    snprintf(vars, sizeof vars, "nseries=%d; titles='%s'; xlabel='%s'; ylabel='%s'; logy=%d; xcat=%d", nseries,
-             titles, xlabel, ylabel, !!(flags & MP_PLOT_LOGY), !!(flags & MP_PLOT_XCAT));
+    snprintf(vars, sizeof vars, "nseries=%d; titles='%s'; xlabel='%s'; ylabel='%s'; logy=%d; xcat=%d; logx=%d",
+             nseries, titles, xlabel, ylabel, !!(flags & MP_PLOT_LOGY), !!(flags & MP_PLOT_XCAT),
+             !!(flags & MP_PLOT_LOGX));
     return mp_plot("lines.gp", path, dir, stem, title, vars, no_plot);
 }

@@ -87,10 +87,11 @@ int mp_speedup_plot(const char *dir, const char *stem, const char *title, mp_ser
                     bool no_plot);
 
 /* Any series against x (plots/lines.gp). flags: MP_PLOT_LOGY for a log y
- * axis; MP_PLOT_XCAT to space the x values evenly and label them with their
- * values (0, 64, 256, 1024 MiB: a linear axis crowds the small ones
- * together, a log axis has no place for 0). */
-enum { MP_PLOT_LOGY = 1, MP_PLOT_XCAT = 2 };
+ * axis, MP_PLOT_LOGX for a log x axis; MP_PLOT_XCAT to space the x values
+ * evenly and label them with their values (0, 64, 256, 1024 MiB: a linear
+ * axis crowds the small ones together, a log axis has no place for 0).
+ * Labels are single words (titles are split at spaces). */
+enum { MP_PLOT_LOGY = 1, MP_PLOT_XCAT = 2, MP_PLOT_LOGX = 4 };
 int mp_lines_plot(const char *dir, const char *stem, const char *title, const mp_series *series, int nseries,
                   const char *xlabel, const char *ylabel, unsigned flags, bool no_plot);
 

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "clock.h"
+#include "pool.h"
 
 bool mp_is_prime(uint64_t n)
 {
@@ -196,6 +197,16 @@ mp_digits mp_factorial_digits(unsigned x)
         }
     return r;
 }
+
+int mp_factorial_task(const void *arg, void *result)
+{
+    long x = *(const long *)arg;
+    if (x < 0 || x > 300)
+        return -EDOM;
+    *(mp_digits *)result = mp_factorial_digits((unsigned)x);
+    return 0;
+}
+MP_TASK(mp_factorial_task)
 
 uint64_t mp_factorial(unsigned n)
 {

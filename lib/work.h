@@ -76,6 +76,9 @@ uint64_t mp_factorial(unsigned n);
  * {0, 0}. */
 typedef struct mp_digits { int digits, digit_sum; } mp_digits;
 mp_digits mp_factorial_digits(unsigned x);
+/* The same as a pool task (registered by name, so spawned workers find
+ * it): arg a long x in 0..300, result an mp_digits; -EDOM outside. */
+int mp_factorial_task(const void *arg, void *result);
 
 /* Split [lo, hi) into `parts` contiguous pieces whose sizes differ by at most
  * one; piece i is [*plo, *phi). */

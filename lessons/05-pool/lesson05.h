@@ -14,8 +14,7 @@
 
 /* ---- the tasks (tasks.c) ---- */
 
-/* T4's factorial(x) for x up to 100, exactly (mp_factorial_digits). */
-int factorial_task(const void *arg, void *result); /* arg: long x; result: mp_digits */
+/* T4's factorial(x), exactly: lib/work.h's mp_factorial_task (long x -> mp_digits). */
 
 /* T0's func2((x, y)): sleep, return x - y. The tuple is a struct. */
 typedef struct t0_args { long x, y, sleep_ms; } t0_args;

@@ -7,17 +7,6 @@
  * nothing. Arguments and results are plain structs: bytes, no pointers. */
 #include "lesson05.h"
 
-/* ---- T4: factorial(x), exactly (lib/work.h: mp_factorial_digits) ---- */
-int factorial_task(const void *arg, void *result)
-{
-    long x = *(const long *)arg;
-    if (x < 0 || x > 300)
-        return -EDOM;
-    *(mp_digits *)result = mp_factorial_digits((unsigned)x);
-    return 0;
-}
-MP_TASK(factorial_task)
-
 /* ---- T0: func2((x, y)) ---- */
 int t0_task(const void *arg, void *result)
 {

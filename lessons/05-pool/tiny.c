@@ -47,7 +47,7 @@ static void pool_run(void *arg)
         mp_async *h[N_FACT];
         for (int i = 0; i < N_FACT; i++) {
             mp_call_opts o = {.info = &t->info[i]};
-            CHECK(mp_pool_apply_async(t->pool, factorial_task, &t->args[i], sizeof(long), sizeof(mp_digits), &o,
+            CHECK(mp_pool_apply_async(t->pool, mp_factorial_task, &t->args[i], sizeof(long), sizeof(mp_digits), &o,
                                       &h[i]));
         }
         for (int i = 0; i < N_FACT; i++) {
@@ -57,12 +57,12 @@ static void pool_run(void *arg)
     } else if (t->api == API_MAP_ASYNC) {
         mp_call_opts o = {.info = t->info};
         mp_async *h;
-        CHECK(mp_pool_map_async(t->pool, factorial_task, t->args, N_FACT, sizeof(long), sizeof(mp_digits), &o, &h));
+        CHECK(mp_pool_map_async(t->pool, mp_factorial_task, t->args, N_FACT, sizeof(long), sizeof(mp_digits), &o, &h));
         CHECK(mp_async_get(h, -1, t->res));
         mp_async_free(h);
     } else if (t->api == API_MAP) {
         mp_call_opts o = {.info = t->info};
-        CHECK(mp_pool_map(t->pool, factorial_task, t->args, N_FACT, sizeof(long), t->res, sizeof(mp_digits), &o));
+        CHECK(mp_pool_map(t->pool, mp_factorial_task, t->args, N_FACT, sizeof(long), t->res, sizeof(mp_digits), &o));
     } else {
         /* apply in a loop. Python's apply(f, args) is apply_async(f, args).get();
          * mp_pool_apply is the same call without options, so the loop spells
@@ -70,7 +70,7 @@ static void pool_run(void *arg)
         for (int i = 0; i < N_FACT; i++) {
             mp_call_opts o = {.info = &t->info[i]};
             mp_async *h;
-            CHECK(mp_pool_apply_async(t->pool, factorial_task, &t->args[i], sizeof(long), sizeof(mp_digits), &o,
+            CHECK(mp_pool_apply_async(t->pool, mp_factorial_task, &t->args[i], sizeof(long), sizeof(mp_digits), &o,
                                       &h));
             CHECK(mp_async_get(h, -1, &t->res[i]));
             mp_async_free(h);
@@ -83,7 +83,7 @@ static void new_pool_map(void *arg)
 {
     tiny_run *t = arg;
     mp_pool *p = mp_lesson_pool(MP_POOL_PROCESSES, -1, t->api, NULL); /* api holds the worker count here */
-    CHECK(mp_pool_map(p, factorial_task, t->args, N_FACT, sizeof(long), t->res, sizeof(mp_digits), NULL));
+    CHECK(mp_pool_map(p, mp_factorial_task, t->args, N_FACT, sizeof(long), t->res, sizeof(mp_digits), NULL));
     mp_lesson_pool_finish(p);
 }
 

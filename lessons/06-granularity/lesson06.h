@@ -26,8 +26,7 @@ int data_task(const void *arg, void *result); /* data_head + bytes -> uint64_t +
  * argument, to check against the serial loop. */
 uint64_t data_expected(const unsigned char *arg);
 
-/* Part 5 (T4): factorial(x) exactly (mp_factorial_digits), and a wait. */
-int factorial_task(const void *arg, void *result); /* long -> mp_digits */
+/* Part 5 (T4): factorial(x) exactly is lib/work.h's mp_factorial_task; and a wait. */
 int wait_task(const void *arg, void *result);      /* long ms -> long pid */
 
 /* ---- the ways of running n tasks (ways.c) ---- */

@@ -37,7 +37,7 @@ static void fact_pool(void *arg)
     fact_run *f = arg;
     memset(fact_res, 0, sizeof fact_res);
     mp_pool *p = way_pool(f->way, f->workers);
-    CHECK(mp_pool_map(p, factorial_task, fact_args, N_FACT, sizeof(long), fact_res, sizeof(mp_digits), NULL));
+    CHECK(mp_pool_map(p, mp_factorial_task, fact_args, N_FACT, sizeof(long), fact_res, sizeof(mp_digits), NULL));
     mp_lesson_pool_finish(p);
 }
 

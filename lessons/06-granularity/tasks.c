@@ -50,16 +50,6 @@ int data_task(const void *arg, void *result)
 }
 MP_TASK(data_task)
 
-int factorial_task(const void *arg, void *result)
-{
-    long x = *(const long *)arg;
-    if (x < 0 || x > 300)
-        return -EDOM;
-    *(mp_digits *)result = mp_factorial_digits((unsigned)x);
-    return 0;
-}
-MP_TASK(factorial_task)
-
 int wait_task(const void *arg, void *result)
 {
     mp_sleep_ns((uint64_t)*(const long *)arg * 1000000);

@@ -121,21 +121,11 @@ void part_contention(mp_lesson *L, contention_result *R)
     mp_say("(%ld additions per thread; every total came out %s)", L->o.quick ? 100000L : 400000L,
            R->exact ? "exact" : "WRONG");
 
-    char dat[PATH_MAX];
-    CHECK(mp_out_path(dat, sizeof dat, L->o.out, "contention.dat"));
-    FILE *f = mp_file_create(dat);
-    if (!f)
-        return;
-    for (int k = 0; k < NKINDS; k++) {
-        fprintf(f, "# %s\n", contention_kinds[k]);
+    mp_series s3[NKINDS] = {{.label = "one-lock"}, {.label = "sharded"}, {.label = "atomic"}};
+    for (int k = 0; k < NKINDS; k++)
         for (int p = 0; p < R->points; p++)
-            fprintf(f, "%d %g %g %g\n", R->threads[p], R->ops[k][p].median / 1e6, R->ops[k][p].min / 1e6,
-                    R->ops[k][p].max / 1e6);
-        fprintf(f, "\n\n");
-    }
-    if (mp_file_close(f, dat) == 0)
-        mp_plot("lines.gp", dat, L->o.out, "contention", "lesson 10: additions per second against threads",
-                "nseries=3; titles='one-lock sharded atomic'; xlabel='threads'; ylabel='million additions/s (log)'; "
-                "logy=1",
-                L->o.no_plot);
+            mp_series_point(&s3[k], R->threads[p], R->ops[k][p].median / 1e6, R->ops[k][p].min / 1e6,
+                            R->ops[k][p].max / 1e6);
+    mp_lines_plot(L->o.out, "contention", "lesson 10: additions per second against threads", s3, NKINDS, "threads",
+                  "million additions/s (log)", MP_PLOT_LOGY, L->o.no_plot);
 }

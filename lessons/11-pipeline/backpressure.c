@@ -19,27 +19,25 @@ static int deepest(const pipe_run *r)
     return m;
 }
 
+/* The deepest queue over time, both runs: at most MP_SERIES_MAX points
+ * each, the deepest of each stretch of samples. */
 static void depth_plot(const mp_lesson *L, const backpressure_result *R)
 {
-    char dat[PATH_MAX];
-    CHECK(mp_out_path(dat, sizeof dat, L->o.out, "queues.dat"));
-    FILE *f = mp_file_create(dat);
-    if (!f)
-        return;
+    mp_series s[2] = {{.label = "bounded"}, {.label = "unbounded"}};
     const pipe_run *runs[2] = {&R->bounded, &R->unbounded};
     for (int v = 0; v < 2; v++) {
-        fprintf(f, "# %s: the deepest queue\n", v ? "unbounded" : "bounded (64)");
-        for (int k = 0; k < runs[v]->depths; k++) {
+        const pipe_run *r = runs[v];
+        int per = (r->depths + MP_SERIES_MAX - 1) / MP_SERIES_MAX;
+        for (int k0 = 0; per > 0 && k0 < r->depths; k0 += per) {
             int m = 0;
-            for (int q = 0; q < 4; q++)
-                m = runs[v]->depth[k][q] > m ? runs[v]->depth[k][q] : m;
-            fprintf(f, "%g %d %d %d\n", runs[v]->depth_t_ms[k], m, m, m); /* (no bars: y, y, y) */
+            for (int k = k0; k < k0 + per && k < r->depths; k++)
+                for (int q = 0; q < 4; q++)
+                    m = r->depth[k][q] > m ? r->depth[k][q] : m;
+            mp_series_point(&s[v], r->depth_t_ms[k0], m, m, m);
         }
-        fprintf(f, "\n\n");
     }
-    if (mp_file_close(f, dat) == 0)
-        mp_plot("lines.gp", dat, L->o.out, "queues", "lesson 11: a slow predictor: the deepest queue over time",
-                "nseries=2; titles='bounded unbounded'; xlabel='ms'; ylabel='items waiting'; logy=0", L->o.no_plot);
+    mp_lines_plot(L->o.out, "queues", "lesson 11: a slow predictor: the deepest queue over time", s, 2, "ms",
+                  "items waiting", 0, L->o.no_plot);
 }
 
 void part_backpressure(mp_lesson *L, backpressure_result *R)

@@ -21,27 +21,15 @@ static void row(const pipe_cfg *c, const pipe_run *r)
 
 static void plot(const mp_lesson *L, const tradeoff_result *R)
 {
-    char dat[PATH_MAX];
-    CHECK(mp_out_path(dat, sizeof dat, L->o.out, "tradeoff.dat"));
-    FILE *f = mp_file_create(dat);
-    if (!f)
-        return;
-    fprintf(f, "# throughput, k requests/s\n");
-    for (int i = 0; i < R->nbatch; i++)
-        fprintf(f, "%d %g %g %g\n", R->batch[i], R->by_batch[i].throughput / 1e3, R->by_batch[i].throughput / 1e3,
-                R->by_batch[i].throughput / 1e3);
-    fprintf(f, "\n\n# p50 latency, ms\n");
-    for (int i = 0; i < R->nbatch; i++)
-        fprintf(f, "%d %g %g %g\n", R->batch[i], R->by_batch[i].p50_ms, R->by_batch[i].p50_ms, R->by_batch[i].p50_ms);
-    fprintf(f, "\n\n# p99 latency, ms\n");
-    for (int i = 0; i < R->nbatch; i++)
-        fprintf(f, "%d %g %g %g\n", R->batch[i], R->by_batch[i].p99_ms, R->by_batch[i].p99_ms, R->by_batch[i].p99_ms);
-    fprintf(f, "\n\n");
-    if (mp_file_close(f, dat) == 0)
-        mp_plot("lines.gp", dat, L->o.out, "tradeoff", "lesson 11: throughput (k req/s) and latency (ms) against batch size",
-                "nseries=3; titles='throughput_k/s p50_ms p99_ms'; xlabel='batch size (log)'; ylabel='(log)'; logy=1; "
-                "logx=1",
-                L->o.no_plot);
+    mp_series s[3] = {{.label = "throughput_k/s"}, {.label = "p50_ms"}, {.label = "p99_ms"}};
+    for (int i = 0; i < R->nbatch; i++) {
+        const pipe_run *r = &R->by_batch[i];
+        mp_series_point(&s[0], R->batch[i], r->throughput / 1e3, r->throughput / 1e3, r->throughput / 1e3);
+        mp_series_point(&s[1], R->batch[i], r->p50_ms, r->p50_ms, r->p50_ms);
+        mp_series_point(&s[2], R->batch[i], r->p99_ms, r->p99_ms, r->p99_ms);
+    }
+    mp_lines_plot(L->o.out, "tradeoff", "lesson 11: throughput (k req/s) and latency (ms) against batch size", s, 3,
+                  "batch size (log)", "(log)", MP_PLOT_LOGX | MP_PLOT_LOGY, L->o.no_plot);
 }
 
 void part_tradeoff(mp_lesson *L, tradeoff_result *R)
