@@ -20,6 +20,7 @@
 #include "trace.h"
 #include "progress.h"
 #include "granularity.h"
+#include "costplot.h"
 /* 3. children: entries by name, the start request, the transports (spawn,
  *    forkserver) and the guard */
 #include "entry.h"
