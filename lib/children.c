@@ -219,7 +219,8 @@ static void on_fatal_signal(int sig)
 {
     int saved = errno;
     kill_and_reap_all();
-    run_hooks();
+    if (registry_mine()) /* a plain fork() of ours: the hooks it inherited are not its own */
+        run_hooks();
     /* die of the same signal, so our parent (the shell, make) sees why */
     signal(sig, SIG_DFL);
     raise(sig);
