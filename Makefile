@@ -41,7 +41,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 # `make` builds the runtime and the lessons: no cmocka needed. The tests are
 # built by make test, test-lib, check-N and sanitize.
 all: $(LIBMP) $(LESSON_BINS)
-tests-built: $(LIB_TESTS) $(OTHER_TESTS) $(EX_SOL_BINS) $(EX_EXE_BINS)
+tests-built: $(LIB_TESTS) $(OTHER_TESTS) $(LESSON_TEST_PARTS) $(EX_SOL_BINS) $(EX_EXE_BINS)
 .PHONY: tests-built exercises-manifest
 
 # ---- dependencies (Debian packages, installed by scripts/install-deps.sh) ----
@@ -100,6 +100,15 @@ $(BUILD)/tests/lib/%: tests/lib/%.c $(LIBMP) $(BUILD)/.cmocka
 $(OTHER_TESTS): $(BUILD)/tests/%: tests/%.c $(LIBMP) $(BUILD)/.cmocka
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -DBUILD_DIR='"$(BUILD)"' $< $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
+
+# make test runs the lessons' tests in three binaries (lessons 01-04, 05-08,
+# 09 on): a time limit each, and two of them side by side. test_lessons has
+# them all (TEST=test_lesson05 make-free runs: build/tests/test_lessons).
+LESSON_TEST_PARTS := $(BUILD)/tests/test_lessons_1 $(BUILD)/tests/test_lessons_2 $(BUILD)/tests/test_lessons_3
+$(LESSON_TEST_PARTS): $(BUILD)/tests/test_lessons_%: tests/test_lessons.c $(wildcard tests/lessons/*.c) tests/helpers.h \
+		$(LIBMP) $(BUILD)/.cmocka
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -DBUILD_DIR='"$(BUILD)"' -DPART=$* $< $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
 
 # An exercise test links the student file: solutions/... or exercises/...
 # The student's file not compiling is a test result, not a build error: the
@@ -165,7 +174,7 @@ include $(sort $(wildcard mk/*.mk))
 BUILD_JOBS := $(shell nproc 2>/dev/null || echo 1)
 test: deps
 	@$(MAKE) --no-print-directory -j$(BUILD_JOBS) $(LIBMP) $(LESSON_BINS) tests-built $(EXTRA_TESTS)
-	@$(RUN_TESTS) $(BUILD)/tests/test_lessons $(BUILD)/tests/test_unsolved $(LIB_TESTS) $(EXTRA_TESTS) $(EX_SOL_BINS)
+	@$(RUN_TESTS) $(LESSON_TEST_PARTS) $(BUILD)/tests/test_unsolved $(LIB_TESTS) $(EXTRA_TESTS) $(EX_SOL_BINS)
 
 test-lib: $(LIB_TESTS)
 	@$(RUN_TESTS) $(LIB_TESTS)
