@@ -36,6 +36,19 @@ static const char *one_cpu_reason(const mp_lesson *L)
                                 : NULL;
 }
 
+/* "230x sooner", or why there is no number */
+static const char *ratio_text(double r)
+{
+    static char buf[48];
+    if (isinf(r))
+        snprintf(buf, sizeof buf, "CPython's never paid off here");
+    else if (isnan(r) || r <= 0)
+        snprintf(buf, sizeof buf, "no ratio");
+    else
+        snprintf(buf, sizeof buf, "%.0fx sooner", r);
+    return buf;
+}
+
 static void sweep_verdicts(mp_lesson *L, const sweep_result *S, const py_result *P)
 {
     const char *one = one_cpu_reason(L);
@@ -71,9 +84,9 @@ static void sweep_verdicts(mp_lesson *L, const sweep_result *S, const py_result 
     else {
         double r = P->breakeven_ns[PY_PROCESS] / fd->breakeven_ns;
         mp_verdict(L, fd->breakeven_ns < P->breakeven_ns[PY_PROCESS], isinf(r) ? 0 : mp_decisive(r, 1, sp), one,
-                   "the kit's process pool pays off sooner than CPython's Pool: break-even %s against %s (default "
-                   "chunksize, pool start included)", ns_text(fd->breakeven_ns, a, sizeof a),
-                   ns_text(P->breakeven_ns[PY_PROCESS], b, sizeof b));
+                   "the kit's process pool pays off sooner than CPython's Pool: break-even %s against %s (%s; "
+                   "default chunksize, pool start included)", ns_text(fd->breakeven_ns, a, sizeof a),
+                   ns_text(P->breakeven_ns[PY_PROCESS], b, sizeof b), ratio_text(r));
     }
     mp_verdict(L, S->all_right, 0, NULL, "every batch of every way gave the serial loop's results");
 }
