@@ -395,6 +395,73 @@ static void test_semaphore_and_event_between_processes(void **state)
     no_children_left();
 }
 
+/* Between threads: Semaphore(2) lets at most two of four in at once
+ * (each stays 20 ms, so the others do try while two are in), and one
+ * set() wakes every waiter of an Event at once. */
+typedef struct room { mp_sem *sem; atomic_int inside, most, passed; } room;
+static void *visit(void *arg)
+{
+    room *r = arg;
+    if (mp_sem_acquire(r->sem, 30) != 0)
+        return (void *)1;
+    int n = atomic_fetch_add(&r->inside, 1) + 1;
+    for (int m = atomic_load(&r->most); n > m && !atomic_compare_exchange_weak(&r->most, &m, n);)
+        ;
+    mp_sleep_ns(20000000);
+    atomic_fetch_sub(&r->inside, 1);
+    atomic_fetch_add(&r->passed, 1);
+    return (void *)(intptr_t)mp_sem_release(r->sem);
+}
+
+static atomic_int woken;
+static void *wait_event(void *arg)
+{
+    int rc = mp_event_wait(arg, 20);
+    atomic_fetch_add(&woken, 1);
+    return (void *)(intptr_t)rc;
+}
+
+static void test_semaphore_and_event_between_threads(void **state)
+{
+    (void)state;
+    mp_sem s;
+    assert_int_equal(mp_sem_init(&s, 2, true, NULL), 0);
+    room r = {.sem = &s};
+    mp_thread t[4];
+    for (int i = 0; i < 4; i++) {
+        mp_thread_init(&t[i], "visitor", visit, &r);
+        assert_int_equal(mp_thread_start(&t[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        void *rc;
+        assert_int_equal(mp_thread_join(&t[i], &rc), 0);
+        assert_null(rc);
+    }
+    assert_int_equal(atomic_load(&r.passed), 4);
+    assert_true(atomic_load(&r.most) >= 1 && atomic_load(&r.most) <= 2);
+    assert_int_equal(mp_sem_value(&s), 2);
+    mp_sem_destroy(&s);
+
+    mp_sync_event e;
+    assert_int_equal(mp_event_init(&e, NULL), 0);
+    atomic_store(&woken, 0);
+    for (int i = 0; i < 3; i++) {
+        mp_thread_init(&t[i], "waiter", wait_event, &e);
+        assert_int_equal(mp_thread_start(&t[i]), 0);
+    }
+    mp_sleep_ns(20000000);
+    mp_event_set(&e); /* wakes all three: one left asleep would wait 20 s, the parent gives them 10 */
+    for (int i = 0; i < 1000 && atomic_load(&woken) < 3; i++)
+        mp_sleep_ns(10000000);
+    assert_int_equal(atomic_load(&woken), 3);
+    for (int i = 0; i < 3; i++) {
+        void *rc;
+        assert_int_equal(mp_thread_join(&t[i], &rc), 0);
+        assert_int_equal((intptr_t)rc, 0);
+    }
+    mp_event_destroy(&e);
+}
+
 /* ---- Condition ---- */
 
 static bool have_all(void *ctx) { return *(long *)ctx >= PRODUCED; }
@@ -432,6 +499,111 @@ static void test_condition(void **state)
     assert_int_equal(mp_lock_release(&r), 0); /* both levels back after the wait */
     assert_int_equal(mp_lock_release(&r), -EPERM);
     no_children_left();
+}
+
+/* Between threads: notify(1) lets one of three waiters take the one
+ * ticket, notify(2) the other two theirs (a taker leaves with its ticket,
+ * so it cannot swallow a later notify); then notify_all wakes three other
+ * waiters at once. Each waits in a loop of 20 s waits, so a notify that
+ * woke too few leaves a ticket untaken for 20 s: the parent gives them 10. */
+typedef struct tickets {
+    mp_lock lock;
+    mp_cond cond;
+    int ready;                    /* threads that have taken the lock: waiting once it is free */
+    int tickets, taken, go, gone; /* guarded by lock */
+} tickets;
+
+static void *take_ticket(void *arg)
+{
+    tickets *k = arg;
+    intptr_t rc = mp_lock_acquire(&k->lock, 30);
+    if (rc == 0)
+        k->ready++;
+    while (rc == 0 && k->tickets == 0)
+        rc = mp_cond_wait(&k->cond, 20);
+    if (rc == 0) {
+        k->tickets--;
+        k->taken++;
+        mp_lock_release(&k->lock);
+    }
+    return (void *)rc;
+}
+
+static void *wait_go(void *arg)
+{
+    tickets *k = arg;
+    intptr_t rc = mp_lock_acquire(&k->lock, 30);
+    if (rc == 0)
+        k->ready++;
+    while (rc == 0 && !k->go)
+        rc = mp_cond_wait(&k->cond, 20);
+    if (rc == 0) {
+        k->gone++;
+        mp_lock_release(&k->lock);
+    }
+    return (void *)rc;
+}
+
+static int read_locked(tickets *k, int *field)
+{
+    assert_int_equal(mp_lock_acquire(&k->lock, -1), 0);
+    int v = *field;
+    assert_int_equal(mp_lock_release(&k->lock), 0);
+    return v;
+}
+
+static void wait_count(tickets *k, int *field, int want)
+{
+    for (int i = 0; i < 1000 && read_locked(k, field) < want; i++)
+        mp_sleep_ns(10000000);
+    assert_int_equal(read_locked(k, field), want);
+}
+
+static void join_all_zero(mp_thread *t, int n)
+{
+    for (int i = 0; i < n; i++) {
+        void *rc;
+        assert_int_equal(mp_thread_join(&t[i], &rc), 0);
+        assert_int_equal((intptr_t)rc, 0);
+    }
+}
+
+static void test_condition_notify_between_threads(void **state)
+{
+    (void)state;
+    tickets k = {0};
+    assert_int_equal(mp_lock_init(&k.lock, MP_LOCK, NULL), 0);
+    assert_int_equal(mp_cond_init(&k.cond, &k.lock, NULL), 0);
+    mp_thread t[3];
+    for (int i = 0; i < 3; i++) {
+        mp_thread_init(&t[i], "taker", take_ticket, &k);
+        assert_int_equal(mp_thread_start(&t[i]), 0);
+    }
+    wait_count(&k, &k.ready, 3); /* the lock is free again: all three wait */
+    const int give[2] = {1, 2};
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(mp_lock_acquire(&k.lock, -1), 0);
+        k.tickets += give[round];
+        mp_cond_notify(&k.cond, give[round]);
+        assert_int_equal(mp_lock_release(&k.lock), 0);
+        wait_count(&k, &k.taken, round == 0 ? 1 : 3);
+    }
+    join_all_zero(t, 3);
+
+    k.ready = 0;
+    for (int i = 0; i < 3; i++) {
+        mp_thread_init(&t[i], "waiter", wait_go, &k);
+        assert_int_equal(mp_thread_start(&t[i]), 0);
+    }
+    wait_count(&k, &k.ready, 3);
+    assert_int_equal(mp_lock_acquire(&k.lock, -1), 0);
+    k.go = 1;
+    mp_cond_notify_all(&k.cond);
+    assert_int_equal(mp_lock_release(&k.lock), 0);
+    wait_count(&k, &k.gone, 3);
+    join_all_zero(t, 3);
+    mp_cond_destroy(&k.cond);
+    mp_lock_destroy(&k.lock);
 }
 
 /* ---- Barrier ---- */
@@ -574,8 +746,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_rlock_ownership),
         cmocka_unit_test_teardown(test_owner_killed, teardown),
         cmocka_unit_test(test_semaphore),
+        cmocka_unit_test(test_semaphore_and_event_between_threads),
         cmocka_unit_test_teardown(test_semaphore_and_event_between_processes, teardown),
         cmocka_unit_test_teardown(test_condition, teardown),
+        cmocka_unit_test(test_condition_notify_between_threads),
         cmocka_unit_test_teardown(test_barrier_rounds, teardown),
         cmocka_unit_test(test_barrier_broken),
         cmocka_unit_test(test_named_lock_on_trace),
