@@ -126,7 +126,7 @@ static void measure(mp_lesson *L, trainer *t, int epochs, uint64_t steps, mp_sta
 void part_background(mp_lesson *L, background_result *R)
 {
     uint64_t t0 = mp_lesson_part(L, "4. T3's training loop: saving the model inline or in a background thread");
-    *R = (background_result){.epochs = 6, .save_mib = L->o.quick ? 4 : 16};
+    *R = (background_result){.epochs = 6, .save_mib = L->o.quick ? 4 : 8};
     trainer t = {.dir = L->o.out, .bytes = (size_t)(R->save_mib * (1 << 20))};
     t.model = malloc(2 * t.bytes); /* twice: the slow saves of the last run */
     if (!t.model)

@@ -19,6 +19,7 @@ extern mp_csv background_csv, contention_csv;
 typedef struct balance_result {
     long iterations;               /* per thread */
     long unlocked, locked;         /* the final balances (0 is right) */
+    int unlocked_runs;             /* unlocked runs made: until one went wrong, at most 10 */
     double unlocked_ns, locked_ns; /* per iteration, both threads together */
 } balance_result;
 void part_balance(mp_lesson *L, balance_result *R);
