@@ -27,6 +27,8 @@ LESSON_BINS := $(foreach d,$(LESSON_DIRS),$(BUILD)/lesson-$(call lesson_num,$(d)
 
 LIB_TESTS  := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%,$(wildcard tests/lib/test_*.c))
 OTHER_TESTS := $(BUILD)/tests/test_lessons $(BUILD)/tests/test_unsolved
+# the lessons' tests in three parts, for make test (see their rule below)
+LESSON_TEST_PARTS := $(BUILD)/tests/test_lessons_1 $(BUILD)/tests/test_lessons_2 $(BUILD)/tests/test_lessons_3
 # tests/exercises/NN-name/exK-what.c tests exercises/NN-name/exK-what.c;
 # it is built twice: against the solution and against the untouched exercise.
 # A header the three share (an interface) lives beside the test.
@@ -104,7 +106,6 @@ $(OTHER_TESTS): $(BUILD)/tests/%: tests/%.c $(LIBMP) $(BUILD)/.cmocka
 # make test runs the lessons' tests in three binaries (lessons 01-04, 05-08,
 # 09 on): a time limit each, and two of them side by side. test_lessons has
 # them all (TEST=test_lesson05 make-free runs: build/tests/test_lessons).
-LESSON_TEST_PARTS := $(BUILD)/tests/test_lessons_1 $(BUILD)/tests/test_lessons_2 $(BUILD)/tests/test_lessons_3
 $(LESSON_TEST_PARTS): $(BUILD)/tests/test_lessons_%: tests/test_lessons.c $(wildcard tests/lessons/*.c) tests/helpers.h \
 		$(LIBMP) $(BUILD)/.cmocka
 	@mkdir -p $(dir $@)
