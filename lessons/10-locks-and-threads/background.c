@@ -105,21 +105,25 @@ static double train(trainer *t, int epochs, uint64_t epoch_steps, bool backgroun
     return mp_ns_to_s(mp_now_ns() - t0);
 }
 
-static void measure(mp_lesson *L, trainer *t, int epochs, uint64_t steps, mp_stats *out, const char *what,
+/* inline and background, `repeat` times each, taking turns (so a busy
+ * moment of the machine falls on both): each one's median into out[]. */
+static void measure(trainer *t, int epochs, uint64_t steps, int repeat, mp_stats *out, const char *what,
                     double save_mib)
 {
-    double *s = calloc((size_t)L->o.repeat, sizeof *s);
+    double *s = calloc(2 * (size_t)repeat, sizeof *s);
     if (!s)
         mp_lesson_abort();
+    for (int r = 0; r < repeat; r++)
+        for (int m = 0; m < NMODES; m++)
+            s[m * repeat + r] = train(t, epochs, steps, m == BACKGROUND, false);
     for (int m = 0; m < NMODES; m++) {
-        for (int r = 0; r < L->o.repeat; r++)
-            s[r] = train(t, epochs, steps, m == BACKGROUND, false);
-        CHECK(mp_stats_of(s, (size_t)L->o.repeat, &out[m]));
+        CHECK(mp_stats_of(s + m * repeat, (size_t)repeat, &out[m]));
         CHECK(mp_csv_row(&background_csv, "%s,%d,%.1f,%.6f", m == INLINE ? "inline" : "background", epochs, save_mib,
                          out[m].median));
     }
-    mp_say("%s: inline %.3f s, background %.3f s (%.2fx)", what, out[INLINE].median, out[BACKGROUND].median,
-           out[INLINE].median / out[BACKGROUND].median);
+    mp_say("%s: inline %.3f s, background %.3f s (%.2fx; medians of %d, runs spread %.0f%% and %.0f%%)", what,
+           out[INLINE].median, out[BACKGROUND].median, out[INLINE].median / out[BACKGROUND].median, repeat,
+           100 * mp_spread(&out[INLINE]), 100 * mp_spread(&out[BACKGROUND]));
     free(s);
 }
 
@@ -160,9 +164,12 @@ void part_background(mp_lesson *L, background_result *R)
     R->renewed = t.renewed;
     mp_trace_write_window(L->o.out, "training",
                           "lesson 10: epochs (main) and saves (saver threads) overlapping", from, to, L->o.no_plot);
-    measure(L, &t, R->epochs, steps, R->total, "save about as long as an epoch", R->save_mib);
+    /* the verdict rests on this comparison: at least 3 runs each, even
+     * with --quick, so that the spread shows whether the disk was steady */
+    int repeat = L->o.repeat < 3 ? 3 : L->o.repeat;
+    measure(&t, R->epochs, steps, repeat, R->total, "save about as long as an epoch", R->save_mib);
     t.bytes *= 2; /* a model twice as big: a save twice as long as an epoch */
-    measure(L, &t, R->epochs, steps, R->slow, "save twice as long as an epoch", 2 * R->save_mib);
+    measure(&t, R->epochs, steps, L->o.repeat, R->slow, "save twice as long as an epoch", 2 * R->save_mib);
     mp_say("with the save twice an epoch, each join waits for the half the epoch could not hide");
     mp_lock_destroy(&t.lock);
     free(t.model);

@@ -13,7 +13,8 @@
  *      training goes on (background.c);
  *   5. contention: one lock, a lock per shard, atomics, against threads
  *      (contention.c);
- *   6. Event, Condition, Semaphore and Barrier, a scene each (scenes.c).
+ *   6. Event, Condition, Semaphore and Barrier, a scene each, between
+ *      processes of --start's method (scenes.c).
  * The locks are lib/sync.h. The closing verdicts check each claim against
  * this run's numbers.
  */
@@ -21,7 +22,9 @@
 
 #include "lesson10.h"
 
-static const mp_entry entries[] = {{0}}; /* threads only: no child runs the lesson's code */
+/* part 6's children: registered by name, so a spawned child finds them */
+static const mp_entry entries[] = {MP_ENTRY(scene_runner), MP_ENTRY(scene_producer), MP_ENTRY(scene_visitor),
+                                   MP_ENTRY(scene_party), {0}};
 
 mp_csv background_csv, contention_csv;
 
@@ -46,7 +49,7 @@ static void background_verdicts(mp_lesson *L, const background_result *B)
 {
     double r = B->total[INLINE].median / B->total[BACKGROUND].median;
     double sp = fmax(mp_spread(&B->total[INLINE]), mp_spread(&B->total[BACKGROUND]));
-    mp_verdict(L, r > 1.2, mp_decisive(r, 1.2, sp), one_cpu(),
+    mp_verdict(L, r > 1.1, mp_decisive(r, 1.1, sp), one_cpu(),
                "T3: saving in a background thread beats saving inline when a save takes about an epoch: %.2fx "
                "faster (%.2f s against %.2f s for %d epochs)", r, B->total[BACKGROUND].median, B->total[INLINE].median,
                B->epochs);
@@ -61,7 +64,12 @@ static void contention_verdicts(mp_lesson *L, const contention_result *C)
     double ra = C->ops[K_ATOMIC][top].median / C->ops[K_ONE_LOCK][top].median;
     double sp = fmax(mp_spread(&C->ops[K_ONE_LOCK][top]),
                      fmax(mp_spread(&C->ops[K_SHARDED][top]), mp_spread(&C->ops[K_ATOMIC][top])));
-    mp_verdict(L, rs > 1 && ra > 1 && C->exact, mp_decisive2(sp, rs, 1, ra, 1), one_cpu(),
+    /* one lock is a bottleneck only where the threads could have run side
+     * by side: a busy machine may give them one CPU between them */
+    char one[96];
+    snprintf(one, sizeof one, "the threads had %.1f CPUs between them (under 1.5)", C->cpus[top]);
+    mp_verdict(L, rs > 1 && ra > 1 && C->exact, mp_decisive2(sp, rs, 1, ra, 1),
+               one_cpu() ? one_cpu() : C->cpus[top] < 1.5 ? one : NULL,
                "at %d threads one lock is the bottleneck: a lock per shard does %.1fx its additions per second, "
                "atomics %.1fx (every total exact)", C->threads[top], rs, ra);
 }
@@ -84,7 +92,6 @@ int main(int argc, char **argv)
 {
     mp_spawn_main(argc, argv, entries); /* the guard */
     static const mp_unused unused[] = {{"workers", "part 1 is T3's two threads; part 5 sweeps 1 to --max-workers"},
-                                       {"start", "every part runs threads of this one process"},
                                        {"seed", "nothing in this lesson is random"},
                                        {0}};
     static const mp_cli cli = {

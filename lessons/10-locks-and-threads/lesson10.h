@@ -1,6 +1,6 @@
 /* What the parts of lesson 10 share: the output files and what each part
- * found (for the closing verdicts). Every part runs threads of this one
- * process: locks between processes were lesson 09's. */
+ * found (for the closing verdicts). Parts 1-5 run threads of this one
+ * process; part 6's scenes run processes started with --start. */
 #ifndef LESSON10_H
 #define LESSON10_H
 
@@ -57,19 +57,25 @@ typedef struct contention_result {
     int points;
     int threads[CONTENTION_MAX];
     mp_stats ops[NKINDS][CONTENTION_MAX]; /* operations per second */
+    double cpus[CONTENTION_MAX];          /* CPUs the sharded threads had between them (median) */
     bool exact;                           /* every total came out exact */
 } contention_result;
 void part_contention(mp_lesson *L, contention_result *R);
 
 /* ---- 6: scenes.c, Event, Condition, Semaphore, Barrier ---- */
 typedef struct scenes_result {
-    int woken;          /* Event: waiters that went on after set() (of 3) */
-    long consumed;      /* Condition: items the consumer took (of produced) */
+    int woken;          /* Event: waiting processes that went on after set() (of 3) */
+    long consumed;      /* Condition: items the main process took (of produced) */
     long produced;
     int most_inside;    /* Semaphore(2): the most threads inside at once */
     int actions;        /* Barrier(3) with an action, two rounds: how many times it ran */
     bool indices_ok;    /* each round gave indices 0, 1, 2 */
 } scenes_result;
 void part_scenes(mp_lesson *L, scenes_result *R);
+/* its children (registered by name in lesson.c: a spawned child runs them) */
+int scene_runner(void *arg);
+int scene_producer(void *arg);
+int scene_visitor(void *arg);
+int scene_party(void *arg);
 
 #endif

@@ -2,14 +2,15 @@
  * Asserted: exit status, columns and rows, and the results no load can
  * change -- the locked balance is 0, the deadlock is caught and the lock
  * order fixes it, thread-local data and results from threads are right,
- * the Event/Condition/Semaphore/Barrier scenes are exact, every contention
- * total is exact. Never a time or a rate. */
+ * the Event/Condition/Semaphore/Barrier scenes between spawned processes
+ * are exact, every contention total is exact. Never a time or a rate. */
 
 static void test_lesson10(void **state)
 {
     (void)state;
     char *dir = make_tmpdir();
-    assert_int_equal(run_lesson("10", dir, "--max-workers", "4"), 0);
+    /* spawn: part 6's children must find their functions by name */
+    assert_int_equal(run_lesson("10", dir, "--start", "spawn"), 0);
     char *b = csv(dir, "background.csv");
     assert_header(b, "mode,epochs,save_mib,median_s");
     assert_non_null(strstr(b, "\ninline,6,4.0,"));
@@ -34,7 +35,8 @@ static void test_lesson10(void **state)
     assert_verdict_yes(out, "opposite lock orders deadlocked");
     assert_verdict_yes(out, "threading.local: Alice's thread saw Alice");
     assert_verdict_yes(out, "results from threads:");
-    assert_verdict_yes(out, "Event woke 3 of 3");
+    assert_verdict_yes(out, "Event woke 3 of 3; Condition: 50 of 50 items taken");
+    assert_non_null(strstr(out, "between processes (--start spawn)"));
     assert_non_null(strstr(out, "every total came out exact"));
     free(out);
     rm_tree(dir);
