@@ -57,9 +57,9 @@ void part_chunks(mp_lesson *L, chunks_result *R)
         char fo[32], to[32];
         mp_table_row(&t, "%zu%s|%.2f|%.3f|%s|%.2f|%.3f|%s", R->chunksize[i],
                      R->chunksize[i] == R->python_default ? " (Python)" : "", R->fork[i].median * 1e3,
-                     R->serial.median / R->fork[i].median, ns_text(R->overhead_fork[i], fo, sizeof fo),
+                     R->serial.median / R->fork[i].median, mp_ns_text(R->overhead_fork[i], fo, sizeof fo),
                      R->thread[i].median * 1e3, R->serial.median / R->thread[i].median,
-                     ns_text(R->overhead_thread[i], to, sizeof to));
+                     mp_ns_text(R->overhead_thread[i], to, sizeof to));
         CHECK(mp_csv_row(&chunks_csv, "process-fork,%zu,%.0f,%zu,%.6f,%.4f,%.0f", R->tasks, R->task_ns,
                          R->chunksize[i], R->fork[i].median, R->serial.median / R->fork[i].median,
                          R->overhead_fork[i]));
@@ -77,10 +77,10 @@ void part_chunks(mp_lesson *L, chunks_result *R)
         sf[i] = R->serial.median / R->fork[i].median;
         st[i] = R->serial.median / R->thread[i].median;
     }
-    gran_series s[] = {{"process-fork", R->points, x, sf, false}, {"thread", R->points, x, st, false}};
+    mp_cost_series s[] = {{"process-fork", R->points, x, sf, false}, {"thread", R->points, x, st, false}};
     char title[160];
     snprintf(title, sizeof title, "lesson 06: %zu tasks of %.0f ns against chunksize (Python's default: %zu)", R->tasks,
              R->task_ns, R->python_default);
-    speedup_plot(L, "chunks", title, "chunksize (tasks per message)", s, 2, (double)R->python_default,
-                 "Python default");
+    mp_cost_plot(L->o.out, "chunks", title, "chunksize (tasks per message)", s, 2, (double)R->python_default,
+                 "Python default", L->o.no_plot);
 }

@@ -84,7 +84,7 @@ void part_cpython(mp_lesson *L, const sweep_result *S, py_result *R)
         for (int j = 0; j < S->points; j++)
             if (S->cost_ns[j] == R->cost_ns[i])
                 cfork = S->c[W_FORK][CS_DEFAULT].speedup[j];
-        mp_table_row(&t, "%s|%zu|%.2f|%.3f|%.3f|%.2f", ns_text(R->cost_ns[i], c, sizeof c), tasks[i],
+        mp_table_row(&t, "%s|%zu|%.2f|%.3f|%.3f|%.2f", mp_ns_text(R->cost_ns[i], c, sizeof c), tasks[i],
                      serial[i].median * 1e3, R->speedup[PY_PROCESS][i], R->speedup[PY_THREAD][i], cfork);
     }
     for (int k = 0; k < NPY; k++)
@@ -92,13 +92,13 @@ void part_cpython(mp_lesson *L, const sweep_result *S, py_result *R)
     char a[32], b[32];
     mp_say("CPython %s: Pool() starts, closes and joins in %.1f ms; break-even: Pool %s, ThreadPool %s (the GIL: "
            "one thread runs Python at a time)", R->version, R->start_ns / 1e6,
-           ns_text(R->breakeven_ns[PY_PROCESS], a, sizeof a), ns_text(R->breakeven_ns[PY_THREAD], b, sizeof b));
-    gran_series s[] = {
+           mp_ns_text(R->breakeven_ns[PY_PROCESS], a, sizeof a), mp_ns_text(R->breakeven_ns[PY_THREAD], b, sizeof b));
+    mp_cost_series s[] = {
         {"C thread pool", S->points, S->cost_ns, S->c[W_THREAD][CS_DEFAULT].speedup, false},
         {"C process pool (fork)", S->points, S->cost_ns, S->c[W_FORK][CS_DEFAULT].speedup, false},
         {"CPython Pool", R->points, R->cost_ns, R->speedup[PY_PROCESS], false},
         {"CPython ThreadPool", R->points, R->cost_ns, R->speedup[PY_THREAD], false},
     };
-    speedup_plot(L, "cpython", "lesson 06: C pools against CPython's (default chunksize, pool start included)", NULL,
-                 s, 4, 0, NULL);
+    mp_cost_plot(L->o.out, "cpython", "lesson 06: C pools against CPython's (default chunksize, pool start included)", NULL,
+                 s, 4, 0, NULL, L->o.no_plot);
 }

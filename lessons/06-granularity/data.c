@@ -107,10 +107,10 @@ void part_data(mp_lesson *L, data_result *R)
             R->spread[s][i] = fmax(mp_spread(&serial), mp_spread(&par));
             R->overhead_ns[s][i] = mp_overhead_per_task(par.median * 1e9, 0, compute_ns, n, usable);
             char sp[32], c[32], o[32];
-            mp_table_row(&t, "%zu|%s|%s|%zu|%.2f|%.2f|%.3f|%s", R->bytes[s], ns_text(R->cost_ns[i], sp, sizeof sp),
-                         ns_text(compute_ns, c, sizeof c), n,
+            mp_table_row(&t, "%zu|%s|%s|%zu|%.2f|%.2f|%.3f|%s", R->bytes[s], mp_ns_text(R->cost_ns[i], sp, sizeof sp),
+                         mp_ns_text(compute_ns, c, sizeof c), n,
                          serial.median * 1e3, par.median * 1e3, R->speedup[s][i],
-                         ns_text(R->overhead_ns[s][i], o, sizeof o));
+                         mp_ns_text(R->overhead_ns[s][i], o, sizeof o));
             CHECK(mp_csv_row(&data_csv, "%zu,%.0f,%zu,%.6f,%.4f,%.0f", R->bytes[s], compute_ns, n, par.median,
                              R->speedup[s][i], R->overhead_ns[s][i]));
             data_free(&d);
@@ -127,9 +127,9 @@ void part_data(mp_lesson *L, data_result *R)
     mp_lesson_pool_finish(pool);
     char a[32], b[32];
     mp_say("break-even (by a task's whole work): %s with 16 B each way, %s with 64 KiB each way",
-           ns_text(R->breakeven_ns[0], a, sizeof a), ns_text(R->breakeven_ns[1], b, sizeof b));
-    gran_series s[] = {{"16 B each way", R->points, R->compute_ns[0], R->speedup[0], false},
+           mp_ns_text(R->breakeven_ns[0], a, sizeof a), mp_ns_text(R->breakeven_ns[1], b, sizeof b));
+    mp_cost_series s[] = {{"16 B each way", R->points, R->compute_ns[0], R->speedup[0], false},
                        {"64 KiB each way", R->points, R->compute_ns[1], R->speedup[1], false}};
-    speedup_plot(L, "data", "lesson 06: process pool (fork, chunksize 1), small and large arguments and results",
-                 "work of one task, its pass over the bytes included (ns)", s, 2, 0, NULL);
+    mp_cost_plot(L->o.out, "data", "lesson 06: process pool (fork, chunksize 1), small and large arguments and results",
+                 "work of one task, its pass over the bytes included (ns)", s, 2, 0, NULL, L->o.no_plot);
 }

@@ -65,11 +65,11 @@ static void sweep_verdicts(mp_lesson *L, const sweep_result *S, const py_result 
     char c[32], a[32], b[32];
     mp_verdict(L, worst >= 1.7, mp_decisive(worst, 1.7, spread), one,
                "big tasks pay off: at %s per task every pool is at least 1.7x the loop (the least: %s, %.2fx)",
-               ns_text(S->cost_ns[top], c, sizeof c), worst_name, worst);
+               mp_ns_text(S->cost_ns[top], c, sizeof c), worst_name, worst);
     const curve *f1 = &S->c[W_FORK][CS_ONE], *t1 = &S->c[W_THREAD][CS_ONE];
     mp_verdict(L, f1->speedup[0] < 1, mp_decisive(f1->speedup[0], 1, f1->spread[0]), NULL,
                "tiny tasks do not: at %s per task the process pool with chunksize 1 is slower than the loop (%.3fx)",
-               ns_text(S->cost_ns[0], c, sizeof c), f1->speedup[0]);
+               mp_ns_text(S->cost_ns[0], c, sizeof c), f1->speedup[0]);
     /* Break-evens are where curves cross 1: a curve's noise moves its
      * crossing, so the claim is judged on the points near the crossings. */
     double sp = 0;
@@ -77,7 +77,7 @@ static void sweep_verdicts(mp_lesson *L, const sweep_result *S, const py_result 
         sp = fmax(sp, fmax(f1->spread[i], t1->spread[i]));
     mp_verdict(L, t1->breakeven_ns < f1->breakeven_ns, mp_decisive(f1->breakeven_ns / t1->breakeven_ns, 1, sp), one,
                "a thread pool pays off sooner than a process pool: break-even %s against %s (chunksize 1)",
-               ns_text(t1->breakeven_ns, a, sizeof a), ns_text(f1->breakeven_ns, b, sizeof b));
+               mp_ns_text(t1->breakeven_ns, a, sizeof a), mp_ns_text(f1->breakeven_ns, b, sizeof b));
     const curve *fd = &S->c[W_FORK][CS_DEFAULT];
     if (P->missing)
         mp_verdict(L, false, 0, P->missing, "the kit's process pool pays off sooner than CPython's Pool");
@@ -85,8 +85,8 @@ static void sweep_verdicts(mp_lesson *L, const sweep_result *S, const py_result 
         double r = P->breakeven_ns[PY_PROCESS] / fd->breakeven_ns;
         mp_verdict(L, fd->breakeven_ns < P->breakeven_ns[PY_PROCESS], isinf(r) ? 0 : mp_decisive(r, 1, sp), one,
                    "the kit's process pool pays off sooner than CPython's Pool: break-even %s against %s (%s; "
-                   "default chunksize, pool start included)", ns_text(fd->breakeven_ns, a, sizeof a),
-                   ns_text(P->breakeven_ns[PY_PROCESS], b, sizeof b), ratio_text(r));
+                   "default chunksize, pool start included)", mp_ns_text(fd->breakeven_ns, a, sizeof a),
+                   mp_ns_text(P->breakeven_ns[PY_PROCESS], b, sizeof b), ratio_text(r));
     }
     mp_verdict(L, S->all_right, 0, NULL, "every batch of every way gave the serial loop's results");
 }
@@ -99,7 +99,7 @@ static void model_verdicts(mp_lesson *L, const model_result *M)
         bool finite = isfinite(M->measured_ns[w]) && isfinite(M->predicted_ns[w]);
         mp_verdict(L, finite && r >= 1.0 / 3 && r <= 3, 0, one_cpu_reason(L),
                    "the model's break-even for the %s pool is within 3x of the measured one: %s predicted, %s measured",
-                   way_names[w], ns_text(M->predicted_ns[w], p, sizeof p), ns_text(M->measured_ns[w], m, sizeof m));
+                   way_names[w], mp_ns_text(M->predicted_ns[w], p, sizeof p), mp_ns_text(M->measured_ns[w], m, sizeof m));
     }
 }
 
@@ -120,7 +120,7 @@ static void data_verdicts(mp_lesson *L, const data_result *D)
                isinf(r) ? 0 : mp_decisive(r, 1, D->crossing_spread),
                one_cpu_reason(L),
                "T0's 'send as little data as possible': 64 KiB each way moves the break-even from %s to %s",
-               ns_text(D->breakeven_ns[0], a, sizeof a), ns_text(D->breakeven_ns[1], b, sizeof b));
+               mp_ns_text(D->breakeven_ns[0], a, sizeof a), mp_ns_text(D->breakeven_ns[1], b, sizeof b));
 }
 
 static void t4_verdicts(mp_lesson *L, const t4_result *T)
@@ -147,9 +147,9 @@ static void rule_of_thumb(const sweep_result *S, const py_result *P)
     char p[32], t[32], c[32];
     mp_say("rule of thumb for this machine (%d workers, default chunksize, a new pool per job): a process pool pays "
            "off for tasks above ~%s; a thread pool above ~%s; CPython's Pool above ~%s",
-           S->workers, ns_text(S->c[W_FORK][CS_DEFAULT].breakeven_ns, p, sizeof p),
-           ns_text(S->c[W_THREAD][CS_DEFAULT].breakeven_ns, t, sizeof t),
-           P->missing ? "(not measured)" : ns_text(P->breakeven_ns[PY_PROCESS], c, sizeof c));
+           S->workers, mp_ns_text(S->c[W_FORK][CS_DEFAULT].breakeven_ns, p, sizeof p),
+           mp_ns_text(S->c[W_THREAD][CS_DEFAULT].breakeven_ns, t, sizeof t),
+           P->missing ? "(not measured)" : mp_ns_text(P->breakeven_ns[PY_PROCESS], c, sizeof c));
 }
 
 int main(int argc, char **argv)

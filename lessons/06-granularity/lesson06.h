@@ -156,18 +156,6 @@ typedef struct py_result {
 } py_result;
 void part_cpython(mp_lesson *L, const sweep_result *S, py_result *R);
 
-/* ---- the speedup plot (plot.c): measured curves, model curves, break-evens ---- */
-typedef struct gran_series {
-    const char *title;
-    int points;
-    const double *cost_ns, *speedup;
-    bool model;   /* drawn dashed */
-} gran_series;
-/* xlabel NULL: "cost of one task (ns)". mark_label non-NULL: a labelled
- * vertical line at mark_x (Python's default chunksize; no ' in the label). */
-void speedup_plot(const mp_lesson *L, const char *stem, const char *title, const char *xlabel, const gran_series *s,
-                  int n, double mark_x, const char *mark_label);
-/* "1.2 us", "350 ns"; INFINITY (it never paid off): "beyond the sweep" */
-const char *ns_text(double ns, char *buf, size_t len);
+/* The speedup plots: lib/costplot.h (mp_cost_plot, mp_ns_text). */
 
 #endif

@@ -37,8 +37,8 @@ void part_model(mp_lesson *L, const sweep_result *S, model_result *R)
         R->measured_ns[w] = cv->breakeven_ns;
         char p[32], m[32], o[32];
         mp_table_row(&t, "%s|%.2f|%s|%s|%s|%.2f", way_names[w], R->m[w].start_ns / 1e6,
-                     ns_text(R->m[w].overhead_ns, o, sizeof o), ns_text(R->predicted_ns[w], p, sizeof p),
-                     ns_text(R->measured_ns[w], m, sizeof m), R->measured_ns[w] / R->predicted_ns[w]);
+                     mp_ns_text(R->m[w].overhead_ns, o, sizeof o), mp_ns_text(R->predicted_ns[w], p, sizeof p),
+                     mp_ns_text(R->measured_ns[w], m, sizeof m), R->measured_ns[w] / R->predicted_ns[w]);
         CHECK(mp_csv_row(&model_csv, "%s,%.1f,%.0f,%.0f,%.0f", way_names[w], R->m[w].start_ns / 1e3,
                          R->m[w].overhead_ns, R->predicted_ns[w], R->measured_ns[w]));
     }
@@ -48,14 +48,14 @@ void part_model(mp_lesson *L, const sweep_result *S, model_result *R)
            "end), the cost of the first touch of memory in a new worker, the CPU the pool's own manager thread takes "
            "from the workers on a machine with few CPUs, and everything else on the machine.");
 
-    gran_series s[2 * NWAYS];
+    mp_cost_series s[2 * NWAYS];
     for (int w = 0; w < NWAYS; w++) {
-        s[2 * w] = (gran_series){S->c[w][CS_ONE].name, S->points, S->c[w][CS_ONE].cost_ns, S->c[w][CS_ONE].speedup,
+        s[2 * w] = (mp_cost_series){S->c[w][CS_ONE].name, S->points, S->c[w][CS_ONE].cost_ns, S->c[w][CS_ONE].speedup,
                                  false};
         static char titles[NWAYS][48];
         snprintf(titles[w], sizeof titles[w], "model: %s", way_names[w]);
-        s[2 * w + 1] = (gran_series){titles[w], MODEL_GRID, grid, model_speedup[w], true};
+        s[2 * w + 1] = (mp_cost_series){titles[w], MODEL_GRID, grid, model_speedup[w], true};
     }
-    speedup_plot(L, "model", "lesson 06: measured (chunksize 1) and the start + overhead model", NULL, s, 2 * NWAYS, 0,
-                 NULL);
+    mp_cost_plot(L->o.out, "model", "lesson 06: measured (chunksize 1) and the start + overhead model", NULL, s, 2 * NWAYS, 0,
+                 NULL, L->o.no_plot);
 }

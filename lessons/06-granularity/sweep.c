@@ -75,7 +75,7 @@ static void say_breakevens(const sweep_result *R)
             const curve *cv = &R->c[w][k];
             char be[32];
             mp_table_row(&t, "%s|%s|%s|%.3f|%.2f", way_names[w], k == CS_ONE ? "1" : "default",
-                         ns_text(cv->breakeven_ns, be, sizeof be), cv->speedup[0], cv->speedup[R->points - 1]);
+                         mp_ns_text(cv->breakeven_ns, be, sizeof be), cv->speedup[0], cv->speedup[R->points - 1]);
         }
 }
 
@@ -129,7 +129,7 @@ void part_sweep(mp_lesson *L, sweep_result *R)
     for (int i = 0; i < R->points; i++) {
         char c[32];
         const curve(*cv)[NCS] = R->c;
-        mp_table_row(&t, "%s|%zu|%.2f|%.2f|%.2f|%.2f|%.2f|%.2f|%.2f", ns_text(R->cost_ns[i], c, sizeof c),
+        mp_table_row(&t, "%s|%zu|%.2f|%.2f|%.2f|%.2f|%.2f|%.2f|%.2f", mp_ns_text(R->cost_ns[i], c, sizeof c),
                      cv[0][0].tasks[i], R->serial[i].median * 1e3, cv[0][0].speedup[i], cv[0][1].speedup[i],
                      cv[1][0].speedup[i], cv[1][1].speedup[i], cv[2][0].speedup[i], cv[2][1].speedup[i]);
     }
@@ -140,10 +140,10 @@ void part_sweep(mp_lesson *L, sweep_result *R)
     say_breakevens(R);
     mp_say("every batch gave the serial loop's results: %s", R->all_right ? "yes" : "NO");
 
-    gran_series s[NWAYS * NCS];
+    mp_cost_series s[NWAYS * NCS];
     for (int w = 0; w < NWAYS; w++)
         for (int k = 0; k < NCS; k++)
-            s[w * NCS + k] = (gran_series){R->c[w][k].name, R->points, R->c[w][k].cost_ns, R->c[w][k].speedup, false};
-    speedup_plot(L, "granularity", "lesson 06: speedup against task cost (pool start included)", NULL, s, NWAYS * NCS,
-                 0, NULL);
+            s[w * NCS + k] = (mp_cost_series){R->c[w][k].name, R->points, R->c[w][k].cost_ns, R->c[w][k].speedup, false};
+    mp_cost_plot(L->o.out, "granularity", "lesson 06: speedup against task cost (pool start included)", NULL, s, NWAYS * NCS,
+                 0, NULL, L->o.no_plot);
 }
