@@ -8,7 +8,7 @@
  * saving overlaps the next epoch's computing.
  *
  * Here an epoch computes for epoch_s (mp_spin) and a save writes save_mib
- * MiB into --out and fsyncs it. First one save is timed alone, and the
+ * MiB into --out and fsyncs it (the files are removed at the end). First one save is timed alone, and the
  * epoch is set to take about as long; then inline against background,
  * total time. Then again with a model twice as big, so a save twice as
  * long as an epoch: the next
@@ -171,6 +171,14 @@ void part_background(mp_lesson *L, background_result *R)
     t.bytes *= 2; /* a model twice as big: a save twice as long as an epoch */
     measure(&t, R->epochs, steps, L->o.repeat, R->slow, "save twice as long as an epoch", 2 * R->save_mib);
     mp_say("with the save twice an epoch, each join waits for the half the epoch could not hide");
+    /* the models are of no use once timed: leave no megabytes behind in --out */
+    const char *models[] = {"model-temp.bin", "model-best.bin"};
+    for (int i = 0; i < 2; i++) {
+        char path[PATH_MAX];
+        CHECK(mp_out_path(path, sizeof path, L->o.out, models[i]));
+        if (unlink(path) != 0 && errno != ENOENT)
+            mp_error("unlink %s: %s", path, strerror(errno));
+    }
     mp_lock_destroy(&t.lock);
     free(t.model);
     (void)t0;
