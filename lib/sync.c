@@ -361,7 +361,12 @@ int mp_cond_wait(mp_cond *c, double timeout_s)
     if (t)
         span(MP_EV_BEGIN, "wait", c->name, now);
     struct timespec dl = deadline_in(timeout_s > 0 ? timeout_s : 0);
-    int rc = timeout_s == 0 ? -ETIMEDOUT : cond_wait(&c->c, &l->m, timeout_s < 0 ? NULL : &dl);
+    int rc = ETIMEDOUT;
+    if (timeout_s != 0)
+        rc = timeout_s < 0 ? pthread_cond_wait(&c->c, &l->m) : pthread_cond_timedwait(&c->c, &l->m, &dl);
+    if (rc == EOWNERDEAD) /* the lock is ours again, but its last owner died holding it: say so */
+        pthread_mutex_consistent(&l->m);
+    rc = -rc;
     now = mp_now_ns();
     if (t)
         span(MP_EV_END, "wait", c->name, now);
@@ -387,7 +392,7 @@ int mp_cond_wait_for(mp_cond *c, bool (*pred)(void *ctx), void *ctx, double time
             left = (double)(end - now) / 1e9;
         }
         int rc = mp_cond_wait(c, left);
-        if (rc == -EPERM)
+        if (rc == -EPERM || rc == -EOWNERDEAD)
             return rc;
         if (rc == -ETIMEDOUT)
             return pred(ctx) ? 0 : -ETIMEDOUT;

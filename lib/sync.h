@@ -24,7 +24,12 @@
  * mutex, the kernel marks it, the next acquirer is told (-EOWNERDEAD) and
  * the lock is usable again. CPython's multiprocessing.Lock is a POSIX
  * semaphore, which has no owner: a process killed holding it leaves it
- * taken forever.
+ * taken forever. Why robust pthread mutexes rather than a hand-made futex
+ * with the owner's thread ID in it: the kernel already keeps, per thread,
+ * the list of robust mutexes it holds and marks them when the thread or
+ * its process dies (no polling for dead owners, no PID reuse to worry
+ * about), and glibc gives timed waits and condition variables on top.
+ * The cost: a struct of 40 bytes for the mutex and 48 for a condition.
  *
  * Statuses: 0; -ETIMEDOUT (the timeout passed); -EAGAIN (timeout 0: would
  * have waited); -EOWNERDEAD (acquired, but its last owner died holding it:
@@ -55,7 +60,14 @@
 
 #define MP_SYNC_NAME 24 /* a traced object's name, with its terminating 0 */
 
-/* ---- Lock and RLock ---- */
+/* ---- Lock and RLock ----
+ * threading.Lock / RLock and multiprocessing.Lock / RLock. acquire(True,
+ * timeout) is mp_lock_acquire(l, timeout_s) (-1: block, 0: Python's
+ * blocking=False), 0 for True and -ETIMEDOUT / -EAGAIN for False. RLock:
+ * the owner may acquire again and must release as often; a release by
+ * another thread is -EPERM (Python: RuntimeError). Lock differs from
+ * Python as listed above (an owner; -EDEADLK). -EOWNERDEAD: see above; the
+ * dead owner's RLock levels are forgotten (one release frees it). */
 enum { MP_LOCK = 0, MP_RLOCK = 1 };
 typedef struct mp_lock {
     pthread_mutex_t m;
@@ -71,7 +83,13 @@ int mp_lock_acquire(mp_lock *l, double timeout_s);
 int mp_lock_release(mp_lock *l);
 void mp_lock_destroy(mp_lock *l); /* when nobody uses it any more */
 
-/* ---- Semaphore and BoundedSemaphore ---- */
+/* ---- Semaphore and BoundedSemaphore ----
+ * threading/multiprocessing Semaphore(value) and BoundedSemaphore(value).
+ * release() adds one (Python 3.9's release(n) is n calls); a
+ * BoundedSemaphore released above its initial value is -EOVERFLOW
+ * (Python: ValueError). mp_sem_value is multiprocessing's get_value().
+ * Like Python's, a semaphore has no owner: a unit taken by a process that
+ * then dies is gone for good (a timed acquire times out instead of hanging). */
 typedef struct mp_monitor { /* a robust mutex and its condition: the rest are built on it */
     pthread_mutex_t m;
     pthread_cond_t c;
@@ -90,7 +108,9 @@ int mp_sem_release(mp_sem *s);
 long mp_sem_value(mp_sem *s); /* now; another thread may change it at once */
 void mp_sem_destroy(mp_sem *s);
 
-/* ---- Event ---- */
+/* ---- Event ----
+ * threading/multiprocessing Event: set, clear, is_set, wait(timeout) --
+ * 0 where Python returns True, -ETIMEDOUT where it returns False. */
 typedef struct mp_sync_event { /* threading.Event (trace.h has the other mp_event: a record) */
     mp_monitor mon;
     bool flag;
@@ -104,7 +124,12 @@ bool mp_event_is_set(mp_sync_event *e);
 int mp_event_wait(mp_sync_event *e, double timeout_s);
 void mp_event_destroy(mp_sync_event *e);
 
-/* ---- Condition ---- */
+/* ---- Condition ----
+ * threading/multiprocessing Condition(lock): wait, wait_for, notify(n),
+ * notify_all. Differences: the lock is always given (Python makes an
+ * RLock when none is); notify does not check that the caller holds the
+ * lock (Python raises RuntimeError) -- hold it anyway, or a waiter that
+ * has checked its predicate but not yet slept misses the notify. */
 typedef struct mp_cond {
     pthread_cond_t c;
     long lock_off; /* where its lock is, from the condition: the same in every
@@ -116,17 +141,27 @@ typedef struct mp_cond {
 int mp_cond_init(mp_cond *c, mp_lock *lock, const char *name);
 /* Called holding the lock (else -EPERM): release it (every level of an
  * RLock), sleep until notified or timed out, take it back. 0 (notified, or a
- * spurious wake-up: check your state), -ETIMEDOUT, -EOWNERDEAD. */
+ * spurious wake-up: check your state), -ETIMEDOUT, -EOWNERDEAD (the lock is
+ * held again, but a process or thread died holding it meanwhile: the state
+ * it guards may be half-updated). */
 int mp_cond_wait(mp_cond *c, double timeout_s);
 /* Python's wait_for: wait until pred(ctx) is true, rechecking after every
  * wake-up. 0 when it is, -ETIMEDOUT when the time ran out first (pred
- * still false). */
+ * still false), -EPERM or -EOWNERDEAD as mp_cond_wait (the lock held). */
 int mp_cond_wait_for(mp_cond *c, bool (*pred)(void *ctx), void *ctx, double timeout_s);
 void mp_cond_notify(mp_cond *c, int n); /* wakes up to n waiters */
 void mp_cond_notify_all(mp_cond *c);
 void mp_cond_destroy(mp_cond *c);
 
-/* ---- Barrier ---- */
+/* ---- Barrier ----
+ * threading/multiprocessing Barrier(parties, action, timeout): wait
+ * returns the arrival index, abort, reset, broken, n_waiting, parties.
+ * Python's BrokenBarrierError is -EPIPE. Differences: the party whose own
+ * timeout ran out gets -ETIMEDOUT (Python raises BrokenBarrierError there
+ * too; either way the barrier is broken for everyone); the action is a
+ * name (see above), and one not registered breaks the barrier where
+ * Python's raising action would. A party that dies before arriving is
+ * waited for until the others' timeouts, as in Python. */
 typedef struct mp_barrier {
     mp_monitor mon;
     int parties;

@@ -126,6 +126,21 @@ static int child_produce(void *arg)
     return 0;
 }
 
+/* Takes the condition's lock once the parent waits, notifies it, and is
+ * SIGKILLed holding the lock. */
+static int child_notify_and_die(void *arg)
+{
+    (void)arg;
+    mp_shm s;
+    shared *x = attach(&s);
+    if (!x || mp_lock_acquire(&x->cond_lock, 30) != 0)
+        return 3;
+    x->items = -1; /* half-way through an update */
+    mp_cond_notify(&x->cond, 1);
+    kill(getpid(), SIGKILL);
+    return 4;
+}
+
 /* The barrier's action: registered by name, run by the last to arrive, in
  * whichever process that is. */
 static void count_action(void) { atomic_fetch_add(&here->actions, 1); }
@@ -147,7 +162,7 @@ static int child_barrier(void *arg)
 
 static const mp_entry entries[] = {MP_ENTRY(child_count), MP_ENTRY(child_die_holding),
                                    MP_ENTRY(child_release_and_set), MP_ENTRY(child_produce),
-                                   MP_ENTRY(child_barrier), {0}};
+                                   MP_ENTRY(child_notify_and_die), MP_ENTRY(child_barrier), {0}};
 
 static void start_child(mp_process *p, mp_target fn, int method)
 {
@@ -501,6 +516,31 @@ static void test_condition(void **state)
     no_children_left();
 }
 
+/* A waiter whose lock was taken by a process that then died holding it:
+ * the wait returns -EOWNERDEAD holding the lock, and the lock works again.
+ * (The parent holds the lock until its wait gives it up, so the child
+ * takes it only then.) */
+static void test_condition_owner_killed(void **state)
+{
+    (void)state;
+    for (int m = MP_START_FORK; m <= MP_START_FORKSERVER; m++) {
+        make_shared();
+        assert_int_equal(mp_lock_acquire(&sh->cond_lock, -1), 0);
+        mp_process p;
+        start_child(&p, child_notify_and_die, m);
+        assert_int_equal(mp_cond_wait(&sh->cond, 30), -EOWNERDEAD);
+        assert_int_equal(sh->items, -1);
+        sh->items = 0; /* repair what the dead owner left */
+        assert_int_equal(mp_lock_release(&sh->cond_lock), 0);
+        assert_int_equal(mp_process_join(&p, 30.0), 0);
+        assert_int_equal(p.exitcode, -SIGKILL);
+        assert_int_equal(mp_lock_acquire(&sh->cond_lock, 0), 0);
+        assert_int_equal(mp_lock_release(&sh->cond_lock), 0);
+        free_shared();
+    }
+    no_children_left();
+}
+
 /* Between threads: notify(1) lets one of three waiters take the one
  * ticket, notify(2) the other two theirs (a taker leaves with its ticket,
  * so it cannot swallow a later notify); then notify_all wakes three other
@@ -749,6 +789,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_semaphore_and_event_between_threads),
         cmocka_unit_test_teardown(test_semaphore_and_event_between_processes, teardown),
         cmocka_unit_test_teardown(test_condition, teardown),
+        cmocka_unit_test_teardown(test_condition_owner_killed, teardown),
         cmocka_unit_test(test_condition_notify_between_threads),
         cmocka_unit_test_teardown(test_barrier_rounds, teardown),
         cmocka_unit_test(test_barrier_broken),
