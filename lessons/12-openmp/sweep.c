@@ -1,210 +1,207 @@
-/* Lesson 12, part 1 -- the primes job and the task-cost sweep, in OpenMP.
+/* Lesson 12, part 1b -- the task-cost sweep: what does a task cost in
+ * OpenMP, and in the kit's pools?
  *
- *     #pragma omp parallel for schedule(dynamic, 1)
- *     for (i = 0; i < n; i++) result[i] = task(i);
+ * Lesson 06's question, fewer points: n tasks of ~100 ns to ~1 ms each
+ * (mp_spin), run by a plain loop, by four OpenMP schedules and by the kit's
+ * thread and process pools (chunksize 1). The team and the pools are made
+ * once and kept: what is compared is the cost of a call and of a task,
+ * not of starting workers (OpenMP starts its threads at the first parallel
+ * region and keeps them; lesson 06 timed the pools' starts).
  *
- * is a pool's map: a team of threads (made once, kept), iterations handed
- * out by the schedule. static: n / threads contiguous iterations each,
- * decided before the loop starts -- no hand-out at all; dynamic,k: chunks
- * of k taken from a shared counter (an atomic add each); guided: big chunks
- * first, smaller as the loop drains. At the end of the loop a barrier. No
- * task objects, no queues, no result messages: that is what makes it
- * cheap. The same sweep of task costs as lesson 06, beside the kit's
- * thread pool and process pool (running pools, chunksize 1, so that only
- * the per-task cost is compared). */
+ * Each way gets lib/granularity.h's model, T = call + n (task / threads +
+ * overhead): `call` is measured (a loop of one empty task per thread), the
+ * per-task overhead fitted to this run's small tasks. OpenMP's overhead is
+ * an atomic add on a shared counter (dynamic) or nothing (static); the
+ * kit's process pool copies each argument and result through shared memory
+ * and sends messages. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "lesson12.h"
 
-const char *const way_names[NWAYS] = {"static", "dynamic,1", "dynamic,16", "guided", "kit-thread", "kit-process"};
+#define MODEL_GRID 48
 
-typedef struct spin_arg { uint64_t steps, seed; } spin_arg;
-static int spin_task(const void *arg, void *result)
+/* How many tasks a point runs: about work_ns of serial work, between lo and hi. */
+static long tasks_for(double cost_ns, double work_ns, long lo, long hi)
 {
-    const spin_arg *a = arg;
-    *(uint64_t *)result = mp_spin(a->steps, a->seed);
-    return 0;
-}
-MP_TASK(spin_task)
-
-typedef struct job {
-    int way, threads;
-    size_t n;
-    spin_arg *args;
-    uint64_t *out;
-    mp_pool *threads_pool, *procs_pool;
-} job;
-
-static void run_way(void *arg)
-{
-    job *j = arg;
-    long n = (long)j->n;
-    switch (j->way) {
-    case W_STATIC:
-#pragma omp parallel for schedule(static) num_threads(j->threads)
-        for (long i = 0; i < n; i++)
-            j->out[i] = mp_spin(j->args[i].steps, j->args[i].seed);
-        break;
-    case W_DYN1:
-#pragma omp parallel for schedule(dynamic, 1) num_threads(j->threads)
-        for (long i = 0; i < n; i++)
-            j->out[i] = mp_spin(j->args[i].steps, j->args[i].seed);
-        break;
-    case W_DYN16:
-#pragma omp parallel for schedule(dynamic, 16) num_threads(j->threads)
-        for (long i = 0; i < n; i++)
-            j->out[i] = mp_spin(j->args[i].steps, j->args[i].seed);
-        break;
-    case W_GUIDED:
-#pragma omp parallel for schedule(guided) num_threads(j->threads)
-        for (long i = 0; i < n; i++)
-            j->out[i] = mp_spin(j->args[i].steps, j->args[i].seed);
-        break;
-    default: {
-        mp_call_opts o = {.chunksize = 1};
-        CHECK(mp_pool_map(j->way == W_KIT_THREAD ? j->threads_pool : j->procs_pool, spin_task, j->args, j->n,
-                          sizeof(spin_arg), j->out, sizeof(uint64_t), &o));
-    }
-    }
+    double n = work_ns / cost_ns;
+    return n < (double)lo ? lo : n > (double)hi ? hi : (long)n;
 }
 
-static void run_serial(void *arg)
+/* What a call and a task cost beyond the work: empty tasks (mp_spin of 0
+ * steps), one per thread (the call), then as many as it takes to fill
+ * target_s (the per task; timeit's autorange: 4,000 tasks, then 4x more until
+ * the run is long enough). Then what OpenMP's idle threads burn after a region. */
+static void measure_costs(const mp_lesson *L, sweep_result *R, job *j)
 {
-    job *j = arg;
-    for (size_t i = 0; i < j->n; i++)
-        j->out[i] = mp_spin(j->args[i].steps, j->args[i].seed);
-}
-
-/* The primes job: count the primes below `bound`, in blocks. */
-typedef struct primes_job { int way, threads; uint64_t bound, count; mp_pool *pool; } primes_job;
-typedef struct block { uint64_t lo, hi; } block;
-static int primes_task(const void *arg, void *result)
-{
-    const block *b = arg;
-    *(uint64_t *)result = mp_count_primes(b->lo, b->hi);
-    return 0;
-}
-MP_TASK(primes_task)
-
-static void run_primes(void *arg)
-{
-    primes_job *p = arg;
-    long blocks = (long)((p->bound + MP_PRIME_BLOCK - 1) / MP_PRIME_BLOCK);
-    uint64_t total = 0;
-    if (p->way == W_KIT_THREAD || p->way == W_KIT_PROCESS) {
-        block *b = malloc((size_t)blocks * sizeof *b);
-        uint64_t *c = malloc((size_t)blocks * sizeof *c);
-        if (!b || !c)
-            mp_lesson_abort();
-        for (long i = 0; i < blocks; i++)
-            b[i] = (block){(uint64_t)i * MP_PRIME_BLOCK, (uint64_t)(i + 1) * MP_PRIME_BLOCK};
-        b[blocks - 1].hi = p->bound;
-        CHECK(mp_pool_map(p->pool, primes_task, b, (size_t)blocks, sizeof *b, c, sizeof *c, NULL));
-        for (long i = 0; i < blocks; i++)
-            total += c[i];
-        free(b);
-        free(c);
-    } else if (p->way < 0) {
-        total = mp_count_primes(0, p->bound);
-    } else {
-        /* a reduction: each thread its own partial count, added at the end (part 3) */
-#pragma omp parallel for schedule(dynamic, 1) reduction(+ : total) num_threads(p->threads)
-        for (long i = 0; i < blocks; i++) {
-            uint64_t hi = (uint64_t)(i + 1) * MP_PRIME_BLOCK;
-            total += mp_count_primes((uint64_t)i * MP_PRIME_BLOCK, hi < p->bound ? hi : p->bound);
+    const long most = 1L << 18;
+    spin_arg *args = calloc((size_t)most, sizeof *args);
+    uint64_t *out = calloc((size_t)most, sizeof *out);
+    CHECK(args && out ? 0 : -ENOMEM);
+    for (long k = 0; k < most; k++)
+        args[k] = (spin_arg){0, (uint64_t)k + 1};
+    j->args = args;
+    j->results = out;
+    double target_s = L->o.quick ? 4e-3 : 10e-3;
+    int repeat = L->o.repeat < 5 ? 5 : L->o.repeat;
+    let_openmp_sleep();
+    const int order[NWAYS] = {W_THREAD, W_PROCESS, W_STATIC, W_DYNAMIC1, W_DYNAMIC16, W_GUIDED};
+    for (int k = 0; k < NWAYS; k++) {
+        int w = order[k];
+        j->n = R->threads;
+        measure_way(repeat, w, j, &R->call[w]);
+        mp_stats probe;
+        for (j->n = 4000;; j->n *= 4) {
+            measure_way(1, w, j, &probe);
+            if (probe.median >= target_s || j->n * 4 > most)
+                break;
         }
+        R->per_task_n[w] = j->n;
+        measure_way(repeat, w, j, &R->many[w]);
+        R->model[w] = (mp_cost_model){.start_ns = R->call[w].median * 1e9,
+                                      .overhead_ns = mp_overhead_per_task(R->many[w].median * 1e9,
+                                                                          R->call[w].median * 1e9, 0,
+                                                                          (size_t)j->n, R->usable),
+                                      .workers = R->usable};
     }
-    p->count = total;
+    /* the spin after a region: CPU used while this thread sleeps 50 ms */
+    j->n = R->threads;
+    run_way(W_DYNAMIC1, j);
+    uint64_t c0 = mp_process_cpu_ns();
+    mp_sleep_ns(50000000);
+    R->idle_spin_ms = (double)(mp_process_cpu_ns() - c0) / 1e6;
+    mp_table t;
+    mp_table_header(&t, "way|a call: one empty task per thread|spread|empty tasks|per task beyond the call|spread");
+    for (int w = 0; w < NWAYS; w++) {
+        char call[32], per[32];
+        mp_table_row(&t, "%s|%s|%.0f%%|%ld|%s|%.0f%%", ways[w].name, mp_ns_text(R->model[w].start_ns, call, sizeof call),
+                     100 * mp_spread(&R->call[w]), R->per_task_n[w], mp_ns_text(R->model[w].overhead_ns, per, sizeof per),
+                     100 * mp_spread(&R->many[w]));
+    }
+    mp_say("(medians of %d runs; per task = (time of the empty tasks - a call) / their number)", repeat);
+    mp_say("after a region OpenMP's idle threads spun %.1f ms of CPU before sleeping (libgomp: GOMP_SPINCOUNT, "
+           "OMP_WAIT_POLICY), so that the next region starts without waking anyone; the lesson lets them go to "
+           "sleep before it times the kit's pools", R->idle_spin_ms);
+    free(args);
+    free(out);
 }
 
-static void primes(mp_lesson *L, sweep_result *R, mp_pool *tp, mp_pool *pp)
+static void run_point(const mp_lesson *L, sweep_result *R, job *j, int i, double work_ns, long lo, long hi)
 {
-    primes_job p = {.way = -1, .threads = R->threads, .bound = mp_primes_bound_for(L->o.quick ? 0.1 : 0.3)};
-    mp_stats serial, s;
-    CHECK(mp_measure(L->o.repeat, run_primes, &p, &serial, NULL));
-    uint64_t want = p.count;
-    openmp_row("serial", "-", 0, 1, 0, &serial, 1);
-    R->primes_right = true;
-    const int ways[] = {W_DYN1, W_KIT_THREAD, W_KIT_PROCESS};
-    for (int k = 0; k < 3; k++) {
-        p.way = ways[k];
-        p.pool = ways[k] == W_KIT_THREAD ? tp : pp;
-        CHECK(mp_measure(L->o.repeat, run_primes, &p, &s, NULL));
-        R->primes_right = R->primes_right && p.count == want;
-        R->primes_speedup[ways[k]] = serial.median / s.median;
-        openmp_row(ways[k] == W_DYN1 ? "openmp-primes" : ways[k] == W_KIT_THREAD ? "kit-thread-primes"
-                                                                                 : "kit-process-primes",
-                   ways[k] == W_DYN1 ? "dynamic" : "-", 1, R->threads, 0, &s, serial.median / s.median);
+    double c = R->cost_ns[i];
+    long n = R->tasks[i] = tasks_for(c, work_ns, lo, hi);
+    spin_arg *args = calloc((size_t)n, sizeof *args);
+    uint64_t *out = calloc((size_t)n, sizeof *out);
+    mp_stats time[NWAYS];
+    CHECK(args && out ? 0 : -ENOMEM);
+    uint64_t steps = mp_spin_steps_for_ns(c);
+    for (long k = 0; k < n; k++)
+        args[k] = (spin_arg){steps, (uint64_t)k + 1};
+    j->args = args;
+    j->results = out;
+    j->n = n;
+    R->right = measure_all(L->o.repeat, j, &R->serial[i], time, NULL, NULL) && R->right;
+    CHECK(mp_csv_row(&openmp_csv, "serial,none,0,1,%.0f,%.6f,1", c, R->serial[i].median));
+    for (int w = 0; w < NWAYS; w++) {
+        R->time[w][i] = time[w];
+        R->speedup[w][i] = R->serial[i].median / time[w].median;
+        R->spread[w][i] = fmax(mp_spread(&R->serial[i]), mp_spread(&time[w]));
+        CHECK(mp_csv_row(&openmp_csv, "%s,%s,%d,%d,%.0f,%.6f,%.4f", ways[w].method, ways[w].schedule, ways[w].chunk,
+                         R->threads, c, time[w].median, R->speedup[w][i]));
     }
-    mp_say("primes below %llu (%llu of them): serial %.0f ms; OpenMP dynamic %.2fx, the kit's thread pool %.2fx, "
-           "process pool %.2fx", (unsigned long long)p.bound, (unsigned long long)want, serial.median * 1e3,
-           R->primes_speedup[W_DYN1], R->primes_speedup[W_KIT_THREAD], R->primes_speedup[W_KIT_PROCESS]);
+    free(args);
+    free(out);
+}
+
+/* The model of each way (measured above): its break-even beside the one measured. */
+static void breakevens(sweep_result *R, double work_ns, long lo, long hi)
+{
+    double grid[MODEL_GRID], model_speedup[MODEL_GRID];
+    mp_log_steps(R->cost_ns[0], R->cost_ns[R->points - 1], MODEL_GRID, grid);
+    for (int w = 0; w < NWAYS; w++) {
+        for (int g = 0; g < MODEL_GRID; g++)
+            model_speedup[g] = mp_model_speedup(&R->model[w], grid[g], (size_t)tasks_for(grid[g], work_ns, lo, hi));
+        R->model_breakeven_ns[w] = mp_breakeven(grid, model_speedup, MODEL_GRID);
+        R->breakeven_ns[w] = mp_breakeven(R->cost_ns, R->speedup[w], R->points);
+    }
+}
+
+const char *breakeven_text(const sweep_result *R, double ns, char *buf, size_t len)
+{
+    char c[32];
+    if (ns <= R->cost_ns[0]) /* it paid off at the smallest cost measured */
+        snprintf(buf, len, "under %s", mp_ns_text(R->cost_ns[0], c, sizeof c));
+    else
+        mp_ns_text(ns, buf, len);
+    return buf;
 }
 
 void part_sweep(mp_lesson *L, sweep_result *R)
 {
-    mp_lesson_part(L, "1. The primes job and the task-cost sweep: OpenMP schedules beside the kit's pools");
-    *R = (sweep_result){.threads = L->o.workers, .points = L->o.quick ? 4 : SWEEP_POINTS, .sweep_right = true};
-    int usable = mp_cpus_usable() < R->threads ? mp_cpus_usable() : R->threads;
-    mp_pool *tp = mp_lesson_pool(MP_POOL_THREADS, -1, R->threads, NULL);
-    mp_pool *pp = mp_lesson_pool(MP_POOL_PROCESSES, -1, R->threads, NULL);
-    primes(L, R, tp, pp);
-    mp_log_steps(100, L->o.quick ? 1e5 : 1e6, R->points, R->cost_ns);
-    size_t hi = L->o.quick ? 2000 : 5000;
-    mp_table t;
-    mp_table_header(&t, "task|tasks|static|dynamic,1|dynamic,16|guided|kit thread|kit process");
+    *R = (sweep_result){.threads = L->o.workers, .right = true};
+    R->usable = mp_cpus_usable() < R->threads ? mp_cpus_usable() : R->threads;
+    R->points = L->o.quick ? 4 : 5;
+    mp_log_steps(100, 1e6, R->points, R->cost_ns);
+    mp_trace_enable(L->o.trace); /* the part's span is recorded; its tasks are not (see part 1a) */
+    mp_lesson_part(L, "1b. The task-cost sweep: tasks of 100 ns to 1 ms, OpenMP's schedules beside the kit's pools "
+                      "(%d threads)", R->threads);
+    mp_trace_enable(false);
+    job j = {.fn = spin_task, .arg_size = sizeof(spin_arg), .result_size = sizeof(uint64_t), .threads = R->threads};
+    j.thread = mp_lesson_pool(MP_POOL_THREADS, -1, R->threads, NULL);
+    j.process = mp_lesson_pool(MP_POOL_PROCESSES, -1, R->threads, NULL);
+    measure_costs(L, R, &j);
+
+    /* Each point about work_ns of serial work: the tiny tasks many (up to
+     * hi), the big ones at least 16 per thread (lo) */
+    double work_ns = L->o.quick ? 4e6 : 10e6;
+    long hi = L->o.quick ? 8000 : 20000, lo = 16L * R->threads;
+    mp_say("%d threads (%d can run at once); tasks of %.0f ns to %.0f ms, %ld to %ld per point; pools and team made "
+           "once", R->threads, R->usable, R->cost_ns[0], R->cost_ns[R->points - 1] / 1e6, lo, hi);
+    mp_progress bar;
+    mp_progress_start(&bar, "sweep points", (size_t)R->points, STDERR_FILENO);
     for (int i = 0; i < R->points; i++) {
-        double c = R->cost_ns[i];
-        size_t n = (size_t)fmin((double)hi, fmax(8.0 * R->threads, (L->o.quick ? 5e6 : 20e6) / c));
-        job j = {.threads = R->threads, .n = n, .threads_pool = tp, .procs_pool = pp};
-        j.args = malloc(n * sizeof *j.args);
-        j.out = malloc(n * sizeof *j.out);
-        uint64_t *want = malloc(n * sizeof *want);
-        if (!j.args || !j.out || !want)
-            mp_lesson_abort();
-        uint64_t steps = mp_spin_steps_for_ns(c);
-        for (size_t k = 0; k < n; k++)
-            j.args[k] = (spin_arg){steps, k + 1};
-        mp_stats serial;
-        CHECK(mp_measure(L->o.repeat, run_serial, &j, &serial, NULL));
-        memcpy(want, j.out, n * sizeof *want);
-        openmp_row("serial", "-", 0, 1, c, &serial, 1);
-        double sp[NWAYS];
-        for (int w = 0; w < NWAYS; w++) {
-            j.way = w;
-            mp_stats s;
-            memset(j.out, 0, n * sizeof *j.out);
-            CHECK(mp_measure(L->o.repeat, run_way, &j, &s, NULL));
-            R->sweep_right = R->sweep_right && memcmp(j.out, want, n * sizeof *want) == 0;
-            sp[w] = R->speedup[w][i] = serial.median / s.median;
-            R->spread[w][i] = fmax(mp_spread(&serial), mp_spread(&s));
-            R->overhead_ns[w][i] = mp_overhead_per_task(s.median * 1e9, 0, c, n, usable);
-            static const int chunks[NWAYS] = {0, 1, 16, 0, 1, 1};
-            static const char *const sched[NWAYS] = {"static", "dynamic", "dynamic", "guided", "-", "-"};
-            openmp_row(w < W_KIT_THREAD ? "openmp" : way_names[w], sched[w], chunks[w], R->threads, c, &s, sp[w]);
-        }
-        char cs[32];
-        snprintf(cs, sizeof cs, "%.0f ns", c);
-        mp_table_row(&t, "%s|%zu|%.2f|%.2f|%.2f|%.2f|%.2f|%.2f", cs, n, sp[0], sp[1], sp[2], sp[3], sp[4], sp[5]);
-        free(j.args);
-        free(j.out);
-        free(want);
+        run_point(L, R, &j, i, work_ns, lo, hi);
+        mp_progress_update(&bar, (size_t)i + 1);
     }
-    mp_lesson_pool_finish(tp);
-    mp_lesson_pool_finish(pp);
-    mp_table_header(&t, "way|break-even|overhead per task at the smallest tasks");
+    mp_progress_finish(&bar);
+    mp_lesson_pool_finish(j.thread);
+    mp_lesson_pool_finish(j.process);
+
+    mp_table t;
+    mp_table_header(&t, "task|tasks|serial ms|static|dynamic,1|dynamic,16|guided|kit thread|kit process");
+    for (int i = 0; i < R->points; i++) {
+        char c[32];
+        mp_table_row(&t, "%s|%ld|%.2f|%.2f|%.2f|%.2f|%.2f|%.2f|%.2f", mp_ns_text(R->cost_ns[i], c, sizeof c),
+                     R->tasks[i], R->serial[i].median * 1e3, R->speedup[W_STATIC][i], R->speedup[W_DYNAMIC1][i],
+                     R->speedup[W_DYNAMIC16][i], R->speedup[W_GUIDED][i], R->speedup[W_THREAD][i],
+                     R->speedup[W_PROCESS][i]);
+    }
+    mp_say("(speedup = the serial loop's median / the way's; below 1 the way is slower than the loop)");
+    mp_say("every way gave the serial loop's results: %s", R->right ? "yes" : "NO");
+
+    breakevens(R, work_ns, lo, hi);
+    mp_table_header(&t, "way|per call|per task|break-even measured|the model's");
     for (int w = 0; w < NWAYS; w++) {
-        R->breakeven_ns[w] = mp_breakeven(R->cost_ns, R->speedup[w], R->points);
-        mp_table_row(&t, "%s|%.0f ns|%.0f ns", way_names[w], R->breakeven_ns[w], R->overhead_ns[w][0]);
+        char call[32], over[32], be[40], mbe[40];
+        mp_table_row(&t, "%s|%s|%s|%s|%s", ways[w].name, mp_ns_text(R->model[w].start_ns, call, sizeof call),
+                     mp_ns_text(R->model[w].overhead_ns, over, sizeof over),
+                     breakeven_text(R, R->breakeven_ns[w], be, sizeof be),
+                     breakeven_text(R, R->model_breakeven_ns[w], mbe, sizeof mbe));
+        CHECK(mp_csv_row(&overhead_csv, "%s,%s,%d,%d,%.2f,%.1f,%.0f,%.0f", ways[w].method, ways[w].schedule,
+                         ways[w].chunk, R->threads, R->model[w].start_ns / 1e3, R->model[w].overhead_ns,
+                         isfinite(R->breakeven_ns[w]) ? R->breakeven_ns[w] : -1,
+                         isfinite(R->model_breakeven_ns[w]) ? R->model_breakeven_ns[w] : -1));
     }
-    mp_say("every way computed the serial loop's results: %s", R->sweep_right ? "yes" : "NO");
-    mp_series s[NWAYS];
-    for (int w = 0; w < NWAYS; w++) {
-        s[w] = (mp_series){.label = way_names[w]};
-        for (int i = 0; i < R->points; i++)
-            mp_series_point(&s[w], R->cost_ns[i], R->speedup[w][i], R->speedup[w][i], R->speedup[w][i]);
-    }
-    mp_lines_plot(L->o.out, "sweep", "lesson 12: speedup against task cost, OpenMP and the kit's pools", s, NWAYS,
-                  "cost of one task (ns)", "speedup (log)", MP_PLOT_LOGX | MP_PLOT_LOGY, L->o.no_plot);
+    mp_say("(the model, lib/granularity.h: T = call + n x (task / %d + per task), with the call and per-task costs "
+           "measured above; break-even: where the speedup crosses 1; -1 in overhead.csv: not in this sweep)",
+           R->usable);
+
+    mp_trace_enable(L->o.trace); /* off since part 1a */
+    mp_cost_series s[NWAYS];
+    for (int w = 0; w < NWAYS; w++)
+        s[w] = (mp_cost_series){ways[w].name, R->points, R->cost_ns, R->speedup[w], false};
+    mp_cost_plot(L->o.out, "openmp", "lesson 12: speedup against task cost, OpenMP and the kit's pools (made once)",
+                 NULL, s, NWAYS, 0, NULL, L->o.no_plot);
 }
