@@ -23,7 +23,8 @@
 typedef struct trainer {
     const char *dir;
     size_t bytes;
-    unsigned char *model;
+    unsigned char *model; /* what training changes */
+    unsigned char *saved; /* the copy a save writes (see train) */
     mp_lock lock;        /* T3's global lock around the save */
     double best_loss;
     int renewed;
@@ -53,10 +54,10 @@ static void *save_model(void *arg)
     trainer *t = j->t;
     mp_trace_begin("save");
     CHECK(mp_lock_acquire(&t->lock, -1));
-    CHECK(write_file(t->dir, "model-temp.bin", t->model, t->bytes));
+    CHECK(write_file(t->dir, "model-temp.bin", t->saved, t->bytes));
     if (j->loss < t->best_loss) {
         t->best_loss = j->loss;
-        CHECK(write_file(t->dir, "model-best.bin", t->model, t->bytes));
+        CHECK(write_file(t->dir, "model-best.bin", t->saved, t->bytes));
     }
     CHECK(mp_lock_release(&t->lock));
     mp_trace_end("save");
@@ -92,6 +93,13 @@ static double train(trainer *t, int epochs, uint64_t epoch_steps, bool backgroun
             if (say)
                 mp_say("epoch %d: Best Model Renewed (loss %.3f)", e, best_seen);
         }
+        /* T3 hands the live model to the saver thread while the next epoch
+         * changes it: the file may get half of one epoch's model and half of
+         * the next (a data race: ThreadSanitizer reports it). Save a copy,
+         * made here, when the last saver has been joined: the next epoch
+         * changes only the model. (Inline saves copy too, to do the same
+         * work.) */
+        memcpy(t->saved, t->model, t->bytes);
         job = (save_job){t, e, loss};
         if (background) {
             mp_thread_init(&saver, "saver", save_model, &job);
@@ -133,9 +141,11 @@ void part_background(mp_lesson *L, background_result *R)
     *R = (background_result){.epochs = 6, .save_mib = L->o.quick ? 4 : 8};
     trainer t = {.dir = L->o.out, .bytes = (size_t)(R->save_mib * (1 << 20))};
     t.model = malloc(2 * t.bytes); /* twice: the slow saves of the last run */
-    if (!t.model)
+    t.saved = malloc(2 * t.bytes);
+    if (!t.model || !t.saved)
         mp_lesson_abort();
     memset(t.model, 7, 2 * t.bytes);
+    memcpy(t.saved, t.model, 2 * t.bytes);
     CHECK(mp_lock_init(&t.lock, MP_LOCK, "save"));
     /* one save alone, the median of three: an epoch is set to take as long */
     double saves[3];
@@ -181,5 +191,6 @@ void part_background(mp_lesson *L, background_result *R)
     }
     mp_lock_destroy(&t.lock);
     free(t.model);
+    free(t.saved);
     (void)t0;
 }
