@@ -9,11 +9,12 @@
  * region and keeps them; lesson 06 timed the pools' starts).
  *
  * Each way gets lib/granularity.h's model, T = call + n (task / threads +
- * overhead): `call` is measured (a loop of one empty task per thread), the
- * per-task overhead fitted to this run's small tasks. OpenMP's overhead is
- * an atomic add on a shared counter (dynamic) or nothing (static); the
- * kit's process pool copies each argument and result through shared memory
- * and sends messages. */
+ * overhead), both costs measured with empty tasks: `call` is a loop of one
+ * empty task per thread, `overhead` what each of many empty tasks adds.
+ * Its break-even is set beside the measured one. OpenMP's overhead is an
+ * atomic add on a shared counter (dynamic) or nothing (static); the kit's
+ * process pool copies each argument and result through shared memory and
+ * sends messages. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
