@@ -1,7 +1,10 @@
 #!/bin/sh
 # Install the Debian packages mpkit needs, only the missing ones.
 #
-#   scripts/install-deps.sh [gnuplot] [cmocka]     (no argument: both)
+#   scripts/install-deps.sh [gnuplot] [cmocka] [mpi]   (no argument: gnuplot and cmocka)
+#
+# mpi is MPICH (lesson 13): its compiler wrapper and launcher by their MPICH
+# names, mpicc.mpich and mpiexec.mpich, and its headers.
 #
 # As root it runs apt-get (update first). Otherwise it prints the exact
 # command to run and exits with status 2: we never guess at sudo.
@@ -14,7 +17,9 @@ for dep in $want; do
     gnuplot) command -v gnuplot >/dev/null 2>&1 || missing="$missing gnuplot-nox" ;;
     cmocka)  { [ -f /usr/include/cmocka.h ] && ls /usr/lib/*/libcmocka.so* >/dev/null 2>&1; } \
                  || missing="$missing libcmocka-dev" ;;
-    *) echo "install-deps: unknown dependency '$dep' (known: gnuplot cmocka)" >&2; exit 2 ;;
+    mpi)     { command -v mpicc.mpich && command -v mpiexec.mpich && ls /usr/include/*/mpich/mpi.h; } >/dev/null 2>&1 \
+                 || missing="$missing mpich libmpich-dev" ;;
+    *) echo "install-deps: unknown dependency '$dep' (known: gnuplot cmocka mpi)" >&2; exit 2 ;;
     esac
 done
 
