@@ -25,26 +25,30 @@ MPI_SRC_DIR := lessons/13-beyond-one-machine/mpi
 MPI_RANKS := $(BUILD)/mpi/lesson13-ranks
 MPI_OBJ := $(patsubst $(MPI_SRC_DIR)/%.c,$(BUILD)/mpi/%.o,$(wildcard $(MPI_SRC_DIR)/*.c))
 
-$(BUILD)/.mpi:
+# deps-mpi checks at every make that MPICH is there (a few milliseconds
+# when it is) rather than leaving a stamp file: MPICH removed later is
+# installed again, not a build that fails on a missing mpicc.mpich. It is an
+# order-only prerequisite: checking never makes anything rebuild.
+deps-mpi:
 	@scripts/install-deps.sh mpi
-	@mkdir -p $(BUILD) && touch $@
+.PHONY: deps-mpi
 
-$(BUILD)/mpi/%.o: $(MPI_SRC_DIR)/%.c | $(BUILD)/.mpi
+$(BUILD)/mpi/%.o: $(MPI_SRC_DIR)/%.c | deps-mpi
 	@mkdir -p $(dir $@)
 	$(MPICC) $(ALL_CFLAGS) -c $< -o $@
 
-$(MPI_RANKS): $(MPI_OBJ) $(LIBMP) | $(BUILD)/.mpi
+$(MPI_RANKS): $(MPI_OBJ) $(LIBMP) | deps-mpi
 	$(MPICC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/lesson-13: | $(MPI_RANKS)
 # make lesson-13 installs MPICH here, where what it says is seen (the
 # lesson-% rule builds the lesson with its output hidden).
-lesson-13: $(BUILD)/.mpi
+lesson-13: deps-mpi
 
 EX13_BINS := $(filter $(BUILD)/tests/solutions/13-beyond-one-machine/% $(BUILD)/tests/exercises/13-beyond-one-machine/%,\
 	$(EX_SOL_BINS) $(EX_EXE_BINS))
 $(EX13_BINS): private CC := $(MPICC)
-$(EX13_BINS): | $(BUILD)/.mpi
+$(EX13_BINS): | deps-mpi
 
 help-more::
 	@echo "  make lesson-13 [ARGS=\"--hostfile FILE\"]  MPI on N ranks (installs MPICH if missing); the command"

@@ -105,7 +105,7 @@ static bool read_hostfile(hostfile *h, const char *path, int *status)
             fclose(f);
             return refuse(status, path, why);
         }
-        snprintf(h->name[h->hosts++], sizeof h->name[0], "%s", p);
+        memcpy(h->name[h->hosts++], p, strlen(p) + 1); /* it fits: checked above */
         h->slots += (int)slots;
         h->all_here = h->all_here && is_this_machine(p);
     }
