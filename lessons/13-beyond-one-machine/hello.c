@@ -88,5 +88,5 @@ void part_hello(mp_lesson *L, hello_result *R)
     mp_say("the launcher's start-up: an empty job of %d ranks took %.0f ms from start to exit (min %.0f, max %.0f, "
            "%d launch%s); the first rank had spoken after %.0f ms", R->ranks, R->launch.median * 1e3,
            R->launch.min * 1e3, R->launch.max * 1e3, reps, reps == 1 ? "" : "es", R->first_line.median * 1e3);
-    CHECK(mp_csv_row(&mpi_csv, "launch,%d,0,0,%.6f,0", R->ranks, R->launch.median));
+    CHECK(mp_csv_row(&mpi_csv, "launch,%d,0,0,%.9f,0", R->ranks, R->launch.median));
 }

@@ -299,7 +299,7 @@ void part_pingpong(mp_lesson *L, pingpong_result *R)
            R->intact[PP_MPI] ? "yes" : "NO", R->intact[PP_PIPE] ? "yes" : "NO", R->intact[PP_QUEUE] ? "yes" : "NO");
     for (int w = 0; w < NPP; w++)
         for (int s = 0; s < R->sizes; s++)
-            CHECK(mp_csv_row(&mpi_csv, "pingpong-%s,2,%ld,0,%.9f,%.4f", pp_names[w], R->bytes[s],
+            CHECK(mp_csv_row(&mpi_csv, "pingpong-%s,2,%ld,0,%.9f,%.6g", pp_names[w], R->bytes[s],
                              R->one_way[w][s].median, (double)R->bytes[s] / 1e9 / R->one_way[w][s].median));
     plot(L, R);
 }

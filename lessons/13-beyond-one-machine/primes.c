@@ -191,19 +191,19 @@ void part_primes(mp_lesson *L, const hello_result *H, primes_result *R)
                      p * 1e3, R->serial[j].median / p);
     }
 
-    CHECK(mp_csv_row(&mpi_csv, "start-pool,%d,0,0,%.6f,0", n, R->pool_start.median));
+    CHECK(mp_csv_row(&mpi_csv, "start-pool,%d,0,0,%.9f,0", n, R->pool_start.median));
     for (int j = 0; j < JOBS; j++) {
         double job_ns = R->serial[j].median * 1e9;
-        CHECK(mp_csv_row(&mpi_csv, "primes-serial,1,0,%.0f,%.6f,1", job_ns, R->serial[j].median));
+        CHECK(mp_csv_row(&mpi_csv, "primes-serial,1,0,%.0f,%.9f,1", job_ns, R->serial[j].median));
         for (int k = 1; k <= n; k++) {
-            CHECK(mp_csv_row(&mpi_csv, "primes-mpi,%d,0,%.0f,%.6f,%.4f", k, job_ns, R->mpi[j][k].median,
+            CHECK(mp_csv_row(&mpi_csv, "primes-mpi,%d,0,%.0f,%.9f,%.6g", k, job_ns, R->mpi[j][k].median,
                              R->mpi_speedup[j][k]));
-            CHECK(mp_csv_row(&mpi_csv, "primes-pool,%d,0,%.0f,%.6f,%.4f", k, job_ns, R->pool[j][k].median,
+            CHECK(mp_csv_row(&mpi_csv, "primes-pool,%d,0,%.0f,%.9f,%.6g", k, job_ns, R->pool[j][k].median,
                              R->pool_speedup[j][k]));
         }
         double m = H->launch.median + R->mpi[j][n].median, p = R->pool_start.median + R->pool[j][n].median;
-        CHECK(mp_csv_row(&mpi_csv, "primes-mpi-oneoff,%d,0,%.0f,%.6f,%.4f", n, job_ns, m, R->serial[j].median / m));
-        CHECK(mp_csv_row(&mpi_csv, "primes-pool-oneoff,%d,0,%.0f,%.6f,%.4f", n, job_ns, p, R->serial[j].median / p));
+        CHECK(mp_csv_row(&mpi_csv, "primes-mpi-oneoff,%d,0,%.0f,%.9f,%.6g", n, job_ns, m, R->serial[j].median / m));
+        CHECK(mp_csv_row(&mpi_csv, "primes-pool-oneoff,%d,0,%.0f,%.9f,%.6g", n, job_ns, p, R->serial[j].median / p));
     }
     plot(L, R);
 }

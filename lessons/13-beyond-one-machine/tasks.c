@@ -181,9 +181,9 @@ void part_tasks(mp_lesson *L, tasks_result *R)
     mp_say("every way's sums matched the plain loop's: %s", R->sums_right ? "yes" : "NO");
 
     for (int i = 0; i < R->points; i++) {
-        CHECK(mp_csv_row(&mpi_csv, "tasks-serial,1,0,%.0f,%.6f,1", R->cost_ns[i], R->serial[i].median));
+        CHECK(mp_csv_row(&mpi_csv, "tasks-serial,1,0,%.0f,%.9f,1", R->cost_ns[i], R->serial[i].median));
         for (int w = 0; w < NWAYS; w++)
-            CHECK(mp_csv_row(&mpi_csv, "tasks-%s,%d,0,%.0f,%.6f,%.4f", way_names[w], R->workers, R->cost_ns[i],
+            CHECK(mp_csv_row(&mpi_csv, "tasks-%s,%d,0,%.0f,%.9f,%.6g", way_names[w], R->workers, R->cost_ns[i],
                              R->way[w][i].median, R->speedup[w][i]));
     }
     /* the break-evens: task_ns is the break-even (inf: never paid off here) */
