@@ -10,13 +10,8 @@
  * shows the measured speedup beside the formula's. */
 #include <stdlib.h>
 
+#include "amdahl.h"
 #include "mp.h"
-#include "puzzle.h"
-
-typedef struct amdahl_state {
-    int serial_pct; /* s, in percent */
-    int workers;    /* n */
-} amdahl_state;
 
 static double speedup(const amdahl_state *st) { return mp_amdahl_speedup(st->serial_pct / 100.0, st->workers); }
 
