@@ -175,8 +175,9 @@ int main(int argc, char **argv)
         }
         status = solve(p, st, !no_run);
     } else {
-        printf("\npredict, then: puzzle %d --seed %ld --answer X (X: %s), or --solve\n", p->lesson, seed,
-               p->answer_form);
+        printf("\npredict, then check it with --answer X (X: %s), or see the answer with --solve:\n"
+               "  make puzzle-%d ARGS=\"--seed %ld --answer X\"\n",
+               p->answer_form, p->lesson, seed);
     }
     free(st);
     return status;
