@@ -246,8 +246,9 @@ static void make(void *state, unsigned long seed)
 static void problem(const void *state, FILE *out)
 {
     const fork_state *st = state;
-    fprintf(out, "This program runs (fork() always succeeds; every printf line ends in \\n, so nothing is\n"
-                 "printed twice from a copied buffer):\n\n%s\n", st->text);
+    fprintf(out, "This program runs in a terminal (fork() always succeeds; stdout is line-buffered there, so\n"
+                 "each line leaves at its \\n and no fork copies a line not yet printed):\n\n%s\n",
+            st->text);
     fprintf(out, "How many lines does it print? And which process prints which letter (draw the tree)?\n");
 }
 
