@@ -309,7 +309,7 @@ static void solve(const void *state, FILE *out)
 
 /* One line to the pipe: a single write() of at most PIPE_BUF bytes, so
  * lines from different processes never mix. */
-static int send(int fd, const char *fmt, const char *name, long a, long b)
+static int send_line(int fd, const char *fmt, const char *name, long a, long b)
 {
     char buf[128];
     int n = snprintf(buf, sizeof buf, fmt, name, a, b);
@@ -335,11 +335,11 @@ static int run_as(const fork_state *st, vm m, int fd, bool first)
 {
     char letter;
     int r, err = 0;
-    if (send(fd, "P %s %ld %ld\n", m.name, (long)getpid(), (long)getppid()) < 0)
+    if (send_line(fd, "P %s %ld %ld\n", m.name, (long)getpid(), (long)getppid()) < 0)
         err = -errno;
     while (!err && (r = vm_step(st, &m, &letter)) != 0) {
         if (r == 2) {
-            if (send(fd, "L %s %ld %c\n", m.name, 0, letter) < 0)
+            if (send_line(fd, "L %s %ld %c\n", m.name, 0, letter) < 0)
                 err = -errno;
             continue;
         }
@@ -355,7 +355,7 @@ static int run_as(const fork_state *st, vm m, int fd, bool first)
                 _exit(1);
             m = child;
             first = false;
-            if (send(fd, "P %s %ld %ld\n", m.name, (long)getpid(), (long)getppid()) < 0)
+            if (send_line(fd, "P %s %ld %ld\n", m.name, (long)getpid(), (long)getppid()) < 0)
                 err = -errno;
         }
     }
