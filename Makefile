@@ -32,7 +32,17 @@ LESSON_TEST_PARTS := $(BUILD)/tests/test_lessons_1 $(BUILD)/tests/test_lessons_2
 # tests/exercises/NN-name/exK-what.c tests exercises/NN-name/exK-what.c;
 # it is built twice: against the solution and against the untouched exercise.
 # A header the three share (an interface) lives beside the test.
-EX_TEST_SRC := $(sort $(wildcard tests/exercises/*/ex*.c))
+# Instructor-only tests: tests/exercises/NN-name/exK-what.instructor.c, if
+# there is one, is linked into the same binary as exK-what.c (tests/
+# instructor.h appends its tests to the public ones), so check-N, make test
+# and grading run them; make handout leaves every *.instructor.c out (and
+# writes tests/exercises/WITHHELD: check-N there says how many more tests
+# run at grading).
+EX_TEST_SRC := $(sort $(filter-out %.instructor.c,$(wildcard tests/exercises/*/ex*.c)))
+INSTRUCTOR_SRC := $(wildcard tests/exercises/*/ex*.instructor.c)
+$(foreach f,$(INSTRUCTOR_SRC),$(if $(filter $(f:.instructor.c=.c),$(EX_TEST_SRC)),, \
+	$(error $(f): no $(f:.instructor.c=.c) beside it, whose binary it would join)))
+instructor_test = $(wildcard tests/exercises/$(1).instructor.c)
 EX_SOL_BINS := $(patsubst tests/exercises/%.c,$(BUILD)/tests/solutions/%,$(EX_TEST_SRC))
 EX_EXE_BINS := $(patsubst tests/exercises/%.c,$(BUILD)/tests/exercises/%,$(EX_TEST_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
@@ -125,11 +135,11 @@ student_build = @mkdir -p $(dir $@); rm -f $@ $@.compile-error; \
 	if $(2) >$@.out 2>&1; then cat $@.out; rm -f $@.out; \
 	else mv $@.out $@.compile-error; echo "  $(1) did not compile: the errors are shown with its tests"; fi
 
-SOL_CC = $(CC) $(ALL_CFLAGS) -Itests -I$(dir $<) $< solutions/$*.c $(LIBMP) -o $@ \
+SOL_CC = $(CC) $(ALL_CFLAGS) -Itests -I$(dir $<) $< $(call instructor_test,$*) solutions/$*.c $(LIBMP) -o $@ \
 	$(call test_ldflags,$<) $(TESTLIBS) $(LDLIBS)
 # An untouched exercise may warn (unused parameters next to a TODO): no -Werror.
 EX_CC = $(CC) $(CPPFLAGS_ALL) -Wall -Wextra -Wno-unused-parameter $(CFLAGS) $(SAN) -Itests -I$(dir $<) \
-	$< exercises/$*.c $(LIBMP) -o $@ $(call test_ldflags,$<) $(TESTLIBS) $(LDLIBS)
+	$< $(call instructor_test,$*) exercises/$*.c $(LIBMP) -o $@ $(call test_ldflags,$<) $(TESTLIBS) $(LDLIBS)
 
 # A student file's content, not its date, decides whether to rebuild: a copy
 # put back with an old date (cp -p, an archive) must not leave a binary of
@@ -142,6 +152,9 @@ $(BUILD)/tests/sources/%.sha256: % FORCE
 FORCE:
 .PHONY: FORCE
 
+# (an instructor-only file, when there is one, is a prerequisite too)
+$(foreach f,$(INSTRUCTOR_SRC),$(eval $(f:tests/exercises/%.instructor.c=$(BUILD)/tests/solutions/%) \
+	$(f:tests/exercises/%.instructor.c=$(BUILD)/tests/exercises/%): $(f)))
 $(BUILD)/tests/solutions/%: tests/exercises/%.c solutions/%.c $(BUILD)/tests/sources/solutions/%.c.sha256 \
 		tests/helpers.h $(LIBMP) $(BUILD)/.cmocka
 	$(call student_build,solutions/$*.c,$(SOL_CC))
@@ -206,9 +219,12 @@ $(foreach g,$(filter check-% hint-%,$(MAKECMDGOALS)),$(call check_ex_goal,$(pats
 # the binaries to build and run, worked out once per goal
 check-%: CHECK_BINS = $(call ex_bins,$*)
 # (one exercise at a time, its output as it runs, unless JOBS says otherwise)
+# After the tests, one line on instructor-only tests: how many of those run
+# were, or, in a handout, how many more run at grading.
 check-%: $(BUILD)/.cmocka
 	@$(MAKE) --no-print-directory $(if $(V),,-s) $(CHECK_BINS)
-	@$(if $(JOBS),,MPKIT_TEST_JOBS=1) $(RUN_TESTS) $(CHECK_BINS)
+	@$(if $(JOBS),,MPKIT_TEST_JOBS=1) $(RUN_TESTS) $(CHECK_BINS); rc=$$?; \
+	scripts/instructor-tests.sh note $(call ex_files,$*); exit $$rc
 
 # make hint-2 EX=3: the next hint for ex3 (one more each time); make hint-2:
 # the next hint for the first exercise that has not passed; ALL=1: them all.
