@@ -85,7 +85,7 @@ what_happened() {
     txt=$(rc_file "$1"); txt="${txt%.rc}.txt"
     case "$rc" in
         compile) echo "does not compile"; return ;;
-        missing|"") echo "was not built"; return ;;
+        missing|"") echo "was not built (make check-N shows why)"; return ;;
     esac
     if grep -q "^timed out after" "$txt" 2>/dev/null; then
         echo "timed out: an infinite loop or a deadlock?"; return
