@@ -14,7 +14,8 @@
 # make progress would call it edited), or any file whose content is a
 # solution's, wherever it lies.
 set -euo pipefail
-archive="${1:?usage: scripts/handout.sh ARCHIVE}"
+if [ "$#" -ne 1 ]; then echo "usage: scripts/handout.sh ARCHIVE" >&2; exit 2; fi
+archive="$1"
 
 # Left out of the handout, as shell patterns on paths (* matches / too).
 # Add a line for any other instructor-only file.
@@ -52,7 +53,7 @@ if ! bad=$(sha256sum --quiet --check "$manifest" 2>&1); then
 fi
 unlisted=$(comm -13 <(awk '{ print $2 }' "$manifest" | sort) <(ls exercises/*/ex*.c | sort))
 if [ -n "$unlisted" ]; then
-    echo "make handout: not in $manifest (run make exercises-manifest): $(echo $unlisted)" >&2
+    echo "make handout: not in $manifest (run make exercises-manifest): $(echo "$unlisted" | tr "\n" " ")" >&2
     exit 1
 fi
 
@@ -65,7 +66,7 @@ done < <(git ls-files -z)
 solution_sums=$(find solutions -type f -exec sha256sum {} + | awk '{ print $1 }' | sort -u)
 leaks=$(sha256sum "${files[@]}" | awk 'NR == FNR { sol[$1] = 1; next } sol[$1] { print $2 }' <(echo "$solution_sums") -)
 if [ -n "$leaks" ]; then
-    echo "make handout: these files hold a solution, word for word: $(echo $leaks)" >&2
+    echo "make handout: these files hold a solution, word for word: $(echo "$leaks" | tr "\n" " ")" >&2
     exit 1
 fi
 
@@ -97,5 +98,5 @@ echo "left out, ${#left[@]} files: $(printf '%s\n' "${left[@]}" | sed 's|^soluti
 echo "instructor-only tests withheld: $n_tests (tests/exercises/WITHHELD in the archive lists them)"
 untracked=$(git ls-files --others --exclude-standard)
 if [ -n "$untracked" ]; then
-    echo "note: not in the handout, since git does not know them (git add them to include them): $(echo $untracked)"
+    echo "note: not in the handout, since git does not know them (git add them to include them): $(echo "$untracked" | tr "\n" " ")"
 fi

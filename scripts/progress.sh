@@ -16,6 +16,7 @@
 # only what changed. In a handout, "done" means the public tests pass, and
 # tests/exercises/WITHHELD says how many more run at grading.
 set -u
+if [ "$#" -ne 1 ]; then echo "usage: scripts/progress.sh BUILD_DIR" >&2; exit 2; fi
 build="$1"
 make="${MAKE:-make}"
 manifest=tests/exercises/SHIPPED.sha256
@@ -109,14 +110,14 @@ for lesson in $lessons; do
         if is_untouched "$file"; then
             state=untouched; why=""; n_untouched=$((n_untouched + 1))
         elif [ "$(cat "$(rc_file "$file")" 2>/dev/null)" = 0 ]; then
-            state=done; why=""; n_done=$((n_done + 1))
+            state="done"; why=""; n_done=$((n_done + 1))
             w=$(withheld_of "$lesson/${f%.c}")
             if [ -n "$w" ]; then why="the public tests; $w more at grading"; later=$((later + w)); fi
         else
             state=failing; why=$(what_happened "$file"); n_failing=$((n_failing + 1))
         fi
         if [ -n "$why" ]; then printf '  %-10s %-24s %s\n' "$state" "$f" "$why"; else printf '  %-10s %s\n' "$state" "$f"; fi
-        if [ -z "$next" ] && [ "$state" != done ]; then
+        if [ -z "$next" ] && [ "$state" != "done" ]; then
             next="$file"; next_state="$state${why:+: $why}"
             next_cmd="make check-$n EX=$(num_of_ex "$f")"; next_hint="make hint-$n EX=$(num_of_ex "$f")"
             next_watch="make watch-$n EX=$(num_of_ex "$f")"

@@ -18,6 +18,7 @@
 # scripts/run-tests.sh (which stops the test it runs), inotifywait or sleep,
 # and this script, which says it stopped and ends with status 0.
 set -u
+if [ "$#" -ne 2 ] || [ ! -d "$2" ]; then echo "usage: scripts/watch.sh N EXERCISES_DIR (a folder)" >&2; exit 2; fi
 n="$1"; dir="$2"
 make="${MAKE:-make}"
 
@@ -27,7 +28,11 @@ listing() {
 
 if command -v inotifywait >/dev/null 2>&1; then
     # at most a second: a change made just before it started is seen then
-    wait_a_little() { inotifywait -qq -t 1 -e close_write -e moved_to -e create -e delete -e attrib "$dir" 2>/dev/null; }
+    # (status 1: it could not watch, out of inotify watches: then sleep)
+    wait_a_little() {
+        inotifywait -qq -t 1 -e close_write -e moved_to -e create -e delete -e attrib "$dir" 2>/dev/null
+        [ $? -ne 1 ] || sleep 0.5
+    }
     how="inotifywait"
 else
     wait_a_little() { sleep 0.5; }
