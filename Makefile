@@ -162,11 +162,11 @@ FORCE:
 $(foreach f,$(INSTRUCTOR_SRC),$(eval $(f:tests/exercises/%.instructor.c=$(BUILD)/tests/solutions/%) \
 	$(f:tests/exercises/%.instructor.c=$(BUILD)/tests/exercises/%): $(f)))
 $(BUILD)/tests/solutions/%: tests/exercises/%.c solutions/%.c $(BUILD)/tests/sources/solutions/%.c.sha256 \
-		tests/helpers.h $(LIBMP) $(BUILD)/.cmocka
+		tests/helpers.h tests/instructor.h $(LIBMP) $(BUILD)/.cmocka
 	$(call student_build,solutions/$*.c,$(SOL_CC))
 
 $(BUILD)/tests/exercises/%: tests/exercises/%.c exercises/%.c $(BUILD)/tests/sources/exercises/%.c.sha256 \
-		tests/helpers.h $(LIBMP) $(BUILD)/.cmocka
+		tests/helpers.h tests/instructor.h $(LIBMP) $(BUILD)/.cmocka
 	$(call student_build,exercises/$*.c,$(EX_CC))
 
 # Test time limits (scripts/run-tests.sh): 20 s per exercise's tests, 120 s
@@ -231,9 +231,9 @@ $(if $(and $(SOLUTIONS),$(HANDOUT),$(filter check-%,$(MAKECMDGOALS))),$(error SO
 
 # the binaries to build and run, worked out once per goal
 check-%: CHECK_BINS = $(call ex_bins,$*)
-# (one exercise at a time, its output as it runs, unless JOBS says otherwise)
-# After the tests, one line on instructor-only tests: how many of those run
-# were, or, in a handout, how many more run at grading.
+# (one exercise at a time, its output as it runs, unless JOBS says otherwise;
+# after the tests, one line on instructor-only tests: how many of those run
+# were, or, in a handout, how many more run at grading)
 check-%: $(BUILD)/.cmocka
 	@$(MAKE) --no-print-directory $(if $(V),,-s) $(CHECK_BINS)
 	@$(if $(JOBS),,MPKIT_TEST_JOBS=1) $(RUN_TESTS) $(CHECK_BINS); rc=$$?; \
