@@ -39,8 +39,9 @@ if [ ! -d solutions ]; then
     echo "make handout: this tree is a handout already (no solutions/): make handout runs in the instructor's clone" >&2
     exit 2
 fi
-if ! top=$(git rev-parse --show-toplevel 2>/dev/null) || [ "$top" != "$(pwd -P)" ]; then
-    echo "make handout: $(pwd) is not the top of a git clone: the handout's files are what git ls-files lists" >&2
+if ! top=$(git rev-parse --show-toplevel 2>&1) || [ "$top" != "$(pwd -P)" ]; then
+    echo "make handout: $(pwd) is not the top of a git clone (git: $(echo "$top" | head -1)):" \
+        "the handout's files are what git ls-files lists" >&2
     exit 2
 fi
 
