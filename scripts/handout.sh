@@ -73,7 +73,7 @@ fi
 
 # ---- stage, add WITHHELD, pack ----
 stage=$(mktemp -d /tmp/mpkit-handout-XXXXXX)
-trap 'rm -rf "$stage"' EXIT
+trap 'rm -rf "$stage" "$archive.part"' EXIT # also after Ctrl-C: nothing half-made is left
 trap 'exit 130' INT
 trap 'exit 143' TERM
 mkdir "$stage/mpkit"
