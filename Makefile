@@ -25,25 +25,41 @@ LESSON_DIRS := $(sort $(wildcard lessons/[0-9][0-9]-*))
 lesson_num   = $(firstword $(subst -, ,$(notdir $(1))))
 LESSON_BINS := $(foreach d,$(LESSON_DIRS),$(BUILD)/lesson-$(call lesson_num,$(d)))
 
+# A student's handout (make handout: mk/handout.mk) has no solutions/. There
+# make test checks the kit on this machine (the runtime, the lessons, the
+# pieces in mk/) and the exercises are the student's work, checked by check-N
+# and progress; test_unsolved and the solutions' tests are the instructor's.
+HANDOUT := $(if $(wildcard solutions/*),,yes)
+
 LIB_TESTS  := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%,$(wildcard tests/lib/test_*.c))
-OTHER_TESTS := $(BUILD)/tests/test_lessons $(BUILD)/tests/test_unsolved
+OTHER_TESTS := $(BUILD)/tests/test_lessons $(if $(HANDOUT),,$(BUILD)/tests/test_unsolved)
 # the lessons' tests in three parts, for make test (see their rule below)
 LESSON_TEST_PARTS := $(BUILD)/tests/test_lessons_1 $(BUILD)/tests/test_lessons_2 $(BUILD)/tests/test_lessons_3
 # tests/exercises/NN-name/exK-what.c tests exercises/NN-name/exK-what.c;
 # it is built twice: against the solution and against the untouched exercise.
 # A header the three share (an interface) lives beside the test.
-EX_TEST_SRC := $(sort $(wildcard tests/exercises/*/ex*.c))
-EX_SOL_BINS := $(patsubst tests/exercises/%.c,$(BUILD)/tests/solutions/%,$(EX_TEST_SRC))
+# Instructor-only tests: tests/exercises/NN-name/exK-what.instructor.c, if
+# there is one, is linked into the same binary as exK-what.c (tests/
+# instructor.h appends its tests to the public ones), so check-N, make test
+# and grading run them; make handout leaves every *.instructor.c out (and
+# writes tests/exercises/WITHHELD: check-N there says how many more tests
+# run at grading).
+EX_TEST_SRC := $(sort $(filter-out %.instructor.c,$(wildcard tests/exercises/*/ex*.c)))
+INSTRUCTOR_SRC := $(wildcard tests/exercises/*/ex*.instructor.c)
+$(foreach f,$(INSTRUCTOR_SRC),$(if $(filter $(f:.instructor.c=.c),$(EX_TEST_SRC)),, \
+	$(error $(f): no $(f:.instructor.c=.c) beside it, whose binary it would join)))
+instructor_test = $(wildcard tests/exercises/$(1).instructor.c)
+EX_SOL_BINS := $(if $(HANDOUT),,$(patsubst tests/exercises/%.c,$(BUILD)/tests/solutions/%,$(EX_TEST_SRC)))
 EX_EXE_BINS := $(patsubst tests/exercises/%.c,$(BUILD)/tests/exercises/%,$(EX_TEST_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 
-.PHONY: all lessons plots test test-lib check-% hint-% lesson-% bench sanitize help clean deps deps-gnuplot
+.PHONY: all lessons plots test test-lib check-% hint-% watch-% progress lesson-% bench sanitize help clean deps deps-gnuplot
 .DEFAULT_GOAL := all
 
 # `make` builds the runtime and the lessons: no cmocka needed. The tests are
 # built by make test, test-lib, check-N and sanitize.
 all: $(LIBMP) $(LESSON_BINS)
-tests-built: $(LIB_TESTS) $(OTHER_TESTS) $(LESSON_TEST_PARTS) $(EX_SOL_BINS) $(EX_EXE_BINS)
+tests-built: $(LIB_TESTS) $(OTHER_TESTS) $(LESSON_TEST_PARTS) $(EX_SOL_BINS) $(if $(HANDOUT),,$(EX_EXE_BINS))
 .PHONY: tests-built exercises-manifest
 
 # ---- dependencies (Debian packages, installed by scripts/install-deps.sh) ----
@@ -125,11 +141,11 @@ student_build = @mkdir -p $(dir $@); rm -f $@ $@.compile-error; \
 	if $(2) >$@.out 2>&1; then cat $@.out; rm -f $@.out; \
 	else mv $@.out $@.compile-error; echo "  $(1) did not compile: the errors are shown with its tests"; fi
 
-SOL_CC = $(CC) $(ALL_CFLAGS) -Itests -I$(dir $<) $< solutions/$*.c $(LIBMP) -o $@ \
+SOL_CC = $(CC) $(ALL_CFLAGS) -Itests -I$(dir $<) $< $(call instructor_test,$*) solutions/$*.c $(LIBMP) -o $@ \
 	$(call test_ldflags,$<) $(TESTLIBS) $(LDLIBS)
 # An untouched exercise may warn (unused parameters next to a TODO): no -Werror.
 EX_CC = $(CC) $(CPPFLAGS_ALL) -Wall -Wextra -Wno-unused-parameter $(CFLAGS) $(SAN) -Itests -I$(dir $<) \
-	$< exercises/$*.c $(LIBMP) -o $@ $(call test_ldflags,$<) $(TESTLIBS) $(LDLIBS)
+	$< $(call instructor_test,$*) exercises/$*.c $(LIBMP) -o $@ $(call test_ldflags,$<) $(TESTLIBS) $(LDLIBS)
 
 # A student file's content, not its date, decides whether to rebuild: a copy
 # put back with an old date (cp -p, an archive) must not leave a binary of
@@ -142,12 +158,15 @@ $(BUILD)/tests/sources/%.sha256: % FORCE
 FORCE:
 .PHONY: FORCE
 
+# (an instructor-only file, when there is one, is a prerequisite too)
+$(foreach f,$(INSTRUCTOR_SRC),$(eval $(f:tests/exercises/%.instructor.c=$(BUILD)/tests/solutions/%) \
+	$(f:tests/exercises/%.instructor.c=$(BUILD)/tests/exercises/%): $(f)))
 $(BUILD)/tests/solutions/%: tests/exercises/%.c solutions/%.c $(BUILD)/tests/sources/solutions/%.c.sha256 \
-		tests/helpers.h $(LIBMP) $(BUILD)/.cmocka
+		tests/helpers.h tests/instructor.h $(LIBMP) $(BUILD)/.cmocka
 	$(call student_build,solutions/$*.c,$(SOL_CC))
 
 $(BUILD)/tests/exercises/%: tests/exercises/%.c exercises/%.c $(BUILD)/tests/sources/exercises/%.c.sha256 \
-		tests/helpers.h $(LIBMP) $(BUILD)/.cmocka
+		tests/helpers.h tests/instructor.h $(LIBMP) $(BUILD)/.cmocka
 	$(call student_build,exercises/$*.c,$(EX_CC))
 
 # Test time limits (scripts/run-tests.sh): 20 s per exercise's tests, 120 s
@@ -175,7 +194,9 @@ include $(sort $(wildcard mk/*.mk))
 BUILD_JOBS := $(shell nproc 2>/dev/null || echo 1)
 test: deps
 	@$(MAKE) --no-print-directory -j$(BUILD_JOBS) $(LIBMP) $(LESSON_BINS) tests-built $(EXTRA_TESTS)
-	@$(RUN_TESTS) $(LESSON_TEST_PARTS) $(BUILD)/tests/test_unsolved $(LIB_TESTS) $(EXTRA_TESTS) $(EX_SOL_BINS)
+	@$(RUN_TESTS) $(LESSON_TEST_PARTS) $(if $(HANDOUT),,$(BUILD)/tests/test_unsolved) $(LIB_TESTS) $(EXTRA_TESTS) \
+	  $(EX_SOL_BINS); rc=$$?; $(if $(HANDOUT),echo "(a handout: make test checked the kit on this machine;" \
+	  "your exercises are checked by make progress and make check-N)";) exit $$rc
 
 test-lib: $(LIB_TESTS)
 	@$(RUN_TESTS) $(LIB_TESTS)
@@ -185,6 +206,8 @@ test-lib: $(LIB_TESTS)
 # judged); with CI=true every file must match. Run this after changing an
 # exercise.
 exercises-manifest:
+	@$(if $(HANDOUT),echo "make exercises-manifest is the instructor's (this handout has no solutions/):" \
+	  "tests/exercises/SHIPPED.sha256 says which exercises you have not touched yet" >&2; exit 2)
 	sha256sum $(sort $(wildcard exercises/*/ex*.c)) >tests/exercises/SHIPPED.sha256
 
 # make check-2: your exercises for lesson 2; EX=3: only ex3-*; SOLUTIONS=1:
@@ -201,19 +224,36 @@ check_ex_goal = $(if $(and $(call lesson_dir,$(1)),$(wildcard tests/exercises/$(
 	$(if $(EX),$(if $(filter 1,$(words $(call ex_files,$(1)))),, \
 	$(error no exercise $(EX) in lesson $(1): EX= takes $(foreach f,$(call ex_files_all,$(1)),$(call ex_list,$(f)) ($(notdir $(f)))))))
 ex_files_all = $(sort $(wildcard exercises/$(call ex_dir,$(1))/ex*.c))
-$(foreach g,$(filter check-% hint-%,$(MAKECMDGOALS)),$(call check_ex_goal,$(patsubst hint-%,%,$(patsubst check-%,%,$(g)))))
+$(foreach g,$(filter check-% hint-% watch-%,$(MAKECMDGOALS)),$(call check_ex_goal,$(patsubst watch-%,%,$(patsubst \
+	hint-%,%,$(patsubst check-%,%,$(g))))))
+$(if $(and $(SOLUTIONS),$(HANDOUT),$(filter check-%,$(MAKECMDGOALS))),$(error SOLUTIONS=1: this handout has no solutions/ \
+	(make check-N tests your own exercises)))
 
 # the binaries to build and run, worked out once per goal
 check-%: CHECK_BINS = $(call ex_bins,$*)
-# (one exercise at a time, its output as it runs, unless JOBS says otherwise)
+# (one exercise at a time, its output as it runs, unless JOBS says otherwise;
+# after the tests, one line on instructor-only tests: how many of those run
+# were, or, in a handout, how many more run at grading)
 check-%: $(BUILD)/.cmocka
 	@$(MAKE) --no-print-directory $(if $(V),,-s) $(CHECK_BINS)
-	@$(if $(JOBS),,MPKIT_TEST_JOBS=1) $(RUN_TESTS) $(CHECK_BINS)
+	@$(if $(JOBS),,MPKIT_TEST_JOBS=1) $(RUN_TESTS) $(CHECK_BINS); rc=$$?; \
+	scripts/instructor-tests.sh note $(call ex_files,$*); exit $$rc
 
 # make hint-2 EX=3: the next hint for ex3 (one more each time); make hint-2:
 # the next hint for the first exercise that has not passed; ALL=1: them all.
 hint-%:
 	@scripts/hint.sh exercises/$(call ex_dir,$*) $(BUILD) "$(EX)" "$(ALL)" "$(RESET)"
+
+# make progress: every lesson's exercises, done, failing or untouched, and
+# what to do next; it tests only the exercises changed since their last
+# check (scripts/progress.sh).
+progress:
+	@MAKE='$(MAKE)' scripts/progress.sh $(BUILD)
+
+# make watch-2 [EX=3]: make check-2 again each time a file of
+# exercises/02-*/ is saved, until Ctrl-C (scripts/watch.sh).
+watch-%:
+	@MAKE='$(MAKE)' scripts/watch.sh $* exercises/$(call ex_dir,$*)
 
 # ---- benchmarks: ratios against the bare system calls, side by side ----
 # A benchmark that needs flags of its own (the OpenMP baseline: -fopenmp)
@@ -242,6 +282,8 @@ help:
 	@echo "  make test                     every test (installs cmocka and gnuplot if missing)"
 	@echo "  make check-N [EX=K] [SOLUTIONS=1] [V=1]  test your exercises for lesson N (or the solutions)"
 	@echo "  make hint-N [EX=K] [ALL=1]    the next hint for lesson N's exercises (ALL=1: every hint)"
+	@echo "  make progress                 every exercise: done, failing or untouched, and what to do next"
+	@echo "  make watch-N [EX=K]           make check-N again at every save of an exercise file (Ctrl-C stops)"
 	@echo "  make bench                    the runtime against bare system calls, as ratios"
 	@echo "  make sanitize                 the runtime's tests under ASan+UBSan and TSan"
 	@$(MAKE) --no-print-directory help-more

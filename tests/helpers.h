@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "instructor.h" /* an exercise's instructor-only tests, appended to its group */
 #include "mp.h"
 
 extern char **environ;
