@@ -1,0 +1,468 @@
+/* grade-sandbox: run one untrusted program (a student's test binary, or the
+ * make that compiles a student's file) with limits, and leave nothing behind.
+ *
+ *   grade-sandbox [--uid U] [--wall S] [--cpu S] [--mem MIB] [--procs N]
+ *                 [--output BYTES] [--log FILE] [--dir DIR] -- PROGRAM ARG...
+ *
+ * It prints one line on stdout, for scripts/grade.sh to read:
+ *
+ *   result=exited code=0 signal=- seconds=0.412 left=0 cleaned=0
+ *
+ * result is exited (code: its exit status), signaled (signal: the one that
+ * killed it), timeout (the wall limit), cpu-limit (RLIMIT_CPU's SIGXCPU),
+ * output-limit (it wrote --output bytes: RLIMIT_FSIZE stopped it) or
+ * process-limit (its user reached --procs processes and threads: a fork
+ * bomb, killed at once rather than left to spin until the wall limit).
+ * left: processes that were still running when it ended (all killed);
+ * cleaned: what it left in /tmp, /var/tmp and /dev/shm (all removed).
+ * Exit status 0 when the program ran (whatever its result), 2 for bad
+ * flags, 1 when the sandbox itself could not do its job.
+ *
+ * Why a C program and not shell: every limit is a setrlimit() between
+ * fork() and exec() in the child, the uid change must come after them, and
+ * finding and killing whatever the program started (also daemons that left
+ * its session) needs a subreaper (PR_SET_CHILD_SUBREAPER) and kill(-1) from
+ * that uid -- none of which the shell can do without races. It lives in
+ * tools/ because it is a program built from C like the lessons, not one of
+ * the scripts; mk/grade.mk builds it into $(BUILD)/tools/.
+ *
+ * The limits, per run:
+ *   --wall S     wall time; then everything it started is killed
+ *   --cpu S      CPU time of each process (RLIMIT_CPU)
+ *   --mem MIB    address space of each process (RLIMIT_AS)
+ *   --procs N    processes and threads of its user (RLIMIT_NPROC)
+ *   --output B   bytes it may write to the log, and to any file (RLIMIT_FSIZE)
+ *   core dumps off (RLIMIT_CORE 0), no new privileges (no setuid programs).
+ *
+ * RLIMIT_NPROC does not bind root, and grading usually runs as root (CI
+ * does). So as root the program runs as --uid U: a uid with no account
+ * (the sandbox refuses one that has an account, or running processes), so
+ * that every process of U is the program's, every process of U can be
+ * killed with one kill(-1, SIGKILL) sent as U, and every file of U in the
+ * temp folders is its leftover. Not root, it runs as you, and --procs
+ * counts on top of the processes you already have (RLIMIT_NPROC counts
+ * them all); the left-overs are found as this process's descendants.
+ */
+#define _GNU_SOURCE /* prctl(PR_SET_CHILD_SUBREAPER), setresuid, setgroups: Linux */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mp.h"
+
+typedef struct limits {
+    long uid; /* -1: run as the caller */
+    double wall_s;
+    long cpu_s, mem_mib, procs, output;
+    long watch_uid, have; /* the uid whose tasks count, and how many it had before */
+    const char *log, *dir;
+} limits;
+
+static volatile sig_atomic_t stop_signal; /* Ctrl-C, kill: the signal to stop with */
+
+static void on_stop(int sig) { stop_signal = sig; }
+
+static void die(const char *what)
+{
+    fprintf(stderr, "grade-sandbox: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+static void usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, "grade-sandbox: %s%s%s (see the header of tools/grade-sandbox.c)\n", msg,
+            arg ? ": " : "", arg ? arg : "");
+    exit(2);
+}
+
+/* A whole number in [min, max], or a clear line and status 2. */
+static long number_arg(const char *flag, const char *s, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max) {
+        fprintf(stderr, "grade-sandbox: %s takes a whole number from %ld to %ld, not '%s'\n", flag, min, max, s);
+        exit(2);
+    }
+    return v;
+}
+
+/* ---- the processes of uid U, read from /proc ---- */
+
+/* The real uid, thread count and state letter of pid, from
+ * /proc/PID/status; false if it is gone. */
+static bool task_owner(const char *pid, long *uid, long *threads, char *state)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%s/status", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    *uid = -1, *threads = 1, *state = '?';
+    while (fgets(line, sizeof line, f)) {
+        sscanf(line, "Uid: %ld", uid);
+        sscanf(line, "Threads: %ld", threads);
+        sscanf(line, "State: %c", state);
+    }
+    fclose(f);
+    return *uid >= 0;
+}
+
+/* How many processes of uid there are (zombies too: they still count
+ * against RLIMIT_NPROC), with their threads; and how many are not zombies. */
+static long count_uid(long uid, long *tasks, long *live)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        die("opendir /proc");
+    long n = 0, t = 0, l = 0, u, th;
+    char st;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        if (task_owner(e->d_name, &u, &th, &st) && u == uid)
+            n++, t += th, l += (st != 'Z');
+    }
+    closedir(d);
+    if (tasks)
+        *tasks = t;
+    if (live)
+        *live = l;
+    return n;
+}
+
+/* Kill every process of uid at once: kill(-1) sent as that uid reaches all of
+ * them and nothing else, and the kernel lets none fork while it runs. */
+static void kill_uid(long uid)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork");
+    if (pid == 0) {
+        if (setgroups(0, NULL) != 0 || setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid) != 0 ||
+            setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) != 0)
+            _exit(1);
+        kill(-1, SIGKILL);
+        _exit(0);
+    }
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+/* Reap whatever has ended (children, and orphans handed to us as the subreaper). */
+static void reap_ended(pid_t main_pid, int *main_status, bool *main_done)
+{
+    int st;
+    pid_t p;
+    while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+        if (p == main_pid)
+            *main_status = st, *main_done = true;
+}
+
+/* Kill everything the program started, reap it, and return how many
+ * processes were running when it was called. As the subreaper, every
+ * descendant whose parent dies becomes our child, so killing our children
+ * over and over reaches them all, also those that left its session
+ * (setsid) -- but only if they do not fork faster than we kill, hence the
+ * kills of a whole group or uid at once first. */
+static int kill_everything(const limits *lim, pid_t main_pid, int *main_status, bool *main_done)
+{
+    int zombies = 0, seen;
+    long live = 0;
+    if (lim->uid >= 0)
+        count_uid(lim->uid, NULL, &live);
+    seen = mp_proc_children_of(getpid(), NULL, 0, &zombies) - zombies;
+    if (live > seen)
+        seen = (int)live;
+    uint64_t give_up = mp_now_ns() + 10ull * 1000000000u;
+    for (;;) {
+        /* its process group at once (the kernel lets none of it fork
+         * meanwhile), then, as root, every process of U at once */
+        kill(-main_pid, SIGKILL);
+        if (lim->uid >= 0)
+            kill_uid(lim->uid);
+        pid_t kids[512];
+        int n = mp_proc_children_of(getpid(), kids, 512, NULL);
+        if (n > 512)
+            n = 512;
+        for (int i = 0; i < n; i++) { /* each one, and the group it may have made */
+            pid_t g = getpgid(kids[i]);
+            if (g > 1 && g != getpgrp())
+                kill(-g, SIGKILL);
+            kill(kids[i], SIGKILL);
+        }
+        mp_sleep_ns(2000000);
+        reap_ended(main_pid, main_status, main_done);
+        bool none = mp_proc_children_of(getpid(), NULL, 0, NULL) == 0 &&
+                    (lim->uid < 0 || count_uid(lim->uid, NULL, NULL) == 0);
+        if (none)
+            return seen;
+        if (mp_now_ns() > give_up) {
+            fprintf(stderr, "grade-sandbox: processes of the program are still there after 10 s of killing\n");
+            exit(1);
+        }
+    }
+}
+
+/* ---- what uid U left in the temp folders ---- */
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Remove every entry of dir owned by uid (a folder with all it holds;
+ * links are removed, never followed). Returns how many. */
+static int clean_dir(const char *dir, long uid)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (lstat(path, &st) != 0 || (long)st.st_uid != uid)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+        else
+            unlink(path);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static int clean_temp(long uid)
+{
+    if (uid < 0)
+        return 0;
+    return clean_dir("/tmp", uid) + clean_dir("/var/tmp", uid) + clean_dir("/dev/shm", uid);
+}
+
+/* ---- the child: limits, then the uid, then the program ---- */
+
+static void set_limit(int resource, rlim_t soft, rlim_t hard, const char *name)
+{
+    struct rlimit r = {soft, hard};
+    if (setrlimit(resource, &r) != 0) {
+        fprintf(stderr, "grade-sandbox: setrlimit %s: %s\n", name, strerror(errno));
+        _exit(127);
+    }
+}
+
+static void run_child(const limits *lim, int log_fd, char **argv)
+{
+    if (setsid() < 0) /* its own session: no terminal, its own process group */
+        _exit(127);
+    int in = open("/dev/null", O_RDONLY);
+    if (in < 0 || dup2(in, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+        _exit(127);
+    if (lim->dir && chdir(lim->dir) != 0) {
+        fprintf(stderr, "grade-sandbox: chdir %s: %s\n", lim->dir, strerror(errno));
+        _exit(127);
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* the sandbox killed: this one dies too */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        fprintf(stderr, "grade-sandbox: prctl PR_SET_NO_NEW_PRIVS: %s\n", strerror(errno));
+        _exit(127);
+    }
+    if (lim->cpu_s > 0) /* SIGXCPU at the limit, SIGKILL a second later if caught */
+        set_limit(RLIMIT_CPU, (rlim_t)lim->cpu_s, (rlim_t)lim->cpu_s + 1, "RLIMIT_CPU");
+    if (lim->mem_mib > 0)
+        set_limit(RLIMIT_AS, (rlim_t)lim->mem_mib << 20, (rlim_t)lim->mem_mib << 20, "RLIMIT_AS");
+    if (lim->output > 0)
+        set_limit(RLIMIT_FSIZE, (rlim_t)lim->output, (rlim_t)lim->output, "RLIMIT_FSIZE");
+    set_limit(RLIMIT_CORE, 0, 0, "RLIMIT_CORE");
+    if (lim->procs > 0) /* not root, it counts the caller's other processes too */
+        set_limit(RLIMIT_NPROC, (rlim_t)(lim->have + lim->procs), (rlim_t)(lim->have + lim->procs), "RLIMIT_NPROC");
+    if (lim->uid >= 0) {
+        gid_t g = (gid_t)lim->uid;
+        uid_t u = (uid_t)lim->uid;
+        if (setgroups(0, NULL) != 0 || setresgid(g, g, g) != 0 || setresuid(u, u, u) != 0) {
+            fprintf(stderr, "grade-sandbox: becoming uid %ld: %s\n", lim->uid, strerror(errno));
+            _exit(127);
+        }
+    }
+    /* a clean environment: nothing of the grader's leaks in; C messages */
+    clearenv();
+    setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
+    setenv("HOME", lim->dir ? lim->dir : "/", 1);
+    setenv("LC_ALL", "C", 1);
+    signal(SIGPIPE, SIG_DFL);
+    execvp(argv[0], argv);
+    fprintf(stderr, "grade-sandbox: exec %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
+/* ---- the checks before a run ---- */
+
+static void check_uid(long uid)
+{
+    if (geteuid() != 0)
+        usage_error("--uid needs root (not root, leave it out: the program runs as you)", NULL);
+    if (uid == 0)
+        usage_error("--uid 0 is root: the limits would not bind", NULL);
+    struct passwd *pw = getpwuid((uid_t)uid);
+    if (pw) {
+        fprintf(stderr, "grade-sandbox: uid %ld is %s's: pick a uid with no account (its files in /tmp are removed)\n",
+                uid, pw->pw_name);
+        exit(2);
+    }
+    if (count_uid(uid, NULL, NULL) > 0) {
+        fprintf(stderr, "grade-sandbox: uid %ld already has processes running: is another grading running? "
+                        "Pick another uid\n", uid);
+        exit(1);
+    }
+}
+
+static limits parse_args(int argc, char **argv, int *prog)
+{
+    limits lim = {.uid = -1, .wall_s = 20, .cpu_s = 0, .mem_mib = 0, .procs = 0, .output = 0};
+    static const struct option opts[] = {
+        {"uid", required_argument, NULL, 'u'},   {"wall", required_argument, NULL, 'w'},
+        {"cpu", required_argument, NULL, 'c'},   {"mem", required_argument, NULL, 'm'},
+        {"procs", required_argument, NULL, 'p'}, {"output", required_argument, NULL, 'o'},
+        {"log", required_argument, NULL, 'l'},   {"dir", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        switch (c) {
+        case 'u': lim.uid = number_arg("--uid", optarg, 1, 2147483646); break;
+        case 'w': lim.wall_s = (double)number_arg("--wall", optarg, 1, 86400); break;
+        case 'c': lim.cpu_s = number_arg("--cpu", optarg, 1, 86400); break;
+        case 'm': lim.mem_mib = number_arg("--mem", optarg, 16, 1 << 20); break;
+        case 'p': lim.procs = number_arg("--procs", optarg, 2, 1 << 20); break;
+        case 'o': lim.output = number_arg("--output", optarg, 1024, 1L << 40); break;
+        case 'l': lim.log = optarg; break;
+        case 'd': lim.dir = optarg; break;
+        case 'h':
+            printf("usage: grade-sandbox [--uid U] [--wall S] [--cpu S] [--mem MIB] [--procs N] [--output BYTES]\n"
+                   "                     [--log FILE] [--dir DIR] -- PROGRAM ARG...\n"
+                   "Runs PROGRAM with these limits and prints one result= line (tools/grade-sandbox.c says more).\n");
+            exit(0);
+        default: exit(2); /* getopt_long has said what was wrong */
+        }
+    }
+    if (optind >= argc)
+        usage_error("no program to run given after the flags", NULL);
+    *prog = optind;
+    return lim;
+}
+
+int main(int argc, char **argv)
+{
+    int prog;
+    limits lim = parse_args(argc, argv, &prog);
+    if (lim.uid >= 0)
+        check_uid(lim.uid);
+
+    /* Orphans of the program become our children, so that we see them all. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+        die("prctl PR_SET_CHILD_SUBREAPER");
+    struct sigaction sa = {.sa_handler = on_stop};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    /* The log is opened here, as the caller: the program writes it through
+     * the descriptor, and need not be able to open it. */
+    int log_fd = open(lim.log ? lim.log : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (log_fd < 0) {
+        fprintf(stderr, "grade-sandbox: open %s: %s\n", lim.log, strerror(errno));
+        return 1;
+    }
+    int cleaned = clean_temp(lim.uid); /* a previous run's, if it was itself killed */
+    lim.watch_uid = lim.uid >= 0 ? lim.uid : (long)getuid();
+    lim.have = 0;
+    if (lim.uid < 0)
+        count_uid(lim.watch_uid, &lim.have, NULL);
+
+    uint64_t t0 = mp_now_ns();
+    uint64_t deadline = t0 + (uint64_t)(lim.wall_s * 1e9);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork");
+    if (pid == 0)
+        run_child(&lim, log_fd, argv + prog);
+    close(log_fd);
+
+    int status = 0;
+    bool done = false;
+    const char *result = NULL;
+    while (!done && !stop_signal) {
+        reap_ended(pid, &status, &done);
+        if (done)
+            break;
+        if (mp_now_ns() > deadline) {
+            result = "timeout";
+            break;
+        }
+        long tasks = 0;
+        if (lim.procs > 0 && (count_uid(lim.watch_uid, &tasks, NULL), tasks >= lim.have + lim.procs)) {
+            result = "process-limit";
+            break;
+        }
+        mp_sleep_ns(10000000);
+    }
+    double seconds = mp_ns_to_s(mp_now_ns() - t0);
+    bool main_done = done;
+    int left = kill_everything(&lim, pid, &status, &done);
+    if (main_done)
+        ; /* what was left running beside it */
+    else if (left > 0)
+        left--; /* the program itself, killed at a limit */
+    cleaned += clean_temp(lim.uid);
+
+    if (stop_signal) { /* stopped from outside: nothing left, then stop as asked */
+        fprintf(stderr, "grade-sandbox: stopped by signal %d; everything the program started was killed\n",
+                (int)stop_signal);
+        signal((int)stop_signal, SIG_DFL);
+        raise((int)stop_signal);
+        return 1;
+    }
+
+    int code = -1, sig = 0;
+    if (!result) {
+        struct stat st;
+        bool full = lim.output > 0 && lim.log && stat(lim.log, &st) == 0 && st.st_size >= lim.output;
+        if (WIFSIGNALED(status)) {
+            sig = WTERMSIG(status);
+            result = sig == SIGXFSZ || full ? "output-limit" : sig == SIGXCPU ? "cpu-limit" : "signaled";
+        } else {
+            code = WEXITSTATUS(status);
+            result = full ? "output-limit" : "exited";
+        }
+    }
+    char signame[32] = "-";
+    if (sig)
+        snprintf(signame, sizeof signame, "SIG%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+    printf("result=%s code=%d signal=%s seconds=%.3f left=%d cleaned=%d\n", result, code, signame, seconds, left,
+           cleaned);
+    return 0;
+}
