@@ -27,12 +27,30 @@ $(GRADE_SANDBOX): tools/grade-sandbox.c $(LIBMP)
 grade-list:
 	@$(foreach t,$(EX_TEST_SRC),echo '$(t) $(patsubst tests/exercises/%.c,$(BUILD)/tests/exercises/%,$(t))';)
 
+GRADE_ENV = GRADE_TIME='$(GRADE_TIME)' GRADE_CPU='$(GRADE_CPU)' GRADE_MEM='$(GRADE_MEM)' \
+	GRADE_PROCS='$(GRADE_PROCS)' GRADE_OUTPUT='$(GRADE_OUTPUT)' GRADE_COMPILE_TIME='$(GRADE_COMPILE_TIME)' \
+	GRADE_UID='$(GRADE_UID)' GRADE_ARCHIVE_MIB='$(GRADE_ARCHIVE_MIB)' LESSONS='$(LESSONS)'
+
+# Bad input (no SUBMISSIONS, a limit that is not a number): one line and
+# status 2, before anything is built.
+ifneq ($(filter grade,$(MAKECMDGOALS)),)
+ifeq ($(SUBMISSIONS),)
+$(error make grade: say which folder holds the submissions: make grade SUBMISSIONS=DIR)
+endif
+GRADE_PROBLEM := $(shell $(GRADE_ENV) scripts/grade.sh --check '$(SUBMISSIONS)' '$(GRADE_OUT)' '$(BUILD)' 2>&1)
+$(if $(GRADE_PROBLEM),$(error $(GRADE_PROBLEM)))
+endif
+
 grade: $(LIBMP) $(BUILD)/.cmocka $(GRADE_SANDBOX)
-	@$(if $(SUBMISSIONS),,echo "make grade: say which folder holds the submissions: make grade SUBMISSIONS=DIR" >&2; exit 2;) \
-	GRADE_TIME='$(GRADE_TIME)' GRADE_CPU='$(GRADE_CPU)' GRADE_MEM='$(GRADE_MEM)' GRADE_PROCS='$(GRADE_PROCS)' \
-	GRADE_OUTPUT='$(GRADE_OUTPUT)' GRADE_COMPILE_TIME='$(GRADE_COMPILE_TIME)' GRADE_UID='$(GRADE_UID)' \
-	LESSONS='$(LESSONS)' scripts/grade.sh '$(SUBMISSIONS)' '$(GRADE_OUT)' '$(BUILD)'
+	@$(GRADE_ENV) scripts/grade.sh '$(SUBMISSIONS)' '$(GRADE_OUT)' '$(BUILD)'
 .PHONY: grade grade-list
+
+# The grading test: a class of sample submissions (tests/grading/), graded
+# with small limits (a few seconds; two of them wait for a 5 s limit).
+$(BUILD)/tests/test_grade: tests/grading/test_grade.c tests/helpers.h $(LIBMP) $(BUILD)/.cmocka $(GRADE_SANDBOX)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -DBUILD_DIR='"$(BUILD)"' $< $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
+EXTRA_TESTS += $(BUILD)/tests/test_grade
 
 help-more::
 	@echo "  make grade SUBMISSIONS=DIR [LESSONS=\"1 2\"]  build and test every student's exercises (a folder"

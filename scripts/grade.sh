@@ -1,7 +1,11 @@
 #!/bin/bash
 # Grade a class: every student's exercises, each in isolation, within limits.
 #
-#   scripts/grade.sh SUBMISSIONS_DIR OUT_DIR BUILD_DIR      (make grade runs it)
+#   scripts/grade.sh [--check] SUBMISSIONS_DIR OUT_DIR BUILD_DIR   (make grade runs it)
+#
+# --check: only check the folder and the variables below, and say what is
+# wrong in one line on stderr (status 2); make grade does it before it
+# builds anything.
 #
 # Each subfolder of SUBMISSIONS_DIR, or each archive in it (.tar.gz, .tgz;
 # .zip when unzip is installed), is one student's exercises folder: what they
@@ -59,8 +63,10 @@
 # 2 for bad input, 1 when the grading itself failed.
 set -u
 umask 022 # the sandbox's uid must be able to read the copies' folders
+check_only=""
+[ "${1:-}" = --check ] && { check_only=1; shift; }
 if [ "$#" -ne 3 ]; then
-    echo "usage: scripts/grade.sh SUBMISSIONS_DIR OUT_DIR BUILD_DIR (or: make grade SUBMISSIONS=DIR)" >&2
+    echo "usage: scripts/grade.sh [--check] SUBMISSIONS_DIR OUT_DIR BUILD_DIR (or: make grade SUBMISSIONS=DIR)" >&2
     exit 2
 fi
 subs="$1"; out="$2"; build="$3"
@@ -84,7 +90,6 @@ output_limit=$(whole_number GRADE_OUTPUT 1048576 4096) || exit 2
 compile_limit=$(whole_number GRADE_COMPILE_TIME 120 5) || exit 2
 archive_mib=$(whole_number GRADE_ARCHIVE_MIB 16 1) || exit 2
 [ -d "$subs" ] || bad "SUBMISSIONS=$subs is not a folder"
-[ -x "$sandbox" ] || bad "$sandbox is not built (make grade builds it)"
 # an absolute path: the copies' build folders are given to make, run from here
 case "$out" in /*) ;; *) out="$root/$out" ;; esac
 
@@ -113,6 +118,8 @@ else
     exercises="$all"
 fi
 exercises=$(echo $exercises | tr ' ' '\n' | sort -u)
+[ -n "$check_only" ] && exit 0
+[ -x "$sandbox" ] || { echo "make grade: $sandbox is not built (make grade builds it)" >&2; exit 1; }
 
 # ---- a student's files: a fresh copy ----
 
@@ -264,6 +271,11 @@ rm -rf "$out/work" "$out/students" "$out/results" "$out/logs" "$out/grades.csv"
 mkdir -p "$out/work" "$out/students" "$out/results" "$out/logs" || exit 1
 csv="$out/grades.csv"
 echo "student,lesson,exercise,status,passed,total,seconds" >"$csv"
+# The sandbox's uid must reach the copies (every folder above them o+x).
+if ! "$sandbox" "${as_uid[@]}" --wall 10 --dir "$out/work" -- true >/dev/null 2>&1; then
+    echo "make grade: uid ${uid:-$(id -u)} cannot reach $out/work (a folder on the way is not o+x): use another GRADE_OUT" >&2
+    exit 2
+fi
 work=""
 # Ctrl-C: the sandbox kills what it runs; the copy being graded goes too.
 trap '[ -n "$work" ] && rm -rf "$work"; exit 130' INT

@@ -43,7 +43,7 @@
  * counts on top of the processes you already have (RLIMIT_NPROC counts
  * them all); the left-overs are found as this process's descendants.
  */
-#define _GNU_SOURCE /* prctl(PR_SET_CHILD_SUBREAPER), setresuid, setgroups: Linux */
+#define _GNU_SOURCE /* prctl(PR_SET_CHILD_SUBREAPER), setresuid, setgroups, close_range: Linux */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -280,6 +280,7 @@ static void run_child(const limits *lim, int log_fd, char **argv)
     int in = open("/dev/null", O_RDONLY);
     if (in < 0 || dup2(in, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
         _exit(127);
+    close_range(3, ~0u, 0); /* nothing of the grader's (make's jobserver pipe...) */
     if (lim->dir && chdir(lim->dir) != 0) {
         fprintf(stderr, "grade-sandbox: chdir %s: %s\n", lim->dir, strerror(errno));
         _exit(127);
