@@ -146,14 +146,14 @@ exercises_root() {
 check_archive() {
     local names listing
     if [ "$2" = zip ]; then
-        names=$(unzip -Z1 "$1" 2>&1) || { echo "unzip cannot read it"; return; }
-        listing=$(unzip -Z "$1" 2>/dev/null | grep -E '^[-dlbcps?][-rwxsStT]{9}')
+        names=$(timeout 60 unzip -Z1 "$1" 2>&1) || { echo "unzip cannot read it"; return; }
+        listing=$(timeout 60 unzip -Z "$1" 2>/dev/null | grep -E '^[-dlbcps?][-rwxsStT]{9}')
         # zipinfo: permissions, version, os, size, ...
         echo "$listing" | grep -q '^[^-d]' && { echo "it holds links or special files"; return; }
         size=$(echo "$listing" | awk '{ s += $4 } END { print s + 0 }')
     else
-        names=$(tar -tzf "$1" 2>&1) || { echo "tar cannot read it: $(echo "$names" | tail -1)"; return; }
-        listing=$(tar -tvzf "$1" 2>/dev/null)
+        names=$(timeout 60 tar -tzf "$1" 2>&1) || { echo "tar cannot read it: $(echo "$names" | tail -1)"; return; }
+        listing=$(timeout 60 tar -tvzf "$1" 2>/dev/null)
         echo "$listing" | grep -q '^[^-d]' && { echo "it holds links or special files"; return; }
         size=$(echo "$listing" | awk '{ s += $3 } END { print s + 0 }')
     fi
@@ -164,13 +164,12 @@ check_archive() {
 # unpack FILE KIND DIR: as the sandbox's uid, within limits (a copy of the
 # archive it can read; it writes only into DIR).
 unpack() {
-    local copy="$work/archive"
+    local copy="$work/archive" file_mib="$archive_mib"
     cp "$1" "$copy" && mkdir -p "$3" && own "$work" || return 1
     if [ "$2" = zip ]; then
-        run_sandboxed 60 $((archive_mib * 1048576)) "$work/unpack.log" "$3" unzip -q "$copy" -d "$3"
+        run_sandboxed 60 65536 "$work/unpack.log" "$3" unzip -q "$copy" -d "$3"
     else
-        run_sandboxed 60 $((archive_mib * 1048576)) "$work/unpack.log" "$3" \
-            tar -xzf "$copy" --no-same-owner --no-same-permissions
+        run_sandboxed 60 65536 "$work/unpack.log" "$3" tar -xzf "$copy" --no-same-owner --no-same-permissions
     fi
     rm -f "$copy"
     [ "$(field result "$r")" = exited ] && [ "$(field code "$r")" = 0 ]
@@ -179,15 +178,20 @@ unpack() {
 own() { [ -z "$uid" ] || chown -R "$uid:$uid" "$@"; }
 
 # run_sandboxed WALL OUTPUT LOG DIR PROGRAM...: the sandbox's result line
-# in $r (result=... code=...); a sandbox that fails stops the grading.
+# in $r (result=... code=...); a sandbox that fails stops the grading. No
+# file it writes may be over $file_mib MiB.
+file_mib=1024
 run_sandboxed() {
     local wall="$1" output="$2" log="$3" dir="$4"
     shift 4
     r=$("$sandbox" "${as_uid[@]}" --wall "$wall" --cpu "$cpu_limit" --mem "$mem_limit" --procs "$procs_limit" \
-        --output "$output" --log "$log" --dir "$dir" -- "$@") || {
+        --output "$output" --file-mib "$file_mib" --log "$log" --dir "$dir" -- "$@")
+    local rc=$?
+    [ "$rc" -gt 128 ] && stop "$rc" # it was stopped (Ctrl-C) after killing what it ran
+    if [ "$rc" -ne 0 ]; then
         echo "make grade: the sandbox failed (above); grading stopped" >&2
-        exit 1
-    }
+        stop 1
+    fi
 }
 # field KEY "result=... code=...": the value of KEY
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
@@ -278,8 +282,13 @@ if ! "$sandbox" "${as_uid[@]}" --wall 10 --dir "$out/work" -- true >/dev/null 2>
 fi
 work=""
 # Ctrl-C: the sandbox kills what it runs; the copy being graded goes too.
-trap '[ -n "$work" ] && rm -rf "$work"; exit 130' INT
-trap '[ -n "$work" ] && rm -rf "$work"; exit 143' TERM
+stop() {
+    [ -n "$work" ] && rm -rf "$work"
+    rmdir "$out/work" 2>/dev/null
+    exit "$1"
+}
+trap 'stop 130' INT
+trap 'stop 143' TERM
 have_unzip=$(command -v unzip || true)
 graded=0
 declare -A seen

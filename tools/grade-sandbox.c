@@ -10,7 +10,7 @@
  *
  * result is exited (code: its exit status), signaled (signal: the one that
  * killed it), timeout (the wall limit), cpu-limit (RLIMIT_CPU's SIGXCPU),
- * output-limit (it wrote --output bytes: RLIMIT_FSIZE stopped it) or
+ * output-limit (it printed more than --output bytes: stopped then) or
  * process-limit (its user reached --procs processes and threads: a fork
  * bomb, killed at once rather than left to spin until the wall limit).
  * left: processes that were still running when it ended (all killed);
@@ -31,7 +31,11 @@
  *   --cpu S      CPU time of each process (RLIMIT_CPU)
  *   --mem MIB    address space of each process (RLIMIT_AS)
  *   --procs N    processes and threads of its user (RLIMIT_NPROC)
- *   --output B   bytes it may write to the log, and to any file (RLIMIT_FSIZE)
+ *   --output B   bytes it may print (stdout and stderr together): the
+ *                sandbox copies them from a pipe to the log, and stops it at
+ *                the first byte over (the log keeps the first B bytes)
+ *   --file-mib M the size of any file it writes (RLIMIT_FSIZE; 1024 unless
+ *                said: shared memory is a file too, MPI's is large)
  *   core dumps off (RLIMIT_CORE 0), no new privileges (no setuid programs).
  *
  * RLIMIT_NPROC does not bind root, and grading usually runs as root (CI
@@ -49,7 +53,9 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <limits.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -67,7 +73,7 @@
 typedef struct limits {
     long uid; /* -1: run as the caller */
     double wall_s;
-    long cpu_s, mem_mib, procs, output;
+    long cpu_s, mem_mib, procs, output, file_mib;
     long watch_uid, have; /* the uid whose tasks count, and how many it had before */
     const char *log, *dir;
 } limits;
@@ -273,12 +279,12 @@ static void set_limit(int resource, rlim_t soft, rlim_t hard, const char *name)
     }
 }
 
-static void run_child(const limits *lim, int log_fd, char **argv)
+static void run_child(const limits *lim, int out_fd, char **argv)
 {
     if (setsid() < 0) /* its own session: no terminal, its own process group */
         _exit(127);
     int in = open("/dev/null", O_RDONLY);
-    if (in < 0 || dup2(in, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+    if (in < 0 || dup2(in, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
         _exit(127);
     close_range(3, ~0u, 0); /* nothing of the grader's (make's jobserver pipe...) */
     if (lim->dir && chdir(lim->dir) != 0) {
@@ -294,8 +300,7 @@ static void run_child(const limits *lim, int log_fd, char **argv)
         set_limit(RLIMIT_CPU, (rlim_t)lim->cpu_s, (rlim_t)lim->cpu_s + 1, "RLIMIT_CPU");
     if (lim->mem_mib > 0)
         set_limit(RLIMIT_AS, (rlim_t)lim->mem_mib << 20, (rlim_t)lim->mem_mib << 20, "RLIMIT_AS");
-    if (lim->output > 0)
-        set_limit(RLIMIT_FSIZE, (rlim_t)lim->output, (rlim_t)lim->output, "RLIMIT_FSIZE");
+    set_limit(RLIMIT_FSIZE, (rlim_t)lim->file_mib << 20, (rlim_t)lim->file_mib << 20, "RLIMIT_FSIZE");
     set_limit(RLIMIT_CORE, 0, 0, "RLIMIT_CORE");
     if (lim->procs > 0) /* not root, it counts the caller's other processes too */
         set_limit(RLIMIT_NPROC, (rlim_t)(lim->have + lim->procs), (rlim_t)(lim->have + lim->procs), "RLIMIT_NPROC");
@@ -316,6 +321,32 @@ static void run_child(const limits *lim, int log_fd, char **argv)
     execvp(argv[0], argv);
     fprintf(stderr, "grade-sandbox: exec %s: %s\n", argv[0], strerror(errno));
     _exit(127);
+}
+
+/* ---- its output: from the pipe to the log, at most --output bytes ---- */
+
+typedef struct output_sink {
+    int from, to;
+    long copied, cap; /* cap 0: no limit */
+    bool over;        /* it printed more than cap */
+} output_sink;
+
+/* Copy what is in the pipe now (at most reads times 64 KiB, so that a
+ * flood with no cap still lets the caller check its clock) to the log;
+ * true once it is over the cap. */
+static bool pump(output_sink *s, int reads)
+{
+    char buf[65536];
+    ssize_t n;
+    while (reads-- > 0 && (n = read(s->from, buf, sizeof buf)) > 0) {
+        long keep = s->cap == 0 || s->copied + n <= s->cap ? (long)n : s->cap - s->copied;
+        if (keep > 0 && mp_write_full(s->to, buf, (size_t)keep) != 0)
+            die("write to the log");
+        s->copied += keep;
+        if (keep < n)
+            s->over = true;
+    }
+    return s->over;
 }
 
 /* ---- the checks before a run ---- */
@@ -341,12 +372,13 @@ static void check_uid(long uid)
 
 static limits parse_args(int argc, char **argv, int *prog)
 {
-    limits lim = {.uid = -1, .wall_s = 20, .cpu_s = 0, .mem_mib = 0, .procs = 0, .output = 0};
+    limits lim = {.uid = -1, .wall_s = 20, .cpu_s = 0, .mem_mib = 0, .procs = 0, .output = 0, .file_mib = 1024};
     static const struct option opts[] = {
         {"uid", required_argument, NULL, 'u'},   {"wall", required_argument, NULL, 'w'},
         {"cpu", required_argument, NULL, 'c'},   {"mem", required_argument, NULL, 'm'},
         {"procs", required_argument, NULL, 'p'}, {"output", required_argument, NULL, 'o'},
         {"log", required_argument, NULL, 'l'},   {"dir", required_argument, NULL, 'd'},
+        {"file-mib", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     int c;
@@ -358,11 +390,12 @@ static limits parse_args(int argc, char **argv, int *prog)
         case 'm': lim.mem_mib = number_arg("--mem", optarg, 16, 1 << 20); break;
         case 'p': lim.procs = number_arg("--procs", optarg, 2, 1 << 20); break;
         case 'o': lim.output = number_arg("--output", optarg, 1024, 1L << 40); break;
+        case 'f': lim.file_mib = number_arg("--file-mib", optarg, 1, 1 << 20); break;
         case 'l': lim.log = optarg; break;
         case 'd': lim.dir = optarg; break;
         case 'h':
             printf("usage: grade-sandbox [--uid U] [--wall S] [--cpu S] [--mem MIB] [--procs N] [--output BYTES]\n"
-                   "                     [--log FILE] [--dir DIR] -- PROGRAM ARG...\n"
+                   "                     [--file-mib M] [--log FILE] [--dir DIR] -- PROGRAM ARG...\n"
                    "Runs PROGRAM with these limits and prints one result= line (tools/grade-sandbox.c says more).\n");
             exit(0);
         default: exit(2); /* getopt_long has said what was wrong */
@@ -390,13 +423,18 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 
-    /* The log is opened here, as the caller: the program writes it through
-     * the descriptor, and need not be able to open it. */
+    /* The log is written here, as the caller, with what the program prints
+     * into a pipe: so its output can be cut at --output bytes. */
     int log_fd = open(lim.log ? lim.log : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (log_fd < 0) {
         fprintf(stderr, "grade-sandbox: open %s: %s\n", lim.log, strerror(errno));
         return 1;
     }
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0)
+        die("pipe2");
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    output_sink sink = {out[0], log_fd, 0, lim.output, false};
     int cleaned = clean_temp(lim.uid); /* a previous run's, if it was itself killed */
     lim.watch_uid = lim.uid >= 0 ? lim.uid : (long)getuid();
     lim.have = 0;
@@ -410,8 +448,8 @@ int main(int argc, char **argv)
     if (pid < 0)
         die("fork");
     if (pid == 0)
-        run_child(&lim, log_fd, argv + prog);
-    close(log_fd);
+        run_child(&lim, out[1], argv + prog);
+    close(out[1]);
 
     int status = 0;
     bool done = false;
@@ -429,7 +467,11 @@ int main(int argc, char **argv)
             result = "process-limit";
             break;
         }
-        mp_sleep_ns(10000000);
+        struct pollfd pf = {out[0], POLLIN, 0};
+        if (poll(&pf, 1, 10) > 0 && pump(&sink, 16)) {
+            result = "output-limit";
+            break;
+        }
     }
     double seconds = mp_ns_to_s(mp_now_ns() - t0);
     bool main_done = done;
@@ -439,6 +481,9 @@ int main(int argc, char **argv)
     else if (left > 0)
         left--; /* the program itself, killed at a limit */
     cleaned += clean_temp(lim.uid);
+    pump(&sink, INT_MAX); /* what it printed last (every writer is gone: then EOF) */
+    close(out[0]);
+    close(log_fd);
 
     if (stop_signal) { /* stopped from outside: nothing left, then stop as asked */
         fprintf(stderr, "grade-sandbox: stopped by signal %d; everything the program started was killed\n",
@@ -450,14 +495,12 @@ int main(int argc, char **argv)
 
     int code = -1, sig = 0;
     if (!result) {
-        struct stat st;
-        bool full = lim.output > 0 && lim.log && stat(lim.log, &st) == 0 && st.st_size >= lim.output;
         if (WIFSIGNALED(status)) {
             sig = WTERMSIG(status);
-            result = sig == SIGXFSZ || full ? "output-limit" : sig == SIGXCPU ? "cpu-limit" : "signaled";
+            result = sink.over ? "output-limit" : sig == SIGXCPU ? "cpu-limit" : "signaled";
         } else {
             code = WEXITSTATUS(status);
-            result = full ? "output-limit" : "exited";
+            result = sink.over ? "output-limit" : "exited";
         }
     }
     char signame[32] = "-";
