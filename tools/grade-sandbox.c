@@ -43,9 +43,10 @@
  * (the sandbox refuses one that has an account, or running processes), so
  * that every process of U is the program's, every process of U can be
  * killed with one kill(-1, SIGKILL) sent as U, and every file of U in the
- * temp folders is its leftover. Not root, it runs as you, and --procs
- * counts on top of the processes you already have (RLIMIT_NPROC counts
- * them all); the left-overs are found as this process's descendants.
+ * temp folders is its leftover. Not root, it runs as you: --procs is
+ * checked against this process's descendants (RLIMIT_NPROC, which counts
+ * all of yours, is a backstop with room for your others), and the
+ * left-overs are found as its descendants.
  */
 #define _GNU_SOURCE /* prctl(PR_SET_CHILD_SUBREAPER), setresuid, setgroups, close_range: Linux */
 #include <dirent.h>
@@ -70,11 +71,14 @@
 
 #include "mp.h"
 
+/* Not root: room in RLIMIT_NPROC for the caller's other processes. */
+#define NOT_ROOT_SLACK 256
+
 typedef struct limits {
     long uid; /* -1: run as the caller */
     double wall_s;
     long cpu_s, mem_mib, procs, output, file_mib;
-    long watch_uid, have; /* the uid whose tasks count, and how many it had before */
+    long have; /* not root: the caller's processes and threads before the run */
     const char *log, *dir;
 } limits;
 
@@ -151,6 +155,55 @@ static long count_uid(long uid, long *tasks, long *live)
     if (live)
         *live = l;
     return n;
+}
+
+/* Not root: the processes and threads below this one (as the subreaper,
+ * every process the program started is). */
+static long count_descendants(void)
+{
+    enum { MAX = 32768 };
+    static pid_t pid[MAX], ppid[MAX];
+    static long threads[MAX];
+    static bool mine[MAX];
+    int n = 0;
+    DIR *d = opendir("/proc");
+    if (!d)
+        die("opendir /proc");
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < MAX) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char path[300], buf[1024];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t len = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        char *after = len > 0 ? (buf[len] = '\0', strrchr(buf, ')')) : NULL; /* the name may hold spaces */
+        int pp;
+        long th;
+        /* fields 3 on: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+         * cutime cstime priority nice num_threads */
+        if (after && sscanf(after + 2, "%*c %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %ld",
+                            &pp, &th) == 2)
+            pid[n] = (pid_t)atoi(e->d_name), ppid[n] = pp, threads[n] = th, mine[n] = false, n++;
+    }
+    closedir(d);
+    long tasks = 0;
+    for (bool more = true; more;) { /* mark the children of what is marked, until nothing changes */
+        more = false;
+        for (int i = 0; i < n; i++) {
+            if (mine[i])
+                continue;
+            bool below = ppid[i] == getpid();
+            for (int j = 0; j < n && !below; j++)
+                below = mine[j] && pid[j] == ppid[i];
+            if (below)
+                mine[i] = more = true, tasks += threads[i];
+        }
+    }
+    return tasks;
 }
 
 /* Kill every process of uid at once: kill(-1) sent as that uid reaches all of
@@ -302,8 +355,13 @@ static void run_child(const limits *lim, int out_fd, char **argv)
         set_limit(RLIMIT_AS, (rlim_t)lim->mem_mib << 20, (rlim_t)lim->mem_mib << 20, "RLIMIT_AS");
     set_limit(RLIMIT_FSIZE, (rlim_t)lim->file_mib << 20, (rlim_t)lim->file_mib << 20, "RLIMIT_FSIZE");
     set_limit(RLIMIT_CORE, 0, 0, "RLIMIT_CORE");
-    if (lim->procs > 0) /* not root, it counts the caller's other processes too */
-        set_limit(RLIMIT_NPROC, (rlim_t)(lim->have + lim->procs), (rlim_t)(lim->have + lim->procs), "RLIMIT_NPROC");
+    if (lim->procs > 0) {
+        /* Not root, RLIMIT_NPROC counts the caller's other processes too,
+         * which come and go: it is only the backstop, with room for them;
+         * the sandbox counts the program's own (count_descendants). */
+        rlim_t n = (rlim_t)(lim->uid >= 0 ? lim->procs : lim->have + lim->procs + NOT_ROOT_SLACK);
+        set_limit(RLIMIT_NPROC, n, n, "RLIMIT_NPROC");
+    }
     if (lim->uid >= 0) {
         gid_t g = (gid_t)lim->uid;
         uid_t u = (uid_t)lim->uid;
@@ -436,10 +494,9 @@ int main(int argc, char **argv)
     fcntl(out[0], F_SETFL, O_NONBLOCK);
     output_sink sink = {out[0], log_fd, 0, lim.output, false};
     int cleaned = clean_temp(lim.uid); /* a previous run's, if it was itself killed */
-    lim.watch_uid = lim.uid >= 0 ? lim.uid : (long)getuid();
     lim.have = 0;
     if (lim.uid < 0)
-        count_uid(lim.watch_uid, &lim.have, NULL);
+        count_uid((long)getuid(), &lim.have, NULL);
 
     uint64_t t0 = mp_now_ns();
     uint64_t deadline = t0 + (uint64_t)(lim.wall_s * 1e9);
@@ -463,7 +520,11 @@ int main(int argc, char **argv)
             break;
         }
         long tasks = 0;
-        if (lim.procs > 0 && (count_uid(lim.watch_uid, &tasks, NULL), tasks >= lim.have + lim.procs)) {
+        if (lim.uid >= 0)
+            count_uid(lim.uid, &tasks, NULL);
+        else
+            tasks = count_descendants();
+        if (lim.procs > 0 && tasks >= lim.procs) {
             result = "process-limit";
             break;
         }

@@ -21,6 +21,10 @@ static double grade_wall;  /* seconds the whole run took */
 
 /* Run a shell command line (from the kit's root) with output to tmp; its
  * exit code, or -1000 if it ran over timeout_s. */
+/* make, as if typed: nothing of the make test that runs this test (its
+ * MAKEFLAGS, a jobserver) nor any GRADE_ variable of the caller's. */
+#define MAKE_AS_TYPED "env -i PATH=\"$PATH\" HOME=\"$HOME\" make --no-print-directory -s"
+
 static int sh(const char *cmd, double timeout_s)
 {
     char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
@@ -72,7 +76,7 @@ static int grade_the_class(void **state)
         return -1;
     }
     snprintf(cmd, sizeof cmd,
-             "make --no-print-directory -s grade BUILD='%s' SUBMISSIONS='%s/subs' GRADE_OUT='%s/out' LESSONS=1 "
+             MAKE_AS_TYPED " grade BUILD='%s' SUBMISSIONS='%s/subs' GRADE_OUT='%s/out' LESSONS=1 "
              "GRADE_TIME=5 GRADE_PROCS=24 GRADE_OUTPUT=65536 GRADE_UID=%ld",
              BUILD_DIR, tmp, tmp, grade_uid);
     uint64_t t0 = mp_now_ns();
@@ -294,8 +298,8 @@ static void test_bad_input_is_one_line_and_status_2(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char cmd[512];
-        snprintf(cmd, sizeof cmd, "make --no-print-directory -s grade BUILD='%s' GRADE_OUT='%s/bad' %s", BUILD_DIR,
-                 tmp, bad[i].args);
+        snprintf(cmd, sizeof cmd, MAKE_AS_TYPED " grade BUILD='%s' GRADE_OUT='%s/bad' %s", BUILD_DIR, tmp,
+                 bad[i].args);
         assert_int_equal(sh(cmd, 60), 2);
         char *err = read_output(tmp, "err.txt");
         assert_non_null(err);
