@@ -251,11 +251,13 @@ static int kill_everything(const limits *lim, pid_t main_pid, int *main_status, 
         seen = (int)live;
     uint64_t give_up = mp_now_ns() + 10ull * 1000000000u;
     for (;;) {
-        /* its process group at once (the kernel lets none of it fork
-         * meanwhile), then, as root, every process of U at once */
-        kill(-main_pid, SIGKILL);
+        /* as root, every process of U at once; not root, its process
+         * group at once (the kernel lets none of them fork meanwhile; the
+         * group's ID stays its own while the group has a member) */
         if (lim->uid >= 0)
             kill_uid(lim->uid);
+        else
+            kill(-main_pid, SIGKILL);
         pid_t kids[512];
         int n = mp_proc_children_of(getpid(), kids, 512, NULL);
         if (n > 512)
