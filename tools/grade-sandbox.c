@@ -46,7 +46,10 @@
  * temp folders is its leftover. Not root, it runs as you: --procs is
  * checked against this process's descendants (RLIMIT_NPROC, which counts
  * all of yours, is a backstop with room for your others), and the
- * left-overs are found as its descendants.
+ * left-overs are found as its descendants. Either way, if the sandbox
+ * itself is killed (SIGKILL to the grader's whole process group), its
+ * keeper, the process it runs under, in a session of its own, kills what
+ * is left (keep(), below).
  */
 #define _GNU_SOURCE /* prctl(PR_SET_CHILD_SUBREAPER), setresuid, setgroups, close_range: Linux */
 #include <dirent.h>
@@ -256,7 +259,7 @@ static int kill_everything(const limits *lim, pid_t main_pid, int *main_status, 
          * group's ID stays its own while the group has a member) */
         if (lim->uid >= 0)
             kill_uid(lim->uid);
-        else
+        else if (main_pid > 0)
             kill(-main_pid, SIGKILL);
         pid_t kids[512];
         int n = mp_proc_children_of(getpid(), kids, 512, NULL);
@@ -467,12 +470,61 @@ static limits parse_args(int argc, char **argv, int *prog)
     return lim;
 }
 
+/* ---- the keeper: when the sandbox itself is killed ---- */
+
+/* The sandbox may itself be killed with SIGKILL (a test runner stopping a
+ * whole process group), and then cannot clean up. So it runs as the child
+ * of a keeper in a session of its own, out of reach of signals sent to the
+ * grader's group: the keeper only waits, and if the sandbox died of a
+ * signal it kills, as the subreaper the orphans come to, what is left, then
+ * ends the way the sandbox did. */
+static pid_t kept; /* the sandbox */
+
+static void pass_on(int sig) { kill(kept, sig); }
+
+static int keep(const limits *lim, pid_t sandbox)
+{
+    kept = sandbox;
+    /* Ctrl-C, kill: passed on to the sandbox, which stops cleanly (setsid
+     * fails in a group of its own: then Ctrl-C reaches both, no harm) */
+    struct sigaction sa = {.sa_handler = pass_on};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    setsid();
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    int st;
+    while (waitpid(sandbox, &st, 0) < 0)
+        if (errno != EINTR)
+            die("waitpid");
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    int unused_status;
+    bool unused_done;
+    kill_everything(lim, 0, &unused_status, &unused_done);
+    clean_temp(lim->uid);
+    signal(WTERMSIG(st), SIG_DFL);
+    raise(WTERMSIG(st));
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     int prog;
     limits lim = parse_args(argc, argv, &prog);
     if (lim.uid >= 0)
         check_uid(lim.uid);
+    fflush(NULL);
+    pid_t keeper = getpid();
+    pid_t sandbox = fork();
+    if (sandbox < 0)
+        die("fork");
+    if (sandbox > 0)
+        return keep(&lim, sandbox);
+    prctl(PR_SET_PDEATHSIG, SIGTERM); /* the keeper killed: stop, cleanly */
+    if (getppid() != keeper)          /* it was, before that line */
+        return 1;
 
     /* Orphans of the program become our children, so that we see them all. */
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
