@@ -2,7 +2,11 @@
  * make that compiles a student's file) with limits, and leave nothing behind.
  *
  *   grade-sandbox [--uid U] [--wall S] [--cpu S] [--mem MIB] [--procs N]
- *                 [--output BYTES] [--log FILE] [--dir DIR] -- PROGRAM ARG...
+ *                 [--output BYTES] [--file-mib M] [--log FILE] [--dir DIR]
+ *                 -- PROGRAM ARG...
+ *
+ * PROGRAM runs in DIR (default: here) with stdin from /dev/null and its
+ * output to FILE (default: nowhere).
  *
  * It prints one line on stdout, for scripts/grade.sh to read:
  *
@@ -11,8 +15,8 @@
  * result is exited (code: its exit status), signaled (signal: the one that
  * killed it), timeout (the wall limit), cpu-limit (RLIMIT_CPU's SIGXCPU),
  * output-limit (it printed more than --output bytes: stopped then) or
- * process-limit (its user reached --procs processes and threads: a fork
- * bomb, killed at once rather than left to spin until the wall limit).
+ * process-limit (it reached --procs processes and threads: a fork bomb,
+ * killed at once rather than left to spin until the wall limit).
  * left: processes that were still running when it ended (all killed);
  * cleaned: what it left in /tmp, /var/tmp and /dev/shm (all removed).
  * Exit status 0 when the program ran (whatever its result), 2 for bad
@@ -30,7 +34,8 @@
  *   --wall S     wall time; then everything it started is killed
  *   --cpu S      CPU time of each process (RLIMIT_CPU)
  *   --mem MIB    address space of each process (RLIMIT_AS)
- *   --procs N    processes and threads of its user (RLIMIT_NPROC)
+ *   --procs N    processes and threads at once (RLIMIT_NPROC; reaching it
+ *                stops the run)
  *   --output B   bytes it may print (stdout and stderr together): the
  *                sandbox copies them from a pipe to the log, and stops it at
  *                the first byte over (the log keeps the first B bytes)
@@ -57,8 +62,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
-#include <limits.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -76,6 +81,9 @@
 
 /* Not root: room in RLIMIT_NPROC for the caller's other processes. */
 #define NOT_ROOT_SLACK 256
+/* How often the program's processes are counted: a fork bomb reaches any
+ * limit in milliseconds, and is then stuck there, so it is always seen. */
+#define SCAN_NS 20000000u
 
 typedef struct limits {
     long uid; /* -1: run as the caller */
@@ -565,6 +573,7 @@ int main(int argc, char **argv)
     int status = 0;
     bool done = false;
     const char *result = NULL;
+    uint64_t last_scan = 0;
     while (!done && !stop_signal) {
         reap_ended(pid, &status, &done);
         if (done)
@@ -573,14 +582,20 @@ int main(int argc, char **argv)
             result = "timeout";
             break;
         }
-        long tasks = 0;
-        if (lim.uid >= 0)
-            count_uid(lim.uid, &tasks, NULL);
-        else
-            tasks = count_descendants();
-        if (lim.procs > 0 && tasks >= lim.procs) {
-            result = "process-limit";
-            break;
+        /* /proc is read every SCAN_NS at most (a program that prints
+         * wakes this loop far more often) */
+        uint64_t now = mp_now_ns();
+        if (lim.procs > 0 && now - last_scan >= SCAN_NS) {
+            long tasks = 0;
+            last_scan = now;
+            if (lim.uid >= 0)
+                count_uid(lim.uid, &tasks, NULL);
+            else
+                tasks = count_descendants();
+            if (tasks >= lim.procs) {
+                result = "process-limit";
+                break;
+            }
         }
         struct pollfd pf = {out[0], POLLIN, 0};
         if (poll(&pf, 1, 10) > 0 && pump(&sink, 16)) {
@@ -591,10 +606,8 @@ int main(int argc, char **argv)
     double seconds = mp_ns_to_s(mp_now_ns() - t0);
     bool main_done = done;
     int left = kill_everything(&lim, pid, &status, &done);
-    if (main_done)
-        ; /* what was left running beside it */
-    else if (left > 0)
-        left--; /* the program itself, killed at a limit */
+    if (!main_done && left > 0)
+        left--; /* the program itself, stopped at a limit, is not a leftover */
     cleaned += clean_temp(lim.uid);
     pump(&sink, INT_MAX); /* what it printed last (every writer is gone: then EOF) */
     close(out[0]);
