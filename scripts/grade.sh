@@ -246,10 +246,12 @@ grade_one() {
                 status=crashed; note="ended with status $code before cmocka's summary${running:+ (in $running)}"
             elif [ "$code" -eq 0 ] && [ "$passed" -eq "$total" ] && [ -z "$failing" ]; then
                 status=passed
+            elif [ "$passed" -eq "$total" ] && [ -z "$failing" ]; then
+                status=failed; note="every test passed, but the binary exited with status $code"
             else
                 status=failed; note="$((total - passed)) of $total tests failed"
             fi ;;
-        *) echo "make grade: the sandbox said '$r'" >&2; exit 1 ;;
+        *) echo "make grade: the sandbox said '$r'" >&2; stop 1 ;;
     esac
     [ "$(field left "$r")" != 0 ] && note="$note; left $(field left "$r") processes running (killed)"
     [ "$(field cleaned "$r")" != 0 ] && note="$note; left $(field cleaned "$r") files in /tmp or /dev/shm (removed)"
