@@ -117,7 +117,8 @@ if [ -n "${LESSONS:-}" ]; then
 else
     exercises="$all"
 fi
-exercises=$(echo $exercises | tr ' ' '\n' | sort -u)
+# shellcheck disable=SC2086 # split on purpose: one a line (no name has a space)
+exercises=$(printf "%s\n" $exercises | sort -u)
 [ -n "$check_only" ] && exit 0
 [ -x "$sandbox" ] || { echo "make grade: $sandbox is not built (make grade builds it)" >&2; exit 1; }
 
@@ -132,8 +133,9 @@ exercises_root() {
         if [ -d "$d/exercises" ] && [ ! -L "$d/exercises" ]; then d="$d/exercises"
         else
             entries=$(ls -A "$d" 2>/dev/null)
-            [ "$(echo "$entries" | grep -c .)" -eq 1 ] && [ -d "$d/$entries" ] && [ ! -L "$d/$entries" ] ||
-                { echo "$d"; return; }
+            if [ "$(echo "$entries" | grep -c .)" -ne 1 ] || [ ! -d "$d/$entries" ] || [ -L "$d/$entries" ]; then
+                echo "$d"; return
+            fi
             d="$d/$entries"
         fi
         depth=$((depth + 1))
@@ -232,7 +234,8 @@ grade_one() {
     total=$(cmocka_total "$log"); total=${total:-0}
     passed=$(cmocka_ok "$log")
     failing=$(cmocka_failed "$log")
-    local running=$(cmocka_running "$log")
+    local running
+    running=$(cmocka_running "$log")
     case "$res" in
         timeout) status=timeout; note="still running after $time_limit s${running:+ (in $running)}" ;;
         cpu-limit) status=timeout; note="used $cpu_limit s of CPU${running:+ (in $running)}" ;;
