@@ -15,14 +15,15 @@
 #
 # For each student:
 #   1. a fresh copy of their exercise files (regular files only: no links)
-#      in OUT_DIR/work/NAME/exercises, with a build folder of its own; an
+#      in a scratch folder in /tmp, with a build folder of its own; an
 #      archive is checked first (no absolute path, no "..", nothing but files
 #      and folders, at most GRADE_ARCHIVE_MIB MiB) and unpacked by the
 #      sandbox, as the sandbox's uid;
 #   2. the tests built by the Makefile's own rules (make EXERCISES=the copy
 #      BUILD=its build folder), against the runtime already built in
 #      BUILD_DIR, shared read-only -- all inside the sandbox, since compiling
-#      is running code of theirs too (#include "/dev/zero" never ends);
+#      is running code of theirs too (#include "/dev/zero" never ends), and
+#      in a copy of the kit made once (without solutions/);
 #   3. each exercise's test binary run by the sandbox
 #      (tools/grade-sandbox.c) with the limits below.
 # The copy and its build folder are removed afterwards; the logs stay in
@@ -229,7 +230,7 @@ grade_one() {
         fi
         return
     fi
-    run_sandboxed "$time_limit" "$output_limit" "$log" "$root" "$bin"
+    run_sandboxed "$time_limit" "$output_limit" "$log" "$kit" "$bin"
     res=$(field result "$r"); seconds=$(field seconds "$r")
     total=$(cmocka_total "$log"); total=${total:-0}
     passed=$(cmocka_ok "$log")
@@ -276,24 +277,31 @@ md_cell() { printf '%s' "$1" | ascii | tr '\n' ' ' | sed 's/|/\\|/g'; }
 
 # ---- the run ----
 
-rm -rf "$out/work" "$out/students" "$out/results" "$out/logs" "$out/grades.csv"
-mkdir -p "$out/work" "$out/students" "$out/results" "$out/logs" || exit 1
+rm -rf "$out/students" "$out/results" "$out/logs" "$out/grades.csv"
+mkdir -p "$out/students" "$out/results" "$out/logs" || exit 1
 csv="$out/grades.csv"
 echo "student,lesson,exercise,status,passed,total,seconds" >"$csv"
-# The sandbox's uid must reach the copies (every folder above them o+x).
-if ! "$sandbox" "${as_uid[@]}" --wall 10 --dir "$out/work" -- true >/dev/null 2>&1; then
-    echo "make grade: uid ${uid:-$(id -u)} cannot reach $out/work (a folder on the way is not o+x): use another GRADE_OUT" >&2
-    exit 2
-fi
+
+# The scratch folder, in /tmp (or $TMPDIR): what the students' code may see. The kit is
+# a copy of what the tests are built from (the Makefile, mk/, lib/, tests/,
+# scripts/ and the runtime built in $build), never solutions/ nor lessons/,
+# and readable by the sandbox's uid wherever the kit itself lives (a clone
+# in /root is not). Each student's copy goes in work/NAME. The grades and
+# logs are written by root (the sandbox opens the logs) into OUT_DIR.
 work=""
-# Ctrl-C: the sandbox kills what it runs; the copy being graded goes too.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/mpkit-grade-XXXXXX") || exit 1
+# Ctrl-C: the sandbox kills what it runs; the scratch folder goes too.
 stop() {
-    [ -n "$work" ] && rm -rf "$work"
-    rmdir "$out/work" 2>/dev/null
+    rm -rf "$scratch"
     exit "$1"
 }
 trap 'stop 130' INT
 trap 'stop 143' TERM
+kit="$scratch/kit"
+if ! { mkdir -p "$kit/runtime" "$scratch/work" && cp -r Makefile mk lib tests scripts "$kit/" &&
+    cp "$build/libmp.a" "$kit/runtime/" && chmod -R a+rX "$scratch"; }; then
+    stop 1
+fi
 have_unzip=$(command -v unzip || true)
 graded=0
 declare -A seen
@@ -315,7 +323,7 @@ for entry in "$subs"/*; do
         i=2; while [ -n "${seen[$name-$i]:-}" ]; do i=$((i + 1)); done; name="$name-$i"
     fi
     seen[$name]=1
-    work="$out/work/$name"; logs="$out/logs/$name"
+    work="$scratch/work/$name"; logs="$out/logs/$name"
     mkdir -p "$work/exercises" "$work/build" "$logs"
     # the stamp that says cmocka is installed: make grade has checked it
     touch "$work/build/.cmocka"
@@ -360,11 +368,11 @@ for entry in "$subs"/*; do
     done
     compile_note=""
     if [ "${#bins[@]}" -gt 0 ]; then
-        # LIBMP: the runtime built once in $build (LIB_OBJ empty: make does
-        # not look at its objects, nor try to rebuild it as this uid)
-        run_sandboxed "$compile_limit" $((4 * 1048576)) "$logs/compile.txt" "$root" \
+        # LIBMP: the runtime built once (LIB_OBJ empty: make does not look
+        # at its objects, nor try to rebuild it as this uid)
+        run_sandboxed "$compile_limit" $((4 * 1048576)) "$logs/compile.txt" "$kit" \
             make --no-print-directory -k BUILD="$work/build" EXERCISES="$work/exercises" \
-            LIBMP="$build/libmp.a" LIB_OBJ= "${bins[@]}"
+            LIBMP="$kit/runtime/libmp.a" LIB_OBJ= "${bins[@]}"
         case "$(field result "$r")" in
             exited) compile_note="make failed (see logs/$name/compile.txt)" ;;
             timeout) compile_note="compiling took longer than $compile_limit s" ;;
@@ -422,5 +430,5 @@ for entry in "$subs"/*; do
     graded=$((graded + 1))
     echo "graded $name: $n_passed of $n_ex exercises passed (score $score of $max)"
 done
-rmdir "$out/work" 2>/dev/null
+rm -rf "$scratch"
 echo "$graded submissions graded: $csv, $out/students/*.md, $out/results/*.json (Gradescope), logs in $out/logs/"

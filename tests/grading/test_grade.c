@@ -23,7 +23,8 @@ static double grade_wall;  /* seconds the whole run took */
  * exit code, or -1000 if it ran over timeout_s. */
 /* make, as if typed: nothing of the make test that runs this test (its
  * MAKEFLAGS, a jobserver) nor any GRADE_ variable of the caller's. */
-#define MAKE_AS_TYPED "env -i PATH=\"$PATH\" HOME=\"$HOME\" make --no-print-directory -s"
+/* (its scratch folder in $t/scratch, $t being tmp: seen to be removed) */
+#define MAKE_AS_TYPED "env -i PATH=\"$PATH\" HOME=\"$HOME\" TMPDIR=\"$t/scratch\" make --no-print-directory -s"
 
 static int sh(const char *cmd, double timeout_s)
 {
@@ -61,7 +62,7 @@ static int grade_the_class(void **state)
     grade_uid = 200000 + (long)getpid();
     char cmd[8192];
     snprintf(cmd, sizeof cmd,
-             "set -e; t='%s'; mkdir -p $t/subs $t/pack/exercises/01-hello $t/evil/in; "
+             "set -e; t='%s'; mkdir -p $t/subs $t/pack/exercises/01-hello $t/evil/in $t/scratch; "
              "cp -r tests/grading/submissions/* $t/subs/; "
              "mkdir -p $t/subs/alice && cp -r solutions/01-hello $t/subs/alice/; "
              "cp solutions/01-hello/ex1-exitcode.c $t/pack/exercises/01-hello/; "
@@ -75,10 +76,10 @@ static int grade_the_class(void **state)
         print_error("could not make the sample class in %s\n", tmp);
         return -1;
     }
-    snprintf(cmd, sizeof cmd,
+    snprintf(cmd, sizeof cmd, "t='%s'; "
              MAKE_AS_TYPED " grade BUILD='%s' SUBMISSIONS='%s/subs' GRADE_OUT='%s/out' LESSONS=1 "
              "GRADE_TIME=5 GRADE_PROCS=24 GRADE_OUTPUT=65536 GRADE_UID=%ld",
-             BUILD_DIR, tmp, tmp, grade_uid);
+             tmp, BUILD_DIR, tmp, tmp, grade_uid);
     uint64_t t0 = mp_now_ns();
     grade_rc = sh(cmd, 150); /* the bound on the whole run */
     grade_wall = mp_ns_to_s(mp_now_ns() - t0);
@@ -259,7 +260,8 @@ static void test_the_json_is_gradescopes(void **state)
 }
 
 /* Nothing of the students' is left: no process of the uid, no file of it
- * in the temp folders, no copy, and the archive's "../" file nowhere. */
+ * in the temp folders, no scratch folder, and the archive's "../" file
+ * nowhere. */
 static void test_nothing_is_left_behind(void **state)
 {
     (void)state;
@@ -274,11 +276,16 @@ static void test_nothing_is_left_behind(void **state)
             fail_msg("uid %ld left behind: %s", grade_uid, out);
         free(out);
     }
-    char *p = path_in_tmp("out/work");
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "ls -A '%s/scratch'", tmp); /* the copies and the kit's copy are gone */
+    assert_int_equal(sh(cmd, 30), 0);
+    char *out = read_output(tmp, "out.txt");
+    assert_non_null(out);
+    if (*out)
+        fail_msg("make grade left in its scratch folder: %s", out);
+    free(out);
     struct stat st;
-    assert_int_not_equal(stat(p, &st), 0); /* the copies are gone */
-    free(p);
-    p = path_in_tmp("outside.c");
+    char *p = path_in_tmp("outside.c");
     assert_int_not_equal(stat(p, &st), 0);
     free(p);
     p = path_in_tmp("out/logs/alice/01-hello_ex1-exitcode.txt"); /* the logs stay */
@@ -298,8 +305,8 @@ static void test_bad_input_is_one_line_and_status_2(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char cmd[512];
-        snprintf(cmd, sizeof cmd, MAKE_AS_TYPED " grade BUILD='%s' GRADE_OUT='%s/bad' %s", BUILD_DIR, tmp,
-                 bad[i].args);
+        snprintf(cmd, sizeof cmd, "t='%s'; " MAKE_AS_TYPED " grade BUILD='%s' GRADE_OUT='%s/bad' %s",
+                 tmp, BUILD_DIR, tmp, bad[i].args);
         assert_int_equal(sh(cmd, 60), 2);
         char *err = read_output(tmp, "err.txt");
         assert_non_null(err);
