@@ -1,12 +1,14 @@
 # make grade SUBMISSIONS=DIR: build and test every student's exercises, each
-# in isolation and within limits, and write the grades (README: "Grading").
+# in isolation and within limits, and write the grades (README: "Grading a
+# class").
 #
 # scripts/grade.sh does the work: for each subfolder or archive of DIR, a
 # fresh copy of the student's files and a build folder of its own, compiled
-# by this Makefile's own rules (EXERCISES=the copy) and run by
-# $(BUILD)/tools/grade-sandbox (tools/grade-sandbox.c: the limits, the
-# unprivileged uid, nothing left behind). The runtime is built once, here,
-# and shared read-only: it is the instructor's code, not the student's.
+# by this Makefile's own rules (EXERCISES=the copy, in a copy of the kit
+# without solutions/) and run by $(BUILD)/tools/grade-sandbox
+# (tools/grade-sandbox.c: the limits, the unprivileged uid, nothing left
+# behind). The runtime is built once, here, and shared read-only: it is the
+# instructor's code, not the student's.
 #
 # Limits (per exercise; a number each): GRADE_TIME wall seconds of a test
 # binary, GRADE_CPU CPU seconds, GRADE_MEM MiB of address space per process,
@@ -21,11 +23,10 @@ $(GRADE_SANDBOX): tools/grade-sandbox.c $(LIBMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< $(LIBMP) -o $@ $(LDLIBS)
 
-# The exercises' tests, as "test-source binary" lines, for scripts/grade.sh:
-# whatever the Makefile builds as the exercises' tests (make grade-list
-# BUILD=a-student's-build-folder).
+# The exercises' tests, one source a line, for scripts/grade.sh: whatever
+# the Makefile builds as the exercises' tests.
 grade-list:
-	@$(foreach t,$(EX_TEST_SRC),echo '$(t) $(patsubst tests/exercises/%.c,$(BUILD)/tests/exercises/%,$(t))';)
+	@$(foreach t,$(EX_TEST_SRC),echo '$(t)';)
 
 GRADE_ENV = GRADE_TIME='$(GRADE_TIME)' GRADE_CPU='$(GRADE_CPU)' GRADE_MEM='$(GRADE_MEM)' \
 	GRADE_PROCS='$(GRADE_PROCS)' GRADE_OUTPUT='$(GRADE_OUTPUT)' GRADE_COMPILE_TIME='$(GRADE_COMPILE_TIME)' \

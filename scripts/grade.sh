@@ -105,7 +105,7 @@ fi
 
 # The exercises to grade: what the Makefile builds as their tests, as
 # "lesson/exercise" (01-hello/ex1-exitcode), kept to LESSONS if given.
-all=$(make --no-print-directory -s grade-list BUILD=BUILD | sed 's|^tests/exercises/\([^ ]*\)\.c .*|\1|')
+all=$(make --no-print-directory -s grade-list | sed -n 's|^tests/exercises/\(.*\)\.c$|\1|p')
 [ -n "$all" ] || { echo "make grade: the Makefile lists no exercise tests" >&2; exit 1; }
 exercises=""
 if [ -n "${LESSONS:-}" ]; then
