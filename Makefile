@@ -143,9 +143,12 @@ student_build = @mkdir -p $(dir $@); rm -f $@ $@.compile-error; \
 
 SOL_CC = $(CC) $(ALL_CFLAGS) -Itests -I$(dir $<) $< $(call instructor_test,$*) solutions/$*.c $(LIBMP) -o $@ \
 	$(call test_ldflags,$<) $(TESTLIBS) $(LDLIBS)
+# The exercises the tests link: exercises/, or a student's copy of that
+# folder elsewhere (make grade builds each submission with EXERCISES=its copy).
+EXERCISES ?= exercises
 # An untouched exercise may warn (unused parameters next to a TODO): no -Werror.
 EX_CC = $(CC) $(CPPFLAGS_ALL) -Wall -Wextra -Wno-unused-parameter $(CFLAGS) $(SAN) -Itests -I$(dir $<) \
-	$< $(call instructor_test,$*) exercises/$*.c $(LIBMP) -o $@ $(call test_ldflags,$<) $(TESTLIBS) $(LDLIBS)
+	$< $(call instructor_test,$*) $(EXERCISES)/$*.c $(LIBMP) -o $@ $(call test_ldflags,$<) $(TESTLIBS) $(LDLIBS)
 
 # A student file's content, not its date, decides whether to rebuild: a copy
 # put back with an old date (cp -p, an archive) must not leave a binary of
@@ -165,9 +168,9 @@ $(BUILD)/tests/solutions/%: tests/exercises/%.c solutions/%.c $(BUILD)/tests/sou
 		tests/helpers.h tests/instructor.h $(LIBMP) $(BUILD)/.cmocka
 	$(call student_build,solutions/$*.c,$(SOL_CC))
 
-$(BUILD)/tests/exercises/%: tests/exercises/%.c exercises/%.c $(BUILD)/tests/sources/exercises/%.c.sha256 \
+$(BUILD)/tests/exercises/%: tests/exercises/%.c $(EXERCISES)/%.c $(BUILD)/tests/sources/$(EXERCISES)/%.c.sha256 \
 		tests/helpers.h tests/instructor.h $(LIBMP) $(BUILD)/.cmocka
-	$(call student_build,exercises/$*.c,$(EX_CC))
+	$(call student_build,$(EXERCISES)/$*.c,$(EX_CC))
 
 # Test time limits (scripts/run-tests.sh): 20 s per exercise's tests, 120 s
 # for the others; TIMEOUT=N sets one limit for all. Test binaries run two

@@ -25,6 +25,10 @@ left_out=(
     'tests/test_unsolved.c'        # proves the shipped exercises fail: the instructor's check
     'tests/test_handout.c'         # makes and tries a handout: needs solutions/ and git
     '.ci/*'                        # the kit's own CI
+    'mk/grade.mk'                  # make grade: grading a class is the instructor's
+    'scripts/grade.sh'
+    'tools/grade-sandbox.c'
+    'tests/grading/*'              # make grade's test and its sample submissions
 )
 is_left_out() {
     local p
