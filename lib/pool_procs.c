@@ -245,44 +245,46 @@ static bool can_take(const mp_pool *p, const proc_worker *w, int window)
     return w->held_count == 0 || held_bytes(w) < IN_FLIGHT_MAX;
 }
 
-/* Idle workers first, then the others up to the window, one chunk per
- * worker per round, so that few chunks spread. A worker with nothing to do
+/* Pass 0: a chunk for each idle worker; pass 1: the others up to the
+ * window, one chunk per worker per round, so that few chunks spread. (The
+ * manager sends what pass 0 gave out before pass 1 copies the arguments of
+ * the chunks it sends ahead: idle workers start at once, not after all the
+ * copies.) A worker with nothing to do
  * must get the next chunk before a busy one gets a chunk ahead: tasks sent
  * one at a time (apply_async in a loop) would otherwise pile up on the
  * first worker while the rest sit idle. Python's workers pull from one
  * shared queue, so only an idle worker ever takes a task; the window is
  * what lets the kit send tiny chunks ahead, and chunks that take longer
  * than the window are never sent ahead of a free worker. */
-static void dispatch_locked(mp_pool *p)
+static void dispatch_locked(mp_pool *p, int pass)
 {
     int window = p->chunk_ns_avg > 0 ? (int)(WINDOW_NS / p->chunk_ns_avg) : 2;
     if (window < 1)
         window = 1;
     if (window > POOL_WINDOW_MAX)
         window = POOL_WINDOW_MAX;
-    for (int pass = 0; pass < 2; pass++)
-        for (bool any = true; any;) {
-            any = false;
-            int first = p->dispatch_next;
-            for (int k = 0; k < p->size; k++) {
-                int i = (first + k) % p->size;
-                proc_worker *w = &p->w[i];
-                mp_async *j;
-                size_t c;
-                if ((pass == 0 && w->held_count > 0) || !can_take(p, w, pass == 0 ? 1 : window) ||
-                    !next_chunk(p, &j, &c))
-                    continue;
-                int rc = append_chunk(p, i, j, c);
-                if (rc != 1) { /* no room in its ring, or no memory: the chunk waits */
-                    unchunk(j, c);
-                    if (rc < 0)
-                        return;
-                    continue;
-                }
-                p->dispatch_next = (i + 1) % p->size; /* the next chunk starts the round after it */
-                any = true;
+    for (bool any = true; any;) {
+        any = false;
+        int first = p->dispatch_next;
+        for (int k = 0; k < p->size; k++) {
+            int i = (first + k) % p->size;
+            proc_worker *w = &p->w[i];
+            mp_async *j;
+            size_t c;
+            if ((pass == 0 && w->held_count > 0) || !can_take(p, w, pass == 0 ? 1 : window) ||
+                !next_chunk(p, &j, &c))
+                continue;
+            int rc = append_chunk(p, i, j, c);
+            if (rc != 1) { /* no room in its ring, or no memory: the chunk waits */
+                unchunk(j, c);
+                if (rc < 0)
+                    return;
+                continue;
             }
+            p->dispatch_next = (i + 1) % p->size; /* the next chunk starts the round after it */
+            any = true;
         }
+    }
 }
 
 /* ---- results ---- */
@@ -456,6 +458,17 @@ static void stop_workers(mp_pool *p, bool kill_them)
         reap(&p->w[i], kill_them ? JOIN_BOUND_S : 30.0);
 }
 
+/* Send every worker the message dispatch built for it. */
+static void send_out(mp_pool *p)
+{
+    for (int i = 0; i < p->size; i++) {
+        proc_worker *w = &p->w[i];
+        if (w->out_len && worker_live(w))
+            (void)mp_conn_send(&w->conn, w->out, w->out_len); /* a dead worker shows as EOF below */
+        w->out_len = 0;
+    }
+}
+
 static void *manager(void *arg)
 {
     mp_pool *p = arg;
@@ -485,15 +498,13 @@ static void *manager(void *arg)
             stop_workers(p, false);
             return NULL;
         }
-        dispatch_locked(p);
+        dispatch_locked(p, 0);
         pthread_mutex_unlock(&p->lock);
-
-        for (int i = 0; i < p->size; i++) {
-            proc_worker *w = &p->w[i];
-            if (w->out_len && worker_live(w))
-                (void)mp_conn_send(&w->conn, w->out, w->out_len); /* a dead worker shows as EOF below */
-            w->out_len = 0;
-        }
+        send_out(p);
+        pthread_mutex_lock(&p->lock);
+        dispatch_locked(p, 1);
+        pthread_mutex_unlock(&p->lock);
+        send_out(p);
         fds[0] = (struct pollfd){.fd = p->wake_fd, .events = POLLIN};
         for (int i = 0; i < p->size; i++)
             fds[i + 1] = (struct pollfd){.fd = p->w[i].conn.fd, .events = POLLIN};
