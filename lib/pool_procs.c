@@ -402,10 +402,12 @@ static void worker_ended(mp_pool *p, int slot)
     bool died = w->held_count > 0 || exitcode != 0;
     w->held_count = 0;
     w->ring_chunks = 0;
-    bool replace = !p->terminating;
     pthread_mutex_unlock(&p->lock);
     for (int k = 0; k < nfailed; k++)
         job_chunk_finished(failed[k].job, failed[k].chunk, job_chunk_count(failed[k].job, failed[k].chunk));
+    pthread_mutex_lock(&p->lock);
+    bool replace = !p->terminating; /* after the error callbacks: one may have called terminate */
+    pthread_mutex_unlock(&p->lock);
     /* A worker that failed before it started any chunk (its initializer
      * crashed or exited, or its start went wrong) would fail again at
      * once: its replacement waits, twice as long each time in a row (0.1 s
@@ -472,6 +474,7 @@ static void send_out(mp_pool *p)
 static void *manager(void *arg)
 {
     mp_pool *p = arg;
+    pool_own_thread = p; /* callbacks run here */
     int rc = 0;
     for (int i = 0; i < p->size && rc == 0; i++)
         rc = start_worker(p, i);
