@@ -5,11 +5,16 @@
  * send them, wait (poll) for results, a worker's end, or a wake-up from
  * the caller's thread (a new job, close, terminate), and handle what came.
  *
- * How much a worker is sent ahead: chunks worth about 1 ms of work, as
- * measured on the chunks that came back, and at most 64 KiB of arguments
- * and results in flight -- or a single chunk of any size. That bound is
- * what keeps the two from blocking each other: everything in flight fits
- * in the socket's buffers, so neither side's send waits on the other.
+ * How much a worker is sent ahead, beyond the chunk it is running: enough
+ * chunks to keep it busy while the manager turns a result around (about
+ * 0.25 ms: read the message, copy the results out, copy the next
+ * arguments in, send), as measured on the chunks that came back; none for
+ * chunks longer than 1 ms, which are never sent ahead of a free worker;
+ * and at most 64 KiB of the manager's messages in flight -- or a single
+ * chunk of any size. That bound is what keeps the two from blocking each
+ * other: what the manager sent fits in the socket's buffers, so its send
+ * never waits for the worker; a worker's send of a big batch of results
+ * may wait, until the manager, always back in poll, reads it.
  */
 #define _GNU_SOURCE /* eventfd */
 #include "pool_impl.h"
@@ -26,23 +31,24 @@
 #include "report.h"
 #include "trace.h"
 
-#define WINDOW_NS 1000000.0          /* about 1 ms of work sent ahead */
-#define IN_FLIGHT_MAX (64 * 1024)    /* bytes both ways, unless one chunk is bigger */
+#define LONG_CHUNK_NS 1000000.0      /* a chunk longer than this is never sent ahead */
+#define TURNAROUND_NS 250000.0       /* the work sent ahead covers this much of the manager's time */
+#define IN_FLIGHT_MAX (64 * 1024)    /* bytes of the manager's messages, unless one chunk is bigger */
 #define JOIN_BOUND_S 1.0             /* terminate: SIGTERM, then SIGKILL after this */
 #define RESTART_NS 100000000ull      /* an empty slot: the next try to fill it, after 0.1 s */
 #define RESTART_SHIFT_MAX 5          /* workers that keep dying early: at most 0.1 s << 5 apart */
 
 static bool worker_live(const proc_worker *w) { return w->conn.fd >= 0; }
 
-/* Bytes in flight in messages (not in the arena), both ways. */
+/* Bytes in flight in the manager's messages to the worker (not in the
+ * arena). (Results need no bound: the manager never waits to read them.) */
 static size_t held_bytes(const proc_worker *w)
 {
     size_t b = 0;
     for (int k = 0; k < w->held_count; k++) {
         const held_chunk *h = &w->held[(w->held_first + k) % POOL_WINDOW_MAX];
         size_t count = job_chunk_count(h->job, h->chunk);
-        b += wire_chunk_bytes(count, h->job->arg_size, h->flags) +
-             wire_result_bytes(count, h->job->result_size, h->flags | WIRE_INFO);
+        b += wire_chunk_bytes(count, h->job->arg_size, h->flags);
     }
     return b;
 }
@@ -258,11 +264,11 @@ static bool can_take(const mp_pool *p, const proc_worker *w, int window)
  * than the window are never sent ahead of a free worker. */
 static void dispatch_locked(mp_pool *p, int pass)
 {
-    int window = p->chunk_ns_avg > 0 ? (int)(WINDOW_NS / p->chunk_ns_avg) : 2;
-    if (window < 1)
-        window = 1;
-    if (window > POOL_WINDOW_MAX)
-        window = POOL_WINDOW_MAX;
+    /* chunks a worker may hold: the one it runs and those ahead (a chunk
+     * of 0.2 ms: 2 ahead; of 1 us: a full window) */
+    double avg = p->chunk_ns_avg;
+    double ahead = avg <= 0 ? 1 : avg > LONG_CHUNK_NS ? 0 : TURNAROUND_NS / avg + 0.999;
+    int window = ahead + 1 >= POOL_WINDOW_MAX ? POOL_WINDOW_MAX : 1 + (int)ahead;
     for (bool any = true; any;) {
         any = false;
         int first = p->dispatch_next;
