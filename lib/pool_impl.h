@@ -131,7 +131,7 @@ struct mp_pool {
 /* The pool whose thread this is (its manager, or one of its worker
  * threads), NULL in any other thread. Callbacks run in these threads, which
  * cannot wait for themselves: terminate from a callback only asks, join
- * and waits say -EDEADLK. */
+ * from one says -EDEADLK, free from one is refused. */
 extern _Thread_local mp_pool *pool_own_thread;
 
 /* ---- jobs (pool.c) ---- */
