@@ -373,6 +373,22 @@ static void failing_task(const config *c)
         assert_int_equal(item, k);
     }
     mp_imap_free(it);
+    /* Tasks that succeed after a failure in the same chunk, without info:
+     * their statuses are sent too, as 0. A map with info first leaves
+     * times where the next chunk's statuses go in each worker's buffer, so
+     * a status not written would read as a failure. */
+    long big_args[40], big_res[40];
+    for (long i = 0; i < 40; i++)
+        big_args[i] = i;
+    mp_task_info big_info[40];
+    mp_call_opts dirty = {.chunksize = 20, .info = big_info}, plain = {.chunksize = 20, .error = &e};
+    assert_int_equal(mp_pool_map(p, square, big_args, 40, sizeof(long), big_res, sizeof(long), &dirty), 0);
+    assert_int_equal(mp_pool_map(p, fail_on_7, big_args, 40, sizeof(long), big_res, sizeof(long), &plain), -EDOM);
+    assert_int_equal(e.item, 7);
+    assert_int_equal(e.failed, 1);
+    for (int i = 0; i < 40; i++)
+        if (i != 7)
+            assert_int_equal(big_res[i], i + 1);
     close_join_free(p);
 }
 static void test_failing_task_threads(void **s) { (void)s; failing_task(&configs[0]); }
