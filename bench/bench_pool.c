@@ -11,11 +11,17 @@
  *    its default chunksize, same map. Target: at most 2x the thread pool's
  *    cost per task.
  * Kit and baseline are interleaved and the medians compared (bench.h). The
- * pools are created once: a pool's start is not a per-task cost. */
+ * pools are created once: a pool's start is not a per-task cost.
+ *
+ * Beside the last ratio, the CPU time per task of each pool (this
+ * process's threads, and the process pool's workers): with as many workers
+ * as CPUs the wall ratio cannot go below the CPU ratio, which depends less
+ * on what else the machine runs than the wall ratio does. */
 /* mpkit-cflags: -fopenmp */
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -59,6 +65,38 @@ static void omp_dynamic_1(void *arg)
 
 static void kit_procs_default(void *arg) { (void)arg; map(procs, N_DEFAULT, 0); }
 static void kit_threads_default(void *arg) { (void)arg; map(threads, N_DEFAULT, 0); }
+
+/* CPU time so far of this process (every thread) and of the pool's worker
+ * processes (their CPU clocks: clock_getcpuclockid). */
+static double cpu_ns_with_workers(mp_pool *p)
+{
+    double ns = (double)mp_process_cpu_ns();
+    pid_t pids[MP_POOL_WORKERS_MAX];
+    int n = p ? mp_pool_workers(p, pids, MP_POOL_WORKERS_MAX) : 0;
+    for (int i = 0; i < n; i++) {
+        clockid_t c;
+        struct timespec t;
+        if (clock_getcpuclockid(pids[i], &c) == 0 && clock_gettime(c, &t) == 0)
+            ns += (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+    }
+    return ns;
+}
+
+/* CPU ns per task of a map of N_DEFAULT tasks at the default chunksize,
+ * the median of BENCH_REPEATS maps; with_workers: count p's worker
+ * processes too (not for a thread pool: its workers are this process). */
+static double cpu_per_task(mp_pool *p, bool with_workers)
+{
+    double v[BENCH_REPEATS];
+    for (int i = 0; i < BENCH_REPEATS; i++) {
+        double c0 = cpu_ns_with_workers(with_workers ? p : NULL);
+        map(p, N_DEFAULT, 0);
+        v[i] = (cpu_ns_with_workers(with_workers ? p : NULL) - c0) / N_DEFAULT;
+    }
+    mp_stats st;
+    mp_stats_of(v, BENCH_REPEATS, &st);
+    return st.median;
+}
 
 /* ns per task of CPython's Pool.map(chunksize=1) (the median of 3), or 0
  * when python3 is not here or failed (within 120 s) */
@@ -147,6 +185,9 @@ int main(int argc, char **argv)
     /* default chunksize: processes against threads */
     printf("default chunksize: %d tasks per map, chunksize %zu\n", N_DEFAULT, mp_pool_chunksize(N_DEFAULT, workers));
     compare_per_task("process map / thread map, default cs", kit_procs_default, kit_threads_default, N_DEFAULT, 2.0);
+    double cpu_procs = cpu_per_task(procs, true), cpu_threads = cpu_per_task(threads, false);
+    printf("%-38s kit %8.1f ns/task  baseline %8.1f ns/task  ratio %.2f  (the floor of the ratio above)\n",
+           "  CPU time, all threads and workers", cpu_procs, cpu_threads, cpu_procs / cpu_threads);
 
     mp_pool_close(threads);
     mp_pool_join(threads);

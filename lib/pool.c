@@ -193,14 +193,43 @@ void mp_pool_close(mp_pool *p)
  * its workers and its manager are the parent's. */
 static bool foreign(const mp_pool *p) { return p->owner != getpid(); }
 
+_Thread_local mp_pool *pool_own_thread;
+
+/* A callback (or anything else running in one of p's own threads) wants
+ * to wait for p: it would wait for itself. */
+static bool waits_for_itself(const mp_pool *p, const char *call)
+{
+    if (pool_own_thread != p || foreign(p)) /* (a fork worker inherits its manager's word) */
+        return false;
+    mp_error("pool: %s in a callback of the same pool would wait for the pool's own thread: %s", call,
+             strerror(EDEADLK));
+    return true;
+}
+
 void mp_pool_terminate(mp_pool *p)
 {
     pthread_mutex_lock(&p->lock);
-    bool again = p->terminating || p->joined;
     p->terminating = true;
     p->closed = true;
-    if (foreign(p))
-        p->joined = again = true; /* nothing here to stop or wait for */
+    if (foreign(p)) {
+        p->joined = true; /* nothing here to stop or wait for */
+        pthread_mutex_unlock(&p->lock);
+        return;
+    }
+    if (pool_own_thread == p) {
+        /* From a callback: this thread is one the stop waits for. Ask, and
+         * return: once the callback returns, the manager stops the workers
+         * and fails the unfinished jobs (threads: each stops after its
+         * chunk, and the last one out fails them); join or free, from
+         * another thread, waits for all of it (as Python's terminate skips
+         * joining the thread it runs in). */
+        atomic_store(&p->stop, true);
+        pthread_mutex_unlock(&p->lock);
+        wake(p);
+        return;
+    }
+    bool again = p->stopping || p->joined;
+    p->stopping = true;
     pthread_mutex_unlock(&p->lock);
     if (again)
         return;
@@ -222,6 +251,8 @@ int mp_pool_join(mp_pool *p)
         return -EINVAL;
     if (joined || foreign(p))
         return 0;
+    if (waits_for_itself(p, "join"))
+        return -EDEADLK;
     if (p->backend == MP_POOL_THREADS)
         pool_threads_join(p);
     else
@@ -237,6 +268,8 @@ static void job_free(mp_async *j);
 void mp_pool_free(mp_pool *p)
 {
     if (!p)
+        return;
+    if (waits_for_itself(p, "free")) /* nothing freed: the pool is running this very code */
         return;
     pthread_mutex_lock(&p->lock);
     bool joined = p->joined;
@@ -535,8 +568,23 @@ static int wait_locked(mp_async *j, double timeout_s, bool (*pred)(mp_async *))
 
 static bool is_ready(mp_async *j) { return j->ready; }
 
+/* A forked child's copy of a job (get, wait, next): the job's workers and
+ * manager are the parent's, so nothing here would ever finish it; and the
+ * copy of the lock may have been held by one of the parent's threads at the
+ * fork. -ECHILD, as for new work on the copied pool. */
+static bool inherited(const mp_async *h, const char *call)
+{
+    if (!foreign(h->pool))
+        return false;
+    mp_error("pool: %s on a job of process %d's pool: a forked child has none of its workers (%s)", call,
+             (int)h->pool->owner, strerror(ECHILD));
+    return true;
+}
+
 int mp_async_wait(mp_async *h, double timeout_s)
 {
+    if (inherited(h, "wait"))
+        return -ECHILD;
     pthread_mutex_lock(&h->pool->lock);
     int rc = wait_locked(h, timeout_s, is_ready);
     pthread_mutex_unlock(&h->pool->lock);
@@ -545,6 +593,8 @@ int mp_async_wait(mp_async *h, double timeout_s)
 
 int mp_async_get(mp_async *h, double timeout_s, void *results)
 {
+    if (inherited(h, "get"))
+        return -ECHILD;
     pthread_mutex_lock(&h->pool->lock);
     int rc = wait_locked(h, timeout_s, is_ready);
     if (rc == 0)
@@ -668,6 +718,8 @@ static bool next_ready(mp_async *j) { return j->handed >= j->n || next_chunk_of(
 
 int mp_imap_next(mp_imap *j, double timeout_s, void *result, size_t *item)
 {
+    if (inherited(j, "next"))
+        return -ECHILD;
     pthread_mutex_lock(&j->pool->lock);
     int rc = wait_locked(j, timeout_s, next_ready);
     if (rc == 0 && j->handed >= j->n)

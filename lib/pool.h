@@ -38,11 +38,13 @@
  *    it starts the workers (so PR_SET_PDEATHSIG ties them to a thread that
  *    outlives them, see process.h), hands out chunks, collects results,
  *    runs callbacks, and replaces workers. Python has three such threads.
- *  - The manager knows exactly which chunks each worker holds. To keep tiny
- *    tasks from waiting for a round trip, it sends a worker several chunks
- *    at once (about 1 ms of work, measured as results come back), in one
- *    message; the worker sends results back in batches too (at the latest
- *    every 0.2 ms, and before it waits for more).
+ *  - The manager knows exactly which chunks each worker holds. To keep a
+ *    worker from waiting for a round trip, it sends chunks ahead of the one
+ *    the worker runs, in one message: as many as cover the manager's time
+ *    to turn a result around (about 0.25 ms of work, measured as results
+ *    come back: two of a map's 0.2 ms chunks, hundreds of tiny ones), none
+ *    for chunks over 1 ms; the worker sends results back in batches too (at
+ *    the latest every 0.2 ms, and before it waits for more).
  *  - The bytes do not go through the connection: each worker has a ring in
  *    one shared segment (the arena, a memfd: nothing in /dev/shm), where
  *    the manager copies a chunk's arguments and the worker writes its
@@ -77,7 +79,11 @@
  * unfinished jobs fail with MP_POOL_TERMINATED, and no callback runs for
  * them (Python's leave their results waiting forever). Threads cannot be
  * killed: terminate on a thread pool lets each thread finish the chunk it
- * is running.
+ * is running. A callback runs in one of the threads terminate waits for:
+ * terminate from a callback asks for the stop and returns (as Python's
+ * skips joining the thread it runs in), the stop happens once the callback
+ * returns, and join or free from another thread waits for it; join from a
+ * callback is -EDEADLK, free from a callback is refused (reported).
  *
  * Statuses: 0 or a negative errno. A task's own error is the non-zero value
  * its function returned (negated if it was positive). Besides:
@@ -87,7 +93,9 @@
  *   MP_POOL_CLOSED        (-ESHUTDOWN) work given to a closed pool
  *   MP_POOL_END           (-ENODATA) an imap iterator has nothing more
  *   -ENOENT               spawn / forkserver: the function is not registered
- *   -ECHILD               a forked child gave work to its parent's pool (it has none of its workers)
+ *   -ECHILD               a forked child gave work to its parent's pool, or asked for a job's
+ *                         results (get, wait, next): it has none of the pool's workers
+ *   -EDEADLK              join from a callback of the same pool (it would wait for itself)
  *   -EINVAL               bad arguments (sizes, join before close)
  *
  * Lesson 05 needs to know who ran what when: pass an mp_task_info array
@@ -161,7 +169,8 @@ void mp_pool_close(mp_pool *pool);
  * stop after their current chunk; unfinished jobs fail MP_POOL_TERMINATED. */
 void mp_pool_terminate(mp_pool *pool);
 /* Wait until every worker has ended: after close (all work done) or
- * terminate. -EINVAL if neither was called (Python's ValueError). */
+ * terminate. -EINVAL if neither was called (Python's ValueError);
+ * -EDEADLK from a callback of this pool (it runs in a thread join waits for). */
 int mp_pool_join(mp_pool *pool);
 /* Terminate (unless closed and joined), join, and free the pool with every
  * job handle not yet freed. */

@@ -102,6 +102,7 @@ struct mp_pool {
     pthread_mutex_t lock;
     mp_async *jobs, *jobs_tail;
     bool closed, terminating, joined;
+    bool stopping;                 /* a thread outside the pool took on terminate's stop and wait */
     int started;                   /* workers started, replacements included */
     atomic_bool stop;              /* threads: stop after the current chunk */
     pid_t tids[MP_POOL_WORKERS_MAX]; /* live workers: kernel TIDs (threads) or PIDs, 0: none */
@@ -111,6 +112,7 @@ struct mp_pool {
     mp_thread *threads[MP_POOL_WORKERS_MAX];
     mp_thread **retired;           /* replaced (maxtasksperchild), joined at the end */
     int nretired, retired_cap;
+    int threads_live;              /* started and not yet ended: the last one out after terminate fails the jobs */
 
     /* processes */
     mp_thread manager;
@@ -125,6 +127,12 @@ struct mp_pool {
     double chunk_ns_avg;           /* how long a chunk takes, recently */
     int dispatch_next;             /* processes: the worker the next round of dispatch starts at */
 };
+
+/* The pool whose thread this is (its manager, or one of its worker
+ * threads), NULL in any other thread. Callbacks run in these threads, which
+ * cannot wait for themselves: terminate from a callback only asks, join
+ * from one says -EDEADLK, free from one is refused. */
+extern _Thread_local mp_pool *pool_own_thread;
 
 /* ---- jobs (pool.c) ---- */
 /* A task failed (or will never run): record it (pool->lock held). */

@@ -5,11 +5,16 @@
  * send them, wait (poll) for results, a worker's end, or a wake-up from
  * the caller's thread (a new job, close, terminate), and handle what came.
  *
- * How much a worker is sent ahead: chunks worth about 1 ms of work, as
- * measured on the chunks that came back, and at most 64 KiB of arguments
- * and results in flight -- or a single chunk of any size. That bound is
- * what keeps the two from blocking each other: everything in flight fits
- * in the socket's buffers, so neither side's send waits on the other.
+ * How much a worker is sent ahead, beyond the chunk it is running: enough
+ * chunks to keep it busy while the manager turns a result around (about
+ * 0.25 ms: read the message, copy the results out, copy the next
+ * arguments in, send), as measured on the chunks that came back; none for
+ * chunks longer than 1 ms, which are never sent ahead of a free worker;
+ * and at most 64 KiB of the manager's messages in flight -- or a single
+ * chunk of any size. That bound is what keeps the two from blocking each
+ * other: what the manager sent fits in the socket's buffers, so its send
+ * never waits for the worker; a worker's send of a big batch of results
+ * may wait, until the manager, always back in poll, reads it.
  */
 #define _GNU_SOURCE /* eventfd */
 #include "pool_impl.h"
@@ -26,23 +31,24 @@
 #include "report.h"
 #include "trace.h"
 
-#define WINDOW_NS 1000000.0          /* about 1 ms of work sent ahead */
-#define IN_FLIGHT_MAX (64 * 1024)    /* bytes both ways, unless one chunk is bigger */
+#define LONG_CHUNK_NS 1000000.0      /* a chunk longer than this is never sent ahead */
+#define TURNAROUND_NS 250000.0       /* the work sent ahead covers this much of the manager's time */
+#define IN_FLIGHT_MAX (64 * 1024)    /* bytes of the manager's messages, unless one chunk is bigger */
 #define JOIN_BOUND_S 1.0             /* terminate: SIGTERM, then SIGKILL after this */
 #define RESTART_NS 100000000ull      /* an empty slot: the next try to fill it, after 0.1 s */
 #define RESTART_SHIFT_MAX 5          /* workers that keep dying early: at most 0.1 s << 5 apart */
 
 static bool worker_live(const proc_worker *w) { return w->conn.fd >= 0; }
 
-/* Bytes in flight in messages (not in the arena), both ways. */
+/* Bytes in flight in the manager's messages to the worker (not in the
+ * arena). (Results need no bound: the manager never waits to read them.) */
 static size_t held_bytes(const proc_worker *w)
 {
     size_t b = 0;
     for (int k = 0; k < w->held_count; k++) {
         const held_chunk *h = &w->held[(w->held_first + k) % POOL_WINDOW_MAX];
         size_t count = job_chunk_count(h->job, h->chunk);
-        b += wire_chunk_bytes(count, h->job->arg_size, h->flags) +
-             wire_result_bytes(count, h->job->result_size, h->flags | WIRE_INFO);
+        b += wire_chunk_bytes(count, h->job->arg_size, h->flags);
     }
     return b;
 }
@@ -245,44 +251,46 @@ static bool can_take(const mp_pool *p, const proc_worker *w, int window)
     return w->held_count == 0 || held_bytes(w) < IN_FLIGHT_MAX;
 }
 
-/* Idle workers first, then the others up to the window, one chunk per
- * worker per round, so that few chunks spread. A worker with nothing to do
+/* Pass 0: a chunk for each idle worker; pass 1: the others up to the
+ * window, one chunk per worker per round, so that few chunks spread. (The
+ * manager sends what pass 0 gave out before pass 1 copies the arguments of
+ * the chunks it sends ahead: idle workers start at once, not after all the
+ * copies.) A worker with nothing to do
  * must get the next chunk before a busy one gets a chunk ahead: tasks sent
  * one at a time (apply_async in a loop) would otherwise pile up on the
  * first worker while the rest sit idle. Python's workers pull from one
  * shared queue, so only an idle worker ever takes a task; the window is
  * what lets the kit send tiny chunks ahead, and chunks that take longer
  * than the window are never sent ahead of a free worker. */
-static void dispatch_locked(mp_pool *p)
+static void dispatch_locked(mp_pool *p, int pass)
 {
-    int window = p->chunk_ns_avg > 0 ? (int)(WINDOW_NS / p->chunk_ns_avg) : 2;
-    if (window < 1)
-        window = 1;
-    if (window > POOL_WINDOW_MAX)
-        window = POOL_WINDOW_MAX;
-    for (int pass = 0; pass < 2; pass++)
-        for (bool any = true; any;) {
-            any = false;
-            int first = p->dispatch_next;
-            for (int k = 0; k < p->size; k++) {
-                int i = (first + k) % p->size;
-                proc_worker *w = &p->w[i];
-                mp_async *j;
-                size_t c;
-                if ((pass == 0 && w->held_count > 0) || !can_take(p, w, pass == 0 ? 1 : window) ||
-                    !next_chunk(p, &j, &c))
-                    continue;
-                int rc = append_chunk(p, i, j, c);
-                if (rc != 1) { /* no room in its ring, or no memory: the chunk waits */
-                    unchunk(j, c);
-                    if (rc < 0)
-                        return;
-                    continue;
-                }
-                p->dispatch_next = (i + 1) % p->size; /* the next chunk starts the round after it */
-                any = true;
+    /* chunks a worker may hold: the one it runs and those ahead (a chunk
+     * of 0.2 ms: 2 ahead; of 1 us: a full window) */
+    double avg = p->chunk_ns_avg;
+    double ahead = avg <= 0 ? 1 : avg > LONG_CHUNK_NS ? 0 : TURNAROUND_NS / avg + 0.999;
+    int window = ahead + 1 >= POOL_WINDOW_MAX ? POOL_WINDOW_MAX : 1 + (int)ahead;
+    for (bool any = true; any;) {
+        any = false;
+        int first = p->dispatch_next;
+        for (int k = 0; k < p->size; k++) {
+            int i = (first + k) % p->size;
+            proc_worker *w = &p->w[i];
+            mp_async *j;
+            size_t c;
+            if ((pass == 0 && w->held_count > 0) || !can_take(p, w, pass == 0 ? 1 : window) ||
+                !next_chunk(p, &j, &c))
+                continue;
+            int rc = append_chunk(p, i, j, c);
+            if (rc != 1) { /* no room in its ring, or no memory: the chunk waits */
+                unchunk(j, c);
+                if (rc < 0)
+                    return;
+                continue;
             }
+            p->dispatch_next = (i + 1) % p->size; /* the next chunk starts the round after it */
+            any = true;
         }
+    }
 }
 
 /* ---- results ---- */
@@ -400,10 +408,12 @@ static void worker_ended(mp_pool *p, int slot)
     bool died = w->held_count > 0 || exitcode != 0;
     w->held_count = 0;
     w->ring_chunks = 0;
-    bool replace = !p->terminating;
     pthread_mutex_unlock(&p->lock);
     for (int k = 0; k < nfailed; k++)
         job_chunk_finished(failed[k].job, failed[k].chunk, job_chunk_count(failed[k].job, failed[k].chunk));
+    pthread_mutex_lock(&p->lock);
+    bool replace = !p->terminating; /* after the error callbacks: one may have called terminate */
+    pthread_mutex_unlock(&p->lock);
     /* A worker that failed before it started any chunk (its initializer
      * crashed or exited, or its start went wrong) would fail again at
      * once: its replacement waits, twice as long each time in a row (0.1 s
@@ -456,9 +466,21 @@ static void stop_workers(mp_pool *p, bool kill_them)
         reap(&p->w[i], kill_them ? JOIN_BOUND_S : 30.0);
 }
 
+/* Send every worker the message dispatch built for it. */
+static void send_out(mp_pool *p)
+{
+    for (int i = 0; i < p->size; i++) {
+        proc_worker *w = &p->w[i];
+        if (w->out_len && worker_live(w))
+            (void)mp_conn_send(&w->conn, w->out, w->out_len); /* a dead worker shows as EOF below */
+        w->out_len = 0;
+    }
+}
+
 static void *manager(void *arg)
 {
     mp_pool *p = arg;
+    pool_own_thread = p; /* callbacks run here */
     int rc = 0;
     for (int i = 0; i < p->size && rc == 0; i++)
         rc = start_worker(p, i);
@@ -485,15 +507,13 @@ static void *manager(void *arg)
             stop_workers(p, false);
             return NULL;
         }
-        dispatch_locked(p);
+        dispatch_locked(p, 0);
         pthread_mutex_unlock(&p->lock);
-
-        for (int i = 0; i < p->size; i++) {
-            proc_worker *w = &p->w[i];
-            if (w->out_len && worker_live(w))
-                (void)mp_conn_send(&w->conn, w->out, w->out_len); /* a dead worker shows as EOF below */
-            w->out_len = 0;
-        }
+        send_out(p);
+        pthread_mutex_lock(&p->lock);
+        dispatch_locked(p, 1);
+        pthread_mutex_unlock(&p->lock);
+        send_out(p);
         fds[0] = (struct pollfd){.fd = p->wake_fd, .events = POLLIN};
         for (int i = 0; i < p->size; i++)
             fds[i + 1] = (struct pollfd){.fd = p->w[i].conn.fd, .events = POLLIN};

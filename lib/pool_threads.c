@@ -94,6 +94,7 @@ static int start_slot(mp_pool *p, int slot)
     }
     p->threads[slot] = t;
     p->started++;
+    p->threads_live++; /* here, not in the thread: no moment when a started thread is not counted */
     return 0;
 }
 
@@ -102,6 +103,7 @@ static void *worker(void *arg)
     thread_start ts = *(thread_start *)arg;
     free(arg);
     mp_pool *p = ts.pool;
+    pool_own_thread = p;
     pid_t pid = getpid(), tid = gettid();
     if (p->init)
         p->init(p->initargs, p->initargs_len);
@@ -148,12 +150,19 @@ static void *worker(void *arg)
             if (start_slot(p, ts.slot) != 0)
                 continue; /* could not replace it: keep working */
             p->retired[p->nretired++] = me;
+            p->threads_live--; /* (its replacement counts already: never the last) */
             pthread_mutex_unlock(&p->lock);
             return NULL;
         }
     }
     p->tids[ts.slot] = 0;
+    /* After a terminate that a callback asked for (in one of these
+     * threads, which cannot wait for the others), the last thread out
+     * fails what is unfinished: no thread is in a job any more. */
+    bool last = --p->threads_live == 0 && p->terminating;
     pthread_mutex_unlock(&p->lock);
+    if (last)
+        pool_fail_unfinished(p);
     return NULL;
 }
 

@@ -373,6 +373,22 @@ static void failing_task(const config *c)
         assert_int_equal(item, k);
     }
     mp_imap_free(it);
+    /* Tasks that succeed after a failure in the same chunk, without info:
+     * their statuses are sent too, as 0. A map with info first leaves
+     * times where the next chunk's statuses go in each worker's buffer, so
+     * a status not written would read as a failure. */
+    long big_args[40], big_res[40];
+    for (long i = 0; i < 40; i++)
+        big_args[i] = i;
+    mp_task_info big_info[40];
+    mp_call_opts dirty = {.chunksize = 20, .info = big_info}, plain = {.chunksize = 20, .error = &e};
+    assert_int_equal(mp_pool_map(p, square, big_args, 40, sizeof(long), big_res, sizeof(long), &dirty), 0);
+    assert_int_equal(mp_pool_map(p, fail_on_7, big_args, 40, sizeof(long), big_res, sizeof(long), &plain), -EDOM);
+    assert_int_equal(e.item, 7);
+    assert_int_equal(e.failed, 1);
+    for (int i = 0; i < 40; i++)
+        if (i != 7)
+            assert_int_equal(big_res[i], i + 1);
     close_join_free(p);
 }
 static void test_failing_task_threads(void **s) { (void)s; failing_task(&configs[0]); }
@@ -454,6 +470,56 @@ static void callbacks_once(const config *c)
 }
 static void test_callbacks_threads(void **s) { (void)s; callbacks_once(&configs[0]); }
 static void test_callbacks_fork(void **s) { (void)s; callbacks_once(&configs[1]); check_no_children(); }
+
+/* A callback that terminates its own pool runs in one of the pool's
+ * threads, the very ones terminate waits for (it used to wait for itself,
+ * forever). Now it asks for the stop and returns, as Python's terminate
+ * skips joining the thread it runs in: the other job fails
+ * MP_POOL_TERMINATED with nobody calling join, and join from the callback
+ * says -EDEADLK instead of waiting. */
+typedef struct self_stop {
+    mp_pool *p;
+    atomic_int armed, returned;
+    int join_rc;
+} self_stop;
+static void terminate_own_pool(const void *results, size_t n, void *ctx)
+{
+    (void)results;
+    (void)n;
+    self_stop *s = ctx;
+    /* not before the slow job is in (new work on a terminated pool is refused) */
+    for (int i = 0; i < 1000 && !atomic_load(&s->armed); i++)
+        mp_sleep_ns(10000000);
+    mp_pool_terminate(s->p);
+    s->join_rc = mp_pool_join(s->p);
+    atomic_store(&s->returned, 1);
+}
+
+static void callback_terminates(const config *c)
+{
+    mp_pool *p = make_pool(c, 2, NULL);
+    self_stop s = {.p = p};
+    long quick[4] = {1, 2, 3, 4}, slow[20], res[4] = {0};
+    for (int i = 0; i < 20; i++)
+        slow[i] = 500; /* 5 s of work per worker: still running when the quick job's callback comes */
+    mp_call_opts o = {.chunksize = 4, .callback = terminate_own_pool, .ctx = &s}, one = {.chunksize = 1};
+    mp_async *quick_h, *slow_h;
+    assert_int_equal(mp_pool_map_async(p, square, quick, 4, sizeof(long), sizeof(long), &o, &quick_h), 0);
+    assert_int_equal(mp_pool_map_async(p, sleep_ms, slow, 20, sizeof(long), sizeof(long), &one, &slow_h), 0);
+    atomic_store(&s.armed, 1);
+    /* ready once its callback returned */
+    assert_int_equal(mp_async_get(quick_h, 10, res), 0);
+    assert_int_equal(atomic_load(&s.returned), 1);
+    assert_int_equal(s.join_rc, -EDEADLK);
+    assert_int_equal(res[3], 16);
+    assert_int_equal(mp_async_get(slow_h, 10, NULL), MP_POOL_TERMINATED);
+    assert_int_equal(mp_pool_join(p), 0);
+    mp_async_free(quick_h);
+    mp_async_free(slow_h);
+    mp_pool_free(p);
+}
+static void test_callback_terminates_threads(void **s) { (void)s; callback_terminates(&configs[0]); }
+static void test_callback_terminates_fork(void **s) { (void)s; callback_terminates(&configs[1]); check_no_children(); }
 
 /* ---- initializer, maxtasksperchild ---- */
 
@@ -1070,6 +1136,20 @@ static volatile int lsan_off;
 int __lsan_is_turned_off(void);
 int __lsan_is_turned_off(void) { return lsan_off; }
 
+/* The status of a child that must end within bound_s, or -1 (killed: it hung). */
+static int child_status_within(pid_t child, double bound_s)
+{
+    int st = 0;
+    pid_t r = 0;
+    for (int i = 0; i < (int)(bound_s * 20) && (r = waitpid(child, &st, WNOHANG)) == 0; i++)
+        mp_sleep_ns(50000000);
+    if (r != 0)
+        return st;
+    kill(child, SIGKILL);
+    waitpid(child, &st, 0);
+    return -1;
+}
+
 static void test_forked_child_and_pool(void **state)
 {
     (void)state;
@@ -1089,13 +1169,8 @@ static void test_forked_child_and_pool(void **state)
         mp_pool_free(p);
         exit(rc == -ECHILD ? 0 : 1); /* exit(): the at-exit handlers run */
     }
-    int st = 0;
-    pid_t r = 0;
-    for (int i = 0; i < 200 && (r = waitpid(child, &st, WNOHANG)) == 0; i++)
-        mp_sleep_ns(50000000);
-    if (r == 0) {
-        kill(child, SIGKILL);
-        waitpid(child, &st, 0);
+    int st = child_status_within(child, 10);
+    if (st == -1) {
         mp_pool_free(p);
         fail_msg("the forked child hung in its copy of the pool");
     }
@@ -1110,6 +1185,52 @@ static void test_forked_child_and_pool(void **state)
     close_join_free(p);
     check_no_children();
 }
+
+/* A job the program started before it forked: in the child, get, wait and
+ * next say -ECHILD (the job's workers are the parent's: nothing in the child
+ * would ever finish it; they used to wait forever), and in the parent the
+ * job completes as if nothing happened. */
+static void inherited_job(const config *c)
+{
+    mp_pool *p = make_pool(c, 2, NULL);
+    long slow[4] = {300, 300, 300, 300}, res[4] = {0};
+    mp_call_opts one = {.chunksize = 1};
+    mp_async *h;
+    mp_imap *it;
+    assert_int_equal(mp_pool_map_async(p, sleep_ms, slow, 4, sizeof(long), sizeof(long), &one, &h), 0);
+    assert_int_equal(mp_pool_imap(p, sleep_ms, slow, 4, sizeof(long), sizeof(long), NULL, &it), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        mp_children_forget();
+        lsan_off = 1;
+        mp_report_quiet(1);
+        long r;
+        size_t item;
+        bool ok = mp_async_get(h, -1, res) == -ECHILD && mp_async_wait(h, -1) == -ECHILD &&
+                  mp_imap_next(it, -1, &r, &item) == -ECHILD;
+        exit(ok ? 0 : 1);
+    }
+    int st = child_status_within(child, 10);
+    assert_int_equal(mp_async_get(h, 10, res), 0);
+    assert_int_equal(res[3], 300);
+    for (size_t i = 0; i < 4; i++) {
+        long r = 0;
+        size_t item = 99;
+        assert_int_equal(mp_imap_next(it, 10, &r, &item), 0);
+        assert_int_equal(item, i);
+        assert_int_equal(r, 300);
+    }
+    mp_async_free(h);
+    mp_imap_free(it);
+    close_join_free(p);
+    if (st == -1)
+        fail_msg("%s: the forked child waited for its copy of the job", c->name);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("%s: the forked child's get / wait / next did not say -ECHILD (status 0x%x)", c->name, st);
+}
+static void test_inherited_job_threads(void **s) { (void)s; inherited_job(&configs[0]); }
+static void test_inherited_job_fork(void **s) { (void)s; inherited_job(&configs[1]); check_no_children(); }
 
 /* A chunk too big for the ring goes as bytes in the message, more than
  * the socket holds: it waits for its worker to be free. Sent to a worker
@@ -1251,6 +1372,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_timeout_fork, teardown),
         cmocka_unit_test(test_callbacks_threads),
         cmocka_unit_test_teardown(test_callbacks_fork, teardown),
+        cmocka_unit_test(test_callback_terminates_threads),
+        cmocka_unit_test_teardown(test_callback_terminates_fork, teardown),
         cmocka_unit_test(test_initializer_threads),
         cmocka_unit_test_teardown(test_initializer_fork, teardown),
         cmocka_unit_test_teardown(test_initializer_spawn, teardown),
@@ -1264,6 +1387,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_initializer_dies_no_spin, teardown),
         cmocka_unit_test_teardown(test_chunksize_over_n, teardown),
         cmocka_unit_test_teardown(test_forked_child_and_pool, teardown),
+        cmocka_unit_test(test_inherited_job_threads),
+        cmocka_unit_test_teardown(test_inherited_job_fork, teardown),
         cmocka_unit_test_teardown(test_terminate_with_big_chunk_waiting, teardown),
         cmocka_unit_test_teardown(test_sigint_leaves_no_worker, teardown),
         cmocka_unit_test_teardown(test_exit_without_free, teardown),
