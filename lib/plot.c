@@ -125,19 +125,59 @@ static int count_blocks(const char *path)
     return blocks;
 }
 
-/* Does plots/SCRIPT draw the reference? It says so in a line of its own:
- * "# mpkit-reference: ..." (the others would ignore the variables). */
-static bool draws_reference(const char *script_path)
+/* The next data line's first field (a "quoted label" or the first word),
+ * blank and # lines skipped; false at the end. */
+static bool next_label(FILE *f, char *out, size_t len)
+{
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        const char *p = line + strspn(line, " \t");
+        if (*p == '\0' || *p == '\n' || *p == '\r' || *p == '#')
+            continue;
+        size_t n = *p == '"' ? strcspn(p + 1, "\"") + 2 : strcspn(p, " \t,\r\n");
+        snprintf(out, len, "%.*s", (int)n, p);
+        return true;
+    }
+    return false;
+}
+
+/* Do two data files have the same rows, by their first fields, in the
+ * same order? A bar chart pairs the reference's bars with the run's by row. */
+static bool same_rows(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "re"), *fb = fa ? fopen(b, "re") : NULL;
+    bool same = fa && fb;
+    char la[512], lb[512];
+    while (same) {
+        bool more_a = next_label(fa, la, sizeof la), more_b = next_label(fb, lb, sizeof lb);
+        same = more_a == more_b && (!more_a || strcmp(la, lb) == 0);
+        if (!more_a)
+            break;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
+/* Does plots/SCRIPT draw the reference? It says so in a line of its own,
+ * "# mpkit-reference: ..." (the others would ignore the variables), and
+ * "# mpkit-reference: by rows" when it pairs the reference's rows with the
+ * run's (bar charts): then only a reference with the same rows is drawn. */
+enum { REF_NONE, REF_ANY, REF_BY_ROWS };
+static int draws_reference(const char *script_path)
 {
     FILE *f = fopen(script_path, "re");
     if (!f)
-        return false;
+        return REF_NONE;
     char line[512];
-    bool yes = false;
-    while (!yes && fgets(line, sizeof line, f))
-        yes = strncmp(line, "# mpkit-reference:", 18) == 0;
+    int how = REF_NONE;
+    while (how == REF_NONE && fgets(line, sizeof line, f))
+        if (strncmp(line, "# mpkit-reference:", 18) == 0)
+            how = strncmp(line + 18, " by rows", 8) == 0 ? REF_BY_ROWS : REF_ANY;
     fclose(f);
-    return yes;
+    return how;
 }
 
 /* The reference's gnuplot variables for a plot of `data` (quoted: qdata)
@@ -149,7 +189,8 @@ static bool reference_vars(const char *script_path, const char *data, const char
                            size_t len)
 {
     snprintf(buf, len, "; refdata='%s'; refblocks=0; reflabel=''", qdata);
-    if (!want || !ref_dir[0] || !draws_reference(script_path))
+    int how = want && ref_dir[0] ? draws_reference(script_path) : REF_NONE;
+    if (how == REF_NONE)
         return false;
     const char *base = strrchr(data, '/');
     base = base ? base + 1 : data;
@@ -161,7 +202,7 @@ static bool reference_vars(const char *script_path, const char *data, const char
     if (stat(data, &d) == 0 && d.st_dev == r.st_dev && d.st_ino == r.st_ino)
         return false; /* this run wrote into the reference itself */
     int blocks = count_blocks(ref);
-    if (blocks <= 0)
+    if (blocks <= 0 || (how == REF_BY_ROWS && !same_rows(data, ref)))
         return false;
     char qref[2 * sizeof ref], qlabel[2 * sizeof ref_label];
     gp_quote(ref, qref, sizeof qref);

@@ -47,8 +47,11 @@ int mp_plot_png(const char *script, const char *data, const char *dir, const cha
  *   reflabel  "reference: <machine>", the label line of dir/machine.txt
  * Only scripts that say so in a line of their own, "# mpkit-reference:",
  * get them (speedup, lines, granularity, sweep, depth: thin dotted lines in
- * the colours of this run's series, one key entry); timelines, task
- * schedules and bar charts have no such line and are drawn as before. The
+ * the colours of this run's series; one key entry). Bar charts (bars,
+ * convoy) say "# mpkit-reference: by rows": they pair the reference's rows
+ * with the run's (a dashed black line across each bar), so they get it only
+ * when both files have the same rows (first field of each line, in order).
+ * Timelines and task schedules have no such line and are drawn as before. The
  * terminal plot never has it: in characters the two runs would blur into
  * one. The line naming the PNG says when the reference is on it. mp_lesson_begin sets dir
  * from the lesson's name unless --no-reference; NULL turns it off. */

@@ -204,6 +204,32 @@ static void test_reference_drawn_only_when_there(void **state)
     free(a);
 }
 
+/* A bar chart ("# mpkit-reference: by rows") pairs the reference's rows
+ * with the run's: it gets the reference only when the rows are the same. */
+static void test_bars_need_the_same_rows(void **state)
+{
+    (void)state;
+    char ref[600];
+    snprintf(ref, sizeof ref, "%s/ref", fake_dir);
+    mp_plot_reference(ref);
+    /* plot_args writes the run's sp.dat: rows "# a", 1, 2, "# b", 1, 2 */
+    write_text("ref/sp.dat", "# a\n1 5\n2 5\n\n\n# b\n1 5\n2 5\n");
+    char *a = plot_args("bars.gp", true);
+    assert_non_null(strstr(a, "refblocks=2"));
+    free(a);
+    write_text("ref/sp.dat", "# a\n1 5\n3 5\n\n\n# b\n1 5\n2 5\n"); /* a row differs */
+    a = plot_args("bars.gp", true);
+    assert_non_null(strstr(a, "refblocks=0"));
+    free(a);
+    write_text("ref/sp.dat", "# a\n1 5\n2 5\n\n\n# b\n1 5\n"); /* one row fewer */
+    a = plot_args("convoy.gp", true);
+    assert_non_null(strstr(a, "refblocks=0"));
+    free(a);
+    a = plot_args("lines.gp", true); /* lines are matched by x, not by row */
+    assert_non_null(strstr(a, "refblocks=2"));
+    free(a);
+}
+
 /* A run written into the reference folder itself is not its own reference;
  * a reference without machine.txt is "an earlier run". */
 static void test_reference_is_not_the_run_itself(void **state)
@@ -232,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_no_plot_skips),
         cmocka_unit_test_setup_teardown(test_reference_drawn_only_when_there, fake_gnuplot_setup,
                                         fake_gnuplot_teardown),
+        cmocka_unit_test_setup_teardown(test_bars_need_the_same_rows, fake_gnuplot_setup, fake_gnuplot_teardown),
         cmocka_unit_test_setup_teardown(test_reference_is_not_the_run_itself, fake_gnuplot_setup,
                                         fake_gnuplot_teardown),
     };
