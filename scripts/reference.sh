@@ -53,9 +53,9 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 # ---- run them ----
 for d in $names; do
     bin="$build/lesson-${d%%-*}"
-    # shellcheck disable=SC2086 # ARGS is a list of flags
-    printf '== %s %s --out %s --no-reference ... ' "$bin" "$args" "$tmp/$d"
+    printf '== %s%s --out %s --no-reference ... ' "$bin" "${args:+ $args}" "$tmp/$d"
     t0=$(date +%s)
+    # shellcheck disable=SC2086 # ARGS is a list of flags
     "$bin" $args --out "$tmp/$d" --no-reference >"$tmp/$d.log" 2>&1
     rc=$?
     if [ "$rc" -ne 0 ]; then
