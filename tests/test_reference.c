@@ -2,7 +2,8 @@
  * scratch folder writes their CSV, PNG and plot data with the machine's
  * description; a lesson that fails leaves the previous reference as it was;
  * a bad LESSONS word is one line and status 2 (make's own status for a
- * failed recipe: a failed lesson is 2 through make too). Nothing touches the
+ * failed recipe: a failed lesson is 2 through make too); Ctrl-C leaves the
+ * reference, and no process or temporary folder behind. Nothing touches the
  * committed plots/reference/, and the temporary folder is gone afterwards. */
 #include "helpers.h"
 
@@ -82,6 +83,16 @@ static int entries(const char *rel, const char *ext)
     return n;
 }
 
+static void write_rel(const char *rel, const char *text)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", scratch, rel);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
 static char *read_rel(const char *rel)
 {
     char path[700];
@@ -133,14 +144,8 @@ static void test_failed_lesson_keeps_reference(void **state)
     assert_int_equal(mkdir(path, 0755), 0);
     snprintf(path, sizeof path, "%s/ref/01-hello", scratch);
     assert_int_equal(mkdir(path, 0755), 0);
-    const char *files[][2] = {{"ref/01-hello/counter.csv", "old\n"}, {"ref/machine.txt", "label: old\n"}};
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s", scratch, files[i][0]);
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fputs(files[i][1], f);
-        fclose(f);
-    }
+    write_rel("ref/01-hello/counter.csv", "old\n");
+    write_rel("ref/machine.txt", "label: old\n");
     /* lesson 01 takes 17 workers, lesson 09 at most 16: the second one fails */
     int rc = make_reference("--quick --workers 17", "1 9");
     assert_int_not_equal(rc, 0);
@@ -160,6 +165,74 @@ static void test_failed_lesson_keeps_reference(void **state)
     free(old);
     assert_int_equal(entries("ref", NULL), 2); /* 01-hello and machine.txt: no 09, no staging folder */
     assert_int_equal(entries("ref/01-hello", NULL), 1);
+    assert_int_equal(entries("tmp", NULL), 0);
+}
+
+/* Ctrl-C while a lesson runs: the terminal signals the whole process group
+ * (make, the script, the lesson). A stand-in lesson 01 that says it has
+ * started and then waits makes the moment certain; the script is run
+ * directly, so that make does not try to build the stand-in. */
+static void test_ctrl_c_leaves_nothing(void **state)
+{
+    (void)state;
+    char build[600], bin[700], started[700], ref[600], path[700];
+    snprintf(build, sizeof build, "%s/build", scratch);
+    assert_int_equal(mkdir(build, 0755), 0);
+    snprintf(bin, sizeof bin, "%s/lesson-01", build);
+    snprintf(started, sizeof started, "%s/started", scratch);
+    FILE *f = fopen(bin, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\ntouch '%s'\nexec sleep 60\n", started);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(bin, 0755), 0);
+    snprintf(ref, sizeof ref, "%s/ref", scratch);
+    assert_int_equal(mkdir(ref, 0755), 0);
+    write_rel("ref/machine.txt", "label: old\n");
+
+    char script[600];
+    snprintf(script, sizeof script, "%s/scripts/reference.sh", MP_ROOT);
+    char *argv[] = {script, build, ref, "", "1", NULL};
+    posix_spawnattr_t at;
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setpgroup(&at, 0); /* a process group of its own, as a shell's job */
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    snprintf(path, sizeof path, "%s/out.txt", scratch);
+    posix_spawn_file_actions_addopen(&fa, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    snprintf(path, sizeof path, "%s/err.txt", scratch);
+    posix_spawn_file_actions_addopen(&fa, 2, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, script, &fa, &at, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+
+    uint64_t deadline = mp_now_ns() + (uint64_t)LIMIT_S * 1000000000u;
+    while (access(started, F_OK) != 0 && mp_now_ns() < deadline)
+        mp_sleep_ns(10000000);
+    bool running = access(started, F_OK) == 0;
+    kill(-pid, running ? SIGINT : SIGKILL);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(running);
+    assert_int_not_equal(mp_exitcode_from_status(st), 0);
+    /* nothing of the job is left: the stand-in lesson died with it */
+    for (int i = 0; i < 500 && kill(-pid, 0) == 0; i++)
+        mp_sleep_ns(10000000);
+    bool left = kill(-pid, 0) == 0;
+    if (left)
+        kill(-pid, SIGKILL);
+    assert_false(left);
+    char *err = read_output(scratch, "err.txt");
+    assert_non_null(err);
+    if (!strstr(err, "interrupted"))
+        fail_msg("no line saying it was interrupted:\n%s", err);
+    free(err);
+    char *m = read_rel("ref/machine.txt");
+    assert_non_null(m);
+    assert_string_equal(m, "label: old\n");
+    free(m);
+    assert_int_equal(entries("ref", NULL), 1);
     assert_int_equal(entries("tmp", NULL), 0);
 }
 
@@ -188,6 +261,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_quick_reference, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_lesson_keeps_reference, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ctrl_c_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_lessons, setup, teardown),
     };
     return cmocka_run_group_tests_name("reference", tests, NULL, NULL);
