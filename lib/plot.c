@@ -180,16 +180,21 @@ static int draws_reference(const char *script_path)
     return how;
 }
 
-/* The reference's gnuplot variables for a plot of `data` (quoted: qdata)
- * into buf, with a leading "; ", and true when there is a reference to
- * draw. Otherwise they are still set, so that no script has to ask whether
- * they exist: refblocks=0 and refdata the run's own data (never drawn: an
- * empty iteration over a missing file would still warn) -- and false. */
-static bool reference_vars(const char *script_path, const char *data, const char *qdata, bool want, char *buf,
-                           size_t len)
+/* No reference to draw: the variables are still set, so that no script has
+ * to ask whether they exist. refblocks=0, and refdata the run's own data
+ * (never drawn: an empty iteration over a missing file would still warn). */
+static void no_reference_vars(const char *qdata, char *buf, size_t len)
 {
     snprintf(buf, len, "; refdata='%s'; refblocks=0; reflabel=''", qdata);
-    int how = want && ref_dir[0] ? draws_reference(script_path) : REF_NONE;
+}
+
+/* The reference's gnuplot variables for a plot of `data` (quoted: qdata)
+ * with plots/SCRIPT (script_path) into buf, with a leading "; ", and true;
+ * or no_reference_vars and false when there is no reference to draw. */
+static bool reference_vars(const char *script_path, const char *data, const char *qdata, char *buf, size_t len)
+{
+    no_reference_vars(qdata, buf, len);
+    int how = ref_dir[0] ? draws_reference(script_path) : REF_NONE;
     if (how == REF_NONE)
         return false;
     const char *base = strrchr(data, '/');
@@ -225,12 +230,12 @@ static int plot_to(const char *script, const char *data, const char *dir, const 
         return 1;
     }
     char path[PATH_MAX], png[PATH_MAX], a[50000], safe_title[512], qdata[2 * PATH_MAX];
-    char with_ref[20000], without_ref[20000];
+    char with_ref[3 * PATH_MAX], without_ref[3 * PATH_MAX];
     snprintf(path, sizeof path, "%s/plots/%s", mp_root(), script);
     gp_quote(title, safe_title, sizeof safe_title);
     gp_quote(data, qdata, sizeof qdata);
-    bool beside = reference_vars(path, data, qdata, true, with_ref, sizeof with_ref);
-    reference_vars(path, data, qdata, false, without_ref, sizeof without_ref);
+    bool beside = reference_vars(path, data, qdata, with_ref, sizeof with_ref);
+    no_reference_vars(qdata, without_ref, sizeof without_ref);
     snprintf(png, sizeof png, "%s/%s.png", dir, stem);
     int cols, rows;
     mp_terminal_size(&cols, &rows);
