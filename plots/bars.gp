@@ -33,7 +33,8 @@ set bmargin 6
 set xrange [-0.7:*]
 if (logy) { set logscale y } else { set yrange [0:*] }
 set grid ytics
-if (nseries > 1 || refblocks > 0) { set key top left box opaque } else { unset key }
+# the reference's entry makes the key too tall to sit on the bars: then it goes below them
+if (refblocks > 0) { set key below box } else { if (nseries > 1) { set key top left box opaque } else { unset key } }
 set xtics nomirror rotate by 15 right
 # one colour per series, far apart
 set linetype 1 lc rgb '#1f77b4'
