@@ -27,7 +27,7 @@ int mp_parse_long(const char *s, long min, long max, long *out)
 }
 
 enum { OPT_WORKERS = 1000, OPT_MAX_WORKERS, OPT_REPEAT, OPT_QUICK, OPT_SEED, OPT_OUT,
-       OPT_NO_PLOT, OPT_TRACE, OPT_START, OPT_HELP, OPT_EXTRA /* + index */ };
+       OPT_NO_PLOT, OPT_TRACE, OPT_START, OPT_NO_REFERENCE, OPT_HELP, OPT_EXTRA /* + index */ };
 
 static const struct option shared_options[] = {
     {"workers", required_argument, NULL, OPT_WORKERS},
@@ -39,6 +39,7 @@ static const struct option shared_options[] = {
     {"no-plot", no_argument, NULL, OPT_NO_PLOT},
     {"trace", no_argument, NULL, OPT_TRACE},
     {"start", required_argument, NULL, OPT_START},
+    {"no-reference", no_argument, NULL, OPT_NO_REFERENCE},
     {"help", no_argument, NULL, OPT_HELP},
 };
 #define NSHARED (int)(sizeof shared_options / sizeof shared_options[0])
@@ -70,6 +71,7 @@ static void usage(const mp_cli *cli)
     printf("  --seed S          seed for anything random (default 1)\n");
     printf("  --out DIR         where CSV and PNG files go (default %s)\n", cli->default_out);
     printf("  --no-plot         write the data, do not run gnuplot\n");
+    printf("  --no-reference    plots leave out the reference run (plots/reference/, make reference)\n");
     printf("  --trace           also record every experiment and draw its timeline\n");
     printf("  --start METHOD    how processes start: %s (default fork)\n", starts);
     for (int i = 0; i < cli->nflags; i++) {
@@ -224,6 +226,7 @@ bool mp_cli_parse(const mp_cli *cli, int argc, char **argv, mp_opts *o, int *sta
         case OPT_QUICK: o->quick = true; break;
         case OPT_NO_PLOT: o->no_plot = true; break;
         case OPT_TRACE: o->trace = true; break;
+        case OPT_NO_REFERENCE: o->no_reference = true; break;
         case OPT_HELP:
             usage(cli);
             *status = 0;

@@ -4,7 +4,7 @@
  *
  * Mirrors argparse. Every lesson accepts
  *   --workers N  --max-workers N  --repeat R  --quick  --seed S  --out DIR
- *   --no-plot  --trace  --start METHOD  --help
+ *   --no-plot  --no-reference  --trace  --start METHOD  --help
  * plus flags of its own (declared as an mp_flag table). A bad value -- zero
  * workers, letters where a number belongs, an absurd size, an unknown flag --
  * gets one line naming the flag and the problem, and exit status 2, like
@@ -28,12 +28,13 @@ typedef struct mp_opts {
     bool no_plot;     /* --no-plot: write data, skip gnuplot */
     bool trace;       /* --trace: also record and draw a timeline of everything */
     int start;        /* --start: index into mp_start_names (see process.h) */
+    bool no_reference; /* --no-reference: plots leave out the reference run (plot.h) */
     unsigned given;   /* which shared flags were on the command line: 1u << MP_OPT_... */
 } mp_opts;
 
 /* The shared flags, as bits of mp_opts.given. */
 enum { MP_OPT_WORKERS, MP_OPT_MAX_WORKERS, MP_OPT_REPEAT, MP_OPT_QUICK, MP_OPT_SEED, MP_OPT_OUT, MP_OPT_NO_PLOT,
-       MP_OPT_TRACE, MP_OPT_START };
+       MP_OPT_TRACE, MP_OPT_START, MP_OPT_NO_REFERENCE };
 
 /* A lesson's own flag. For MP_FLAG_INT the value must lie in [min, max];
  * for MP_FLAG_CHOICE it is the index of the word in choices (NULL-ended);

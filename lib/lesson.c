@@ -62,6 +62,15 @@ bool mp_lesson_begin(mp_lesson *L, const mp_cli *cli, int argc, char **argv, int
            mp_cpus_online(), mp_cpus_usable(), L->o.workers, L->o.max_workers, L->o.repeat,
            mp_start_names[L->o.start], L->o.quick ? ", quick" : "");
     mp_say("data and plots go to %s/", L->o.out);
+    /* the reference run's folder is named like the default --out's last part */
+    if (!L->o.no_reference) {
+        const char *name = strrchr(cli->default_out, '/');
+        char ref[PATH_MAX];
+        snprintf(ref, sizeof ref, "%s/plots/reference/%s", mp_root(), name ? name + 1 : cli->default_out);
+        mp_plot_reference(ref);
+    } else {
+        mp_plot_reference(NULL);
+    }
     /* The log is made before any worker starts, so every child shares it. */
     if (mp_trace_init(0, 0) == 0)
         mp_trace_enable(L->o.trace);

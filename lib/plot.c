@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +63,159 @@ void mp_terminal_size(int *cols, int *rows)
     *rows = clamp(r > 0 ? r : 24, 20, 40);
 }
 
+/* Into gnuplot's single quotes: a quote is written twice. */
+static void gp_quote(const char *in, char *out, size_t len)
+{
+    size_t k = 0;
+    for (const char *t = in; *t && k + 3 < len; t++) {
+        if (*t == '\'')
+            out[k++] = '\'';
+        out[k++] = *t;
+    }
+    out[k] = '\0';
+}
+
+/* ---- the reference run beside this one (plot.h) ---- */
+static char ref_dir[PATH_MAX];
+static char ref_label[200];
+
+void mp_plot_reference(const char *dir)
+{
+    ref_dir[0] = ref_label[0] = '\0';
+    if (!dir || !*dir || strlen(dir) >= sizeof ref_dir - 64)
+        return;
+    snprintf(ref_dir, sizeof ref_dir, "%s", dir);
+    snprintf(ref_label, sizeof ref_label, "an earlier run");
+    /* machine.txt (scripts/reference.sh writes it): "label: " names the machine */
+    char path[PATH_MAX + 16], line[256];
+    snprintf(path, sizeof path, "%s/machine.txt", dir);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "label: ", 7) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(ref_label, sizeof ref_label, "%.190s", line + 7);
+            break;
+        }
+    fclose(f);
+}
+
+const char *mp_plot_reference_dir(void) { return ref_dir[0] ? ref_dir : NULL; }
+
+/* Data blocks in a gnuplot data file, as `index` counts them: runs of lines
+ * parted by two blank lines or more. -1 if it cannot be read. */
+static int count_blocks(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    int blocks = 0, blanks = 2;
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        if (line[strspn(line, " \t\r\n")] == '\0') {
+            blanks++;
+            continue;
+        }
+        if (blanks >= 2)
+            blocks++;
+        blanks = 0;
+    }
+    fclose(f);
+    return blocks;
+}
+
+/* The next data line's first field (a "quoted label" or the first word),
+ * blank and # lines skipped; false at the end. */
+static bool next_label(FILE *f, char *out, size_t len)
+{
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        const char *p = line + strspn(line, " \t");
+        if (*p == '\0' || *p == '\n' || *p == '\r' || *p == '#')
+            continue;
+        size_t n = *p == '"' ? strcspn(p + 1, "\"") + 2 : strcspn(p, " \t,\r\n");
+        snprintf(out, len, "%.*s", (int)n, p);
+        return true;
+    }
+    return false;
+}
+
+/* Do two data files have the same rows, by their first fields, in the
+ * same order? A bar chart pairs the reference's bars with the run's by row. */
+static bool same_rows(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "re"), *fb = fa ? fopen(b, "re") : NULL;
+    bool same = fa && fb;
+    char la[512], lb[512];
+    while (same) {
+        bool more_a = next_label(fa, la, sizeof la), more_b = next_label(fb, lb, sizeof lb);
+        same = more_a == more_b && (!more_a || strcmp(la, lb) == 0);
+        if (!more_a)
+            break;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
+/* Does plots/SCRIPT draw the reference? It says so in a line of its own,
+ * "# mpkit-reference: ..." (the others would ignore the variables), and
+ * "# mpkit-reference: by rows" when it pairs the reference's rows with the
+ * run's (bar charts): then only a reference with the same rows is drawn. */
+enum { REF_NONE, REF_ANY, REF_BY_ROWS };
+static int draws_reference(const char *script_path)
+{
+    FILE *f = fopen(script_path, "re");
+    if (!f)
+        return REF_NONE;
+    char line[512];
+    int how = REF_NONE;
+    while (how == REF_NONE && fgets(line, sizeof line, f))
+        if (strncmp(line, "# mpkit-reference:", 18) == 0)
+            how = strncmp(line + 18, " by rows", 8) == 0 ? REF_BY_ROWS : REF_ANY;
+    fclose(f);
+    return how;
+}
+
+/* No reference to draw: the variables are still set, so that no script has
+ * to ask whether they exist. refblocks=0, and refdata the run's own data
+ * (never drawn: an empty iteration over a missing file would still warn). */
+static void no_reference_vars(const char *qdata, char *buf, size_t len)
+{
+    snprintf(buf, len, "; refdata='%s'; refblocks=0; reflabel=''", qdata);
+}
+
+/* The reference's gnuplot variables for a plot of `data` (quoted: qdata)
+ * with plots/SCRIPT (script_path) into buf, with a leading "; ", and true;
+ * or no_reference_vars and false when there is no reference to draw. */
+static bool reference_vars(const char *script_path, const char *data, const char *qdata, char *buf, size_t len)
+{
+    no_reference_vars(qdata, buf, len);
+    int how = ref_dir[0] ? draws_reference(script_path) : REF_NONE;
+    if (how == REF_NONE)
+        return false;
+    const char *base = strrchr(data, '/');
+    base = base ? base + 1 : data;
+    char ref[PATH_MAX + 256];
+    snprintf(ref, sizeof ref, "%s/%s", ref_dir, base);
+    struct stat r, d;
+    if (stat(ref, &r) != 0 || !S_ISREG(r.st_mode))
+        return false; /* no such file: nothing to compare with */
+    if (stat(data, &d) == 0 && d.st_dev == r.st_dev && d.st_ino == r.st_ino)
+        return false; /* this run wrote into the reference itself */
+    int blocks = count_blocks(ref);
+    if (blocks <= 0 || (how == REF_BY_ROWS && !same_rows(data, ref)))
+        return false;
+    char qref[2 * sizeof ref], qlabel[2 * sizeof ref_label];
+    gp_quote(ref, qref, sizeof qref);
+    gp_quote(ref_label, qlabel, sizeof qlabel);
+    snprintf(buf, len, "; refdata='%s'; refblocks=%d; reflabel='reference: %s'", qref, blocks, qlabel);
+    return true;
+}
+
 static int plot_to(const char *script, const char *data, const char *dir, const char *stem, const char *title,
                    const char *vars, bool no_plot, bool terminal)
 {
@@ -75,24 +229,22 @@ static int plot_to(const char *script, const char *data, const char *dir, const 
         told = true;
         return 1;
     }
-    char path[PATH_MAX], png[PATH_MAX], a[20000], safe_title[512];
+    char path[PATH_MAX], png[PATH_MAX], a[50000], safe_title[512], qdata[2 * PATH_MAX];
+    char with_ref[3 * PATH_MAX], without_ref[3 * PATH_MAX];
     snprintf(path, sizeof path, "%s/plots/%s", mp_root(), script);
-    /* inside gnuplot's single quotes, a quote is written twice */
-    size_t k = 0;
-    for (const char *t = title; *t && k < sizeof safe_title - 3; t++) {
-        if (*t == '\'')
-            safe_title[k++] = '\'';
-        safe_title[k++] = *t;
-    }
-    safe_title[k] = '\0';
+    gp_quote(title, safe_title, sizeof safe_title);
+    gp_quote(data, qdata, sizeof qdata);
+    bool beside = reference_vars(path, data, qdata, with_ref, sizeof with_ref);
+    no_reference_vars(qdata, without_ref, sizeof without_ref);
     snprintf(png, sizeof png, "%s/%s.png", dir, stem);
     int cols, rows;
     mp_terminal_size(&cols, &rows);
     const char *terms[] = {"png", "dumb"};
     int nterms = terminal && !mp_report_is_quiet() ? 2 : 1; /* quiet: the PNG only */
     for (int i = 0; i < nterms; i++) {
-        snprintf(a, sizeof a, "data='%s'; png='%s'; title='%s'; term='%s'; cols=%d; rows=%d; %s", data, png,
-                 safe_title, terms[i], cols, rows, vars ? vars : "");
+        /* the reference goes to the PNG only (plot.h says why) */
+        snprintf(a, sizeof a, "data='%s'; png='%s'; title='%s'; term='%s'; cols=%d; rows=%d; %s%s", qdata, png,
+                 safe_title, terms[i], cols, rows, vars ? vars : "", i == 0 ? with_ref : without_ref);
         int rc = run_gnuplot(a, path);
         if (rc != 0) {
             char what[128];
@@ -102,7 +254,10 @@ static int plot_to(const char *script, const char *data, const char *dir, const 
             return rc;
         }
     }
-    mp_say(terminal ? "plot: %s" : "plot: %s (in the terminal: the table above)", png);
+    char notes[300] = "";
+    if (beside)
+        snprintf(notes, sizeof notes, " (beside the reference run: %s)", ref_label);
+    mp_say("plot: %s%s%s", png, notes, terminal ? "" : " (in the terminal: the table above)");
     return 0;
 }
 
@@ -218,9 +373,17 @@ int mp_lines_plot(const char *dir, const char *stem, const char *title, const mp
     int rc = write_blocks(path, series, nseries, titles, sizeof titles, &xmax);
     if (rc != 0)
         return rc;
-    char vars[2400];
-    snprintf(vars, sizeof vars, "nseries=%d; titles='%s'; xlabel='%s'; ylabel='%s'; logy=%d; xcat=%d; logx=%d",
-             nseries, titles, xlabel, ylabel, !!(flags & MP_PLOT_LOGY), !!(flags & MP_PLOT_XCAT),
-             !!(flags & MP_PLOT_LOGX));
+    /* the categories are the first series' x values: a reference point
+     * goes to the place of its value (lines.gp) */
+    char xcats[MP_SERIES_MAX * 16] = "";
+    for (int k = 0; nseries > 0 && k < series[0].n; k++) {
+        size_t u = strlen(xcats);
+        snprintf(xcats + u, sizeof xcats - u, "%s%g", k ? " " : "", series[0].x[k]);
+    }
+    char vars[2400 + sizeof xcats];
+    snprintf(vars, sizeof vars,
+             "nseries=%d; titles='%s'; xlabel='%s'; ylabel='%s'; logy=%d; xcat=%d; logx=%d; xcats='%s'", nseries,
+             titles, xlabel, ylabel, !!(flags & MP_PLOT_LOGY), !!(flags & MP_PLOT_XCAT), !!(flags & MP_PLOT_LOGX),
+             xcats);
     return mp_plot("lines.gp", path, dir, stem, title, vars, no_plot);
 }

@@ -37,6 +37,32 @@ int mp_plot(const char *script, const char *data, const char *dir, const char *s
 int mp_plot_png(const char *script, const char *data, const char *dir, const char *stem, const char *title,
                 const char *vars, bool no_plot);
 
+/* The reference run (`make reference`, plots/reference/NN-name/): what
+ * some machine measured with the same lesson, drawn faintly beside this
+ * run so that a student sees how their machine compares. Every script gets
+ * three more gnuplot variables:
+ *   refdata   the reference's data file: the file in `dir` named like the
+ *             plot's data file (same format)
+ *   refblocks its data blocks (one per series; a CSV file is one block);
+ *             0 when there is nothing to draw (refdata is then the run's
+ *             own data, never drawn)
+ *   reflabel  "reference: <machine>", the label line of dir/machine.txt
+ * refblocks is above 0 only for the PNG of a script that says it draws the
+ * reference in a line of its own, "# mpkit-reference:" (speedup, lines,
+ * granularity, sweep, depth: thin dotted lines in the colours of this run's
+ * series; one key entry), when `dir` holds that file. Bar charts (bars,
+ * convoy) say "# mpkit-reference: by rows": they pair the reference's rows
+ * with the run's (a dashed black line across each bar), so they get it only
+ * when both files have the same rows (first field of each line, in order).
+ * Timelines and task schedules have no such line and are drawn as before.
+ * The terminal plot never has it: in characters the two runs would blur
+ * into one. The line naming the PNG says when the reference is on it.
+ * mp_lesson_begin sets dir from the lesson's name unless --no-reference;
+ * NULL turns it off. */
+void mp_plot_reference(const char *dir);
+/* The folder set, or NULL when off. */
+const char *mp_plot_reference_dir(void);
+
 /* The terminal plot's size in characters: the terminal's width (TIOCGWINSZ
  * on stdout, else $COLUMNS, else 80), between 60 and 200; rows from
  * $LINES or the terminal, between 20 and 40. */

@@ -2,6 +2,9 @@
 # the queue's maxsize as a dashed line and the moment the producer slowed
 # down as a dotted one.
 # Variables: data png title term cols rows maxsize slow_ms
+# mpkit-reference: drawn here (lib/plot.c looks for this line).
+# The reference run (plot.h): refdata (its depth.csv), refblocks (0: none),
+# reflabel; its depth is drawn as thin dotted steps, under its own key entry.
 if (term eq 'png') {
     set terminal pngcairo size 900,500 noenhanced font ',10'
     set output png
@@ -19,4 +22,6 @@ set grid
 set arrow from slow_ms, graph 0 to slow_ms, graph 1 nohead dt 3
 set label 'producer slows down' at slow_ms, graph 0.95 offset 1,0
 plot data every ::1 using 1:2 with steps lw 2 title 'depth', \
-     maxsize with lines dt 2 title 'maxsize'
+     maxsize with lines dt 2 title 'maxsize', \
+     for [i=1:(refblocks > 0)] refdata every ::1 using 1:2 with steps dashtype 3 lw 1 lc 1 \
+         title reflabel.' (dotted)'

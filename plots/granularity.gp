@@ -6,6 +6,10 @@
 # Variables: data png title term cols rows nseries titles (double-quoted
 # words) dashed (0/1 per series) bes xlabel, and optionally mark (an x > 0)
 # and marklabel: a labelled vertical line (lesson 06: Python's default chunksize)
+# mpkit-reference: drawn here (lib/plot.c looks for this line).
+# The reference run (plot.h): refdata, refblocks (0: none), reflabel; its
+# measured series are drawn as thin dotted lines with open circles in the
+# colours of this run's, under one key entry.
 if (!exists("xlabel")) xlabel = 'cost of one task (ns)'
 if (term eq 'png') {
     set terminal pngcairo size 1000,620 noenhanced font ',10'
@@ -34,4 +38,7 @@ plot 1 title 'speedup = 1: break-even' with lines lw 2 lc rgb 'gray30', \
      for [i=1:nseries] data index (i-1) using 1:(is_model(i) ? 1/0 : $2) \
          with linespoints lw 2 pt 7 lc i title (is_model(i) ? '' : word(titles, i)), \
      for [i=1:nseries] data index (i-1) using 1:(is_model(i) ? $2 : 1/0) \
-         with lines dashtype 2 lw 2 lc i title (is_model(i) ? word(titles, i) : '')
+         with lines dashtype 2 lw 2 lc i title (is_model(i) ? word(titles, i) : ''), \
+     for [i=1:(refblocks < nseries ? refblocks : nseries)] refdata index (i-1) using 1:(is_model(i) ? 1/0 : $2) \
+         with linespoints dashtype 3 lw 1 pt 6 ps 0.7 lc i notitle, \
+     1/0 with linespoints dashtype 3 lw 1 pt 6 lc rgb 'gray40' title (refblocks > 0 ? reflabel.' (dotted)' : '')

@@ -6,6 +6,10 @@
 # with the lesson's CPU affinity), where the sweep has points beyond them:
 # past it, CPU-bound work has no CPU left to gain from.
 # Variables from mp_speedup_plot(): data png title term cols rows nseries titles fits tops xmax
+# mpkit-reference: drawn here (lib/plot.c looks for this line).
+# The reference run (plot.h): refdata, refblocks (0: none), reflabel; its
+# series are drawn as thin dotted lines with open circles in the colours of
+# this run's, under one key entry.
 if (term eq 'png') {
     set terminal pngcairo size 900,600 noenhanced font ',10'
     set output png
@@ -35,4 +39,7 @@ plot x title 'ideal: speedup = workers' with lines dashtype 3 lw 1.5 lc rgb 'gra
      for [i=1:nseries] (fit_of(i) >= 0 && x >= 1 && x <= top_of(i) ? amdahl(fit_of(i), x) : 1/0) \
          title (fit_of(i) >= 0 ? sprintf('%s Amdahl fit to %g workers: serial %.1f%%', word(titles, i), top_of(i), \
                                          100 * fit_of(i)) : '') \
-         with lines dashtype (12, 6) lw 2.5 lc i
+         with lines dashtype (12, 6) lw 2.5 lc i, \
+     for [i=1:(refblocks < nseries ? refblocks : nseries)] refdata index (i-1) using 1:2 \
+         with linespoints dashtype 3 lw 1 pt 6 ps 0.8 lc i notitle, \
+     1/0 with linespoints dashtype 3 lw 1 pt 6 lc rgb 'gray40' title (refblocks > 0 ? reflabel.' (dotted)' : '')

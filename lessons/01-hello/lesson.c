@@ -266,6 +266,7 @@ int main(int argc, char **argv)
         {"max-workers", "nothing is swept here (--workers sets how many children and threads)"},
         {"repeat", "nothing is timed here"},
         {"seed", "nothing in this lesson is random"},
+        {"no-reference", "its one plot is a timeline, which is drawn without the reference run"},
         {0}};
     static const mp_cli cli = {
         .prog = "lesson-01",

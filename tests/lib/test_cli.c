@@ -63,7 +63,7 @@ static void test_defaults(void **state)
     assert_int_equal(r.o.workers, mp_cpus_usable());
     assert_int_equal(r.o.max_workers, r.o.workers);
     assert_int_equal(r.o.repeat, 3);
-    assert_false(r.o.quick || r.o.no_plot || r.o.trace);
+    assert_false(r.o.quick || r.o.no_plot || r.o.trace || r.o.no_reference);
     assert_string_equal(r.o.out, "plots/out/xx");
     assert_int_equal(r.o.start, MP_START_FORK);
     r = parse("--quick", NULL);
@@ -81,6 +81,7 @@ static void test_good_flags(void **state)
     assert_int_equal(r.o.max_workers, 8);
     assert_int_equal(r.o.repeat, 5);
     assert_true(r.o.quick && r.o.no_plot && r.o.trace);
+    assert_false(r.o.no_reference);
     assert_int_equal(r.o.seed, 42);
     assert_string_equal(r.o.out, "/tmp/x");
     assert_int_equal(mode, 1);
@@ -175,6 +176,26 @@ static void test_help(void **state)
     outcome r = parse("--help", NULL);
     assert_false(r.run);
     assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "--no-reference"));
+}
+
+/* --no-reference: the plots leave the reference run out (lib/lesson.c
+ * then turns it off for mp_plot); like --no-plot it takes no value. */
+static void test_no_reference(void **state)
+{
+    (void)state;
+    outcome r = parse("--no-reference", NULL);
+    assert_true(r.run);
+    assert_true(r.o.no_reference);
+    assert_false(r.o.no_plot);
+    assert_true(r.o.given & (1u << MP_OPT_NO_REFERENCE));
+    assert_false(r.o.given & (1u << MP_OPT_START)); /* its own bit */
+    r = parse("--start", "spawn", NULL);
+    assert_true(r.o.given & (1u << MP_OPT_START));
+    assert_false(r.o.given & (1u << MP_OPT_NO_REFERENCE));
+    r = parse("--no-reference=yes", NULL);
+    expect_bad(r, "--no-reference");
+    assert_non_null(strstr(r.err, "takes no value"));
 }
 
 static void test_parse_long(void **state)
@@ -197,6 +218,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),  cmocka_unit_test(test_good_flags), cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_bad_words), cmocka_unit_test(test_help),       cmocka_unit_test(test_parse_long),
+        cmocka_unit_test(test_no_reference),
         cmocka_unit_test(test_messages_name_the_right_word), cmocka_unit_test(test_unused_and_limits),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* lesson: the verdicts a lesson closes with -- yes, NO, can't tell when the
  * runs spread too wide to settle it, not shown when the machine cannot --
- * and the spread they rest on. */
+ * and the spread they rest on; and the reference run the harness points
+ * the plots at. */
 #include "helpers.h"
 
 static void test_spread(void **state)
@@ -43,12 +44,42 @@ static void test_verdicts_are_tallied(void **state)
     assert_int_equal(L.not_here, 1);
 }
 
+/* mp_lesson_begin points the plots at the reference run named like the
+ * lesson's default --out (plots/reference/NN-name under the kit's root);
+ * --no-reference turns it off. */
+static void test_reference_follows_the_lesson(void **state)
+{
+    (void)state;
+    static const mp_cli cli = {"lesson-77", "a test", "plots/out/77-test", NULL, 0, NULL, 0, 0};
+    char *dir = make_tmpdir(), want[PATH_MAX];
+    char *with[] = {"lesson-77", "--out", dir, NULL};
+    char *without[] = {"lesson-77", "--out", dir, "--no-reference", NULL};
+    mp_lesson L;
+    int status = -1;
+    mp_report_quiet(1);
+    bool run = mp_lesson_begin(&L, &cli, 3, with, &status);
+    mp_trace_close();
+    mp_report_quiet(0);
+    assert_true(run);
+    snprintf(want, sizeof want, "%s/plots/reference/77-test", mp_root());
+    assert_non_null(mp_plot_reference_dir());
+    assert_string_equal(mp_plot_reference_dir(), want);
+    mp_report_quiet(1);
+    run = mp_lesson_begin(&L, &cli, 4, without, &status);
+    mp_trace_close();
+    mp_report_quiet(0);
+    assert_true(run);
+    assert_null(mp_plot_reference_dir());
+    rm_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spread),
         cmocka_unit_test(test_decisive),
         cmocka_unit_test(test_verdicts_are_tallied),
+        cmocka_unit_test(test_reference_follows_the_lesson),
     };
     return cmocka_run_group_tests_name("lesson", tests, NULL, NULL);
 }
