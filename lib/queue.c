@@ -32,12 +32,15 @@
 #define OP_PUT (UINT64_C(1) << 62)     /* in a user's pending word: the operation and its position */
 #define OP_GET (UINT64_C(2) << 62)
 
-/* How a waiter waits: a few quick re-checks, then futex sleeps of at most
- * SLICE, so that no lost wake-up or dead peer can hold it for long. After
- * GRACE of waiting, and then on every wake-up, it looks for dead users. */
-#define SPINS 200
+/* How a waiter waits: SPINS looks at one word, less and less often, then
+ * futex sleeps of at most SLICE (IN_FLIGHT when the operation it waits for
+ * is under way: see "Publishing"), so that no lost wake-up or dead peer can
+ * hold it for long. After GRACE of waiting, and then on every wake-up, it
+ * looks for dead users. */
+#define SPINS 128
 #define SLICE_NS 100000000ull /* 100 ms */
 #define GRACE_NS 50000000ull  /* 50 ms */
+#define IN_FLIGHT_NS 1000000ull /* 1 ms */
 
 /* One user: a thread of some process, registered on its first put or get. */
 struct user {
@@ -105,21 +108,22 @@ static void futex_wait(_Atomic uint32_t *w, uint32_t seen, uint64_t ns)
     syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT, seen, &ts, NULL, 0);
 }
 
-/* Wake every sleeper on ev, if there is one. The caller has just changed
- * the state with a seq_cst operation; the sleeper counted itself (seq_cst)
- * before looking at that state, so either it saw the change or we see it. */
-static void wake_n(_Atomic uint32_t *ev, _Atomic uint32_t *waiters, int n)
+/* Wake up to n sleepers on ev. */
+static void wake_now(_Atomic uint32_t *ev, int n)
 {
-    if (atomic_load(waiters) == 0)
-        return;
     atomic_fetch_add(ev, 1);
     syscall(SYS_futex, (uint32_t *)ev, FUTEX_WAKE, n, NULL, NULL, 0);
 }
 
-/* One item or one free slot: one sleeper can use it (waking them all would
- * have them fight over it). A wake that reaches a sleeper who no longer
- * needs it costs at most one slice to another. */
-static void wake(_Atomic uint32_t *ev, _Atomic uint32_t *waiters) { wake_n(ev, waiters, 1); }
+/* Wake every sleeper on ev, if there is one. The caller has just changed
+ * the state with a seq_cst read-modify-write; the sleeper counted itself
+ * (seq_cst) before looking at that state, so either it saw the change or we
+ * see it. (put and get do not use this: see "Publishing" below.) */
+static void wake_n(_Atomic uint32_t *ev, _Atomic uint32_t *waiters, int n)
+{
+    if (atomic_load(waiters) != 0)
+        wake_now(ev, n);
+}
 
 static void wake_all(struct mp_queue_shared *s)
 {
@@ -370,33 +374,55 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* The state the caller saw would not let it go on. changed() says whether
- * it moved since: called after this waiter counted itself, so a change
- * after that wakes it. Returns false once the deadline has passed. */
-static bool wait_once(struct mp_queue_shared *s, waiter *w, bool (*changed)(struct mp_queue_shared *, const uint64_t *),
-                      const uint64_t *seen)
+/* What a waiter finds when it looks again, after counting itself. */
+enum look { UNCHANGED, MOVED, IN_FLIGHT };
+
+/* The state the caller saw would not let it go on. look() says whether it
+ * moved since, or whether the operation the caller waits for has been
+ * claimed but not finished (IN_FLIGHT: its owner may have read the count of
+ * sleepers before this waiter counted itself, so it may not wake us: sleep
+ * short). Called after this waiter counted itself, so a change after that
+ * wakes it. Returns false once the deadline has passed. */
+static bool wait_once(struct mp_queue_shared *s, waiter *w, enum look (*look)(struct mp_queue_shared *, const uint64_t *),
+                      const uint64_t *seen, _Atomic uint64_t *watch, uint64_t watched)
 {
     if (w->spins == 0 && mp_trace_enabled()) {
         w->traced = true;
         mp_trace_begin(w->span);
     }
-    if (w->spins++ < SPINS) {
-        if (w->spins % 16 == 0)
-            sched_yield(); /* 2 CPUs, more users than CPUs: let the peer run */
-        else
-            cpu_relax();
-        return w->deadline == 0 || mp_now_ns() < w->deadline;
+    if (w->spins < SPINS) {
+        /* Spin on the one word that ends this wait (the slot's seq, as a
+         * rule): the counters are the other side's hot lines, and reading
+         * them slows its next claim. Look less and less often (1, 2, 4, 8
+         * pauses) so that the other side can get a few items ahead instead
+         * of fighting for the line on each one. About 30 us in all. */
+        for (int pauses = 1; w->spins < SPINS; w->spins++) {
+            if (atomic_load_explicit(watch, memory_order_relaxed) != watched)
+                return true;
+            if (w->spins % 16 == 15) {
+                sched_yield(); /* more users than CPUs: let the peer run */
+                if (w->deadline && mp_now_ns() >= w->deadline)
+                    return false;
+            } else {
+                for (int i = 0; i < pauses; i++)
+                    cpu_relax();
+                pauses = pauses < 8 ? 2 * pauses : 8;
+            }
+        }
+        return true;
     }
     uint64_t now = mp_now_ns();
     if (w->deadline && now >= w->deadline)
         return false;
-    uint64_t ns = SLICE_NS;
-    if (w->deadline && w->deadline - now < ns)
-        ns = w->deadline - now;
     atomic_fetch_add(w->waiters, 1);
     uint32_t ev = atomic_load(w->ev);
-    if (!changed(s, seen))
+    enum look l = look(s, seen);
+    if (l != MOVED) {
+        uint64_t ns = l == IN_FLIGHT ? IN_FLIGHT_NS : SLICE_NS;
+        if (w->deadline && w->deadline - now < ns)
+            ns = w->deadline - now;
         futex_wait(w->ev, ev, ns);
+    }
     atomic_fetch_sub(w->waiters, 1);
     now = mp_now_ns();
     if (now - w->start >= GRACE_NS && now - w->last_recover >= GRACE_NS) {
@@ -411,6 +437,55 @@ static bool moved(struct mp_queue_shared *s, const uint64_t *seen)
 {
     return atomic_load(&s->enq) != seen[0] || atomic_load(&s->deq) != seen[1] ||
            atomic_load(&slot_at(s, seen[3])->seq) != seen[2];
+}
+
+/* A put waits for its slot to be freed by the get of the lap before. */
+static enum look look_put(struct mp_queue_shared *s, const uint64_t *seen)
+{
+    if (moved(s, seen))
+        return MOVED;
+    uint64_t pos = seen[3];
+    bool slot_busy = (seen[2] & ~SEQ_DEAD) != pos; /* not just "maxsize items in a bigger ring" */
+    return slot_busy && seen[1] + s->nslots > pos ? IN_FLIGHT : UNCHANGED;
+}
+
+/* A get waits for the put at its position. */
+static enum look look_get(struct mp_queue_shared *s, const uint64_t *seen)
+{
+    if (moved(s, seen))
+        return MOVED;
+    return (seen[0] & ~ENQ_CLOSED) > seen[3] ? IN_FLIGHT : UNCHANGED;
+}
+
+/* ---- publishing ----
+ *
+ * A put or get claims its position with a CAS on enq or deq, then finishes
+ * with a plain store to the slot's seq (no second CAS: the slot's line is
+ * the one the other side polls, and a locked instruction on it stalls until
+ * the line comes back). Waking a sleeper would need a full barrier between
+ * that store and reading the count of sleepers (else both sides can miss
+ * each other: the store-buffer race). Instead the count is read right after
+ * the claim's CAS, which is a full barrier: a sleeper counts itself (a
+ * seq_cst read-modify-write) and then reads enq or deq, so either it sees
+ * the claim, and then sleeps only IN_FLIGHT_NS before looking again, or the
+ * claimer sees it and wakes it once the slot is published. The count is
+ * read once more after the store, which catches most late sleepers. One
+ * item or one free slot is for one sleeper: wake one (waking all would
+ * have them fight over it). */
+static int publish(struct user *u, struct slot *sl, uint64_t was, uint64_t now, bool sleepers, _Atomic uint32_t *ev,
+                   _Atomic uint32_t *waiters)
+{
+    /* A recoverer changes seq only for a user it took for dead (with a
+     * CAS): a live user never is, unless its PID was recycled. */
+    if (atomic_load_explicit(&sl->seq, memory_order_relaxed) != was) {
+        atomic_store_explicit(&u->pending, 0, memory_order_release);
+        return -EOWNERDEAD;
+    }
+    atomic_store_explicit(&sl->seq, now, memory_order_release);
+    atomic_store_explicit(&u->pending, 0, memory_order_release);
+    if (sleepers || atomic_load_explicit(waiters, memory_order_relaxed) != 0)
+        wake_now(ev, 1);
+    return 0;
 }
 
 /* ---- the API ---- */
@@ -513,7 +588,8 @@ int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout_s)
             waiting = true;
         }
         uint64_t seen[4] = {pos, atomic_load(&s->deq), seq, pos};
-        if (!wait_once(s, &w, moved, seen)) {
+        bool slot_free = (seq & ~SEQ_DEAD) == pos; /* full only by maxsize: room comes with deq */
+        if (!wait_once(s, &w, look_put, seen, slot_free ? &s->deq : &sl->seq, slot_free ? seen[1] : seq)) {
             wait_end(&w);
             return MP_QUEUE_FULL;
         }
@@ -521,18 +597,14 @@ int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout_s)
     }
     if (waiting)
         wait_end(&w);
+    /* Read after the claim's CAS (a full barrier): see "Publishing". */
+    bool sleepers = atomic_load(&s->item_waiters) != 0;
     sl->len = (uint32_t)len;
     if (len)
         memcpy(slot_data(sl), item, len);
     if (mp_queue_test_hook)
         mp_queue_test_hook('p');
-    uint64_t expect = pos;
-    bool ok = atomic_compare_exchange_strong(&sl->seq, &expect, pos + 1);
-    atomic_store_explicit(&u->pending, 0, memory_order_release);
-    if (!ok)
-        return -EOWNERDEAD; /* taken for dead by another user: cannot happen to a live one */
-    wake(&s->items_ev, &s->item_waiters);
-    return 0;
+    return publish(u, sl, pos, pos + 1, sleepers, &s->items_ev, &s->item_waiters);
 }
 
 int mp_queue_get(mp_queue *q, void *buf, size_t cap, size_t *len, double timeout_s)
@@ -555,6 +627,7 @@ int mp_queue_get(mp_queue *q, void *buf, size_t cap, size_t *len, double timeout
             atomic_store_explicit(&u->pending, OP_GET | pos, memory_order_relaxed);
             if (!atomic_compare_exchange_weak(&s->deq, &pos, pos + 1))
                 continue;
+            bool sleepers = atomic_load(&s->room_waiters) != 0; /* after the CAS: see "Publishing" */
             bool dead = seq & SEQ_DEAD;
             if (!dead) {
                 *len = sl->len;
@@ -562,13 +635,9 @@ int mp_queue_get(mp_queue *q, void *buf, size_t cap, size_t *len, double timeout
             }
             if (mp_queue_test_hook)
                 mp_queue_test_hook('g');
-            bool ok = atomic_compare_exchange_strong(&sl->seq, &seq, pos + s->nslots);
-            atomic_store_explicit(&u->pending, 0, memory_order_release);
-            if (!ok) {
-                result = -EOWNERDEAD;
+            result = publish(u, sl, seq, pos + s->nslots, sleepers, &s->room_ev, &s->room_waiters);
+            if (result != 0)
                 break;
-            }
-            wake(&s->room_ev, &s->room_waiters);
             if (dead)
                 continue; /* a dead producer's unfilled slot: skip it */
             if (s->joinable)
@@ -593,7 +662,7 @@ int mp_queue_get(mp_queue *q, void *buf, size_t cap, size_t *len, double timeout
             waiting = true;
         }
         uint64_t seen[4] = {enq, pos, seq, pos};
-        if (!wait_once(s, &w, moved, seen)) {
+        if (!wait_once(s, &w, look_get, seen, &sl->seq, seq)) {
             result = MP_QUEUE_EMPTY;
             break;
         }
@@ -664,10 +733,10 @@ int mp_queue_task_done(mp_queue *q)
     return 0;
 }
 
-static bool tasks_moved(struct mp_queue_shared *s, const uint64_t *seen)
+static enum look tasks_moved(struct mp_queue_shared *s, const uint64_t *seen)
 {
     (void)seen;
-    return unfinished(s) == 0;
+    return unfinished(s) == 0 ? MOVED : UNCHANGED;
 }
 
 int mp_queue_join(mp_queue *q, double timeout_s)
@@ -686,7 +755,7 @@ int mp_queue_join(mp_queue *q, double timeout_s)
     }
     int rc = 0;
     while (unfinished(s) != 0) {
-        if (timeout_s == 0 || !wait_once(s, &w, tasks_moved, NULL)) {
+        if (timeout_s == 0 || !wait_once(s, &w, tasks_moved, NULL, NULL, 0)) {
             rc = -ETIMEDOUT;
             break;
         }
