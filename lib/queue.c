@@ -57,6 +57,13 @@ struct slot {
     /* the item's bytes follow, item_max of them, then padding to a line */
 };
 
+/* A futex word ("something happened, look again") and who waits on it. */
+struct event {
+    _Alignas(LINE) _Atomic uint32_t ev;
+    _Atomic uint32_t waiters; /* counted before they look at the state, so a waker knows to bump ev */
+    _Atomic uint32_t asleep;  /* of those, in (or entering) futex_wait, so a waker knows to call FUTEX_WAKE */
+};
+
 struct mp_queue_shared {
     uint64_t magic;
     uint32_t version, nusers;
@@ -67,13 +74,9 @@ struct mp_queue_shared {
     uint32_t joinable;
     _Alignas(LINE) _Atomic uint64_t enq; /* the next position to put at | ENQ_CLOSED */
     _Alignas(LINE) _Atomic uint64_t deq; /* the next position to get from */
-    /* futex words ("something happened, look again") and their sleepers */
-    _Alignas(LINE) _Atomic uint32_t items_ev; /* getters sleep on it: an item came, or the end */
-    _Atomic uint32_t item_waiters;
-    _Alignas(LINE) _Atomic uint32_t room_ev; /* putters sleep on it: room came, or the end */
-    _Atomic uint32_t room_waiters;
-    _Alignas(LINE) _Atomic uint32_t join_ev; /* join sleeps on it: a task was finished */
-    _Atomic uint32_t join_waiters;
+    struct event items; /* getters sleep on it: an item came, or the end */
+    struct event room;  /* putters sleep on it: room came, or the end */
+    struct event join;  /* join sleeps on it: a task was finished */
     _Alignas(LINE) _Atomic uint64_t done;      /* task_done calls */
     _Atomic uint64_t lost;      /* items a dead getter had claimed */
     _Atomic uint64_t dead_puts; /* positions a dead putter claimed but never filled */
@@ -102,35 +105,49 @@ static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
 /* ---- futex: a shared (not FUTEX_PRIVATE) word, since processes share it ---- */
 
-static void futex_wait(_Atomic uint32_t *w, uint32_t seen, uint64_t ns)
+/* Sleep on e while e->ev is still `seen`, at most ns. A sleeper counts
+ * itself asleep; a waker that wakes it takes it off that count (it knows
+ * how many FUTEX_WAKE woke), so later wakers make no system call for a
+ * sleeper that is awake but has not run yet (on a busy machine, a wake
+ * per put while it waits for a CPU). */
+static void futex_wait(struct event *e, uint32_t seen, uint64_t ns)
 {
     struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
-    /* EAGAIN (the word changed), ETIMEDOUT, EINTR: the caller looks again */
-    syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT, seen, &ts, NULL, 0);
+    atomic_fetch_add(&e->asleep, 1);
+    /* 0: a waker woke us and took us off the count; EAGAIN (the word
+     * changed), ETIMEDOUT, EINTR: nobody did, so we do */
+    if (syscall(SYS_futex, (uint32_t *)&e->ev, FUTEX_WAIT, seen, &ts, NULL, 0) != 0)
+        atomic_fetch_sub(&e->asleep, 1);
 }
 
-/* Wake up to n sleepers on ev. */
-static void wake_now(_Atomic uint32_t *ev, int n)
+/* Wake up to n sleepers on e. ev is bumped first: a waiter that read it
+ * before and has not called futex_wait yet will not sleep; one that has
+ * counted itself asleep is seen below (both seq_cst) and woken. */
+static void wake_now(struct event *e, int n)
 {
-    atomic_fetch_add(ev, 1);
-    syscall(SYS_futex, (uint32_t *)ev, FUTEX_WAKE, n, NULL, NULL, 0);
+    atomic_fetch_add(&e->ev, 1);
+    if (atomic_load(&e->asleep) == 0)
+        return;
+    long woken = syscall(SYS_futex, (uint32_t *)&e->ev, FUTEX_WAKE, n, NULL, NULL, 0);
+    if (woken > 0)
+        atomic_fetch_sub(&e->asleep, (uint32_t)woken);
 }
 
-/* Wake every sleeper on ev, if there is one. The caller has just changed
+/* Wake every sleeper on e, if there is one. The caller has just changed
  * the state with a seq_cst read-modify-write; the sleeper counted itself
  * (seq_cst) before looking at that state, so either it saw the change or we
  * see it. (put and get do not use this: see "Publishing" below.) */
-static void wake_n(_Atomic uint32_t *ev, _Atomic uint32_t *waiters, int n)
+static void wake_n(struct event *e, int n)
 {
-    if (atomic_load(waiters) != 0)
-        wake_now(ev, n);
+    if (atomic_load(&e->waiters) != 0)
+        wake_now(e, n);
 }
 
 static void wake_all(struct mp_queue_shared *s)
 {
-    wake_n(&s->items_ev, &s->item_waiters, INT_MAX);
-    wake_n(&s->room_ev, &s->room_waiters, INT_MAX);
-    wake_n(&s->join_ev, &s->join_waiters, INT_MAX);
+    wake_n(&s->items, INT_MAX);
+    wake_n(&s->room, INT_MAX);
+    wake_n(&s->join, INT_MAX);
 }
 
 /* ---- users: who is working on which position ---- */
@@ -357,17 +374,16 @@ typedef struct waiter {
     int spins;
     bool traced;
     const char *span;
-    _Atomic uint32_t *ev, *waiters;
+    struct event *e;
     uint64_t last_recover;
 } waiter;
 
-static void wait_begin(waiter *w, double timeout_s, const char *span, _Atomic uint32_t *ev,
-                       _Atomic uint32_t *waiters)
+static void wait_begin(waiter *w, double timeout_s, const char *span, struct event *e)
 {
     *w = (waiter){0};
     w->start = mp_now_ns();
     w->deadline = timeout_s < 0 ? 0 : w->start + (uint64_t)(timeout_s * 1e9);
-    w->span = span, w->ev = ev, w->waiters = waiters;
+    w->span = span, w->e = e;
     w->last_recover = w->start;
 }
 
@@ -424,16 +440,16 @@ static bool wait_once(struct mp_queue_shared *s, waiter *w, enum look (*look)(st
     uint64_t now = mp_now_ns();
     if (w->deadline && now >= w->deadline)
         return false;
-    atomic_fetch_add(w->waiters, 1);
-    uint32_t ev = atomic_load(w->ev);
+    atomic_fetch_add(&w->e->waiters, 1);
+    uint32_t ev = atomic_load(&w->e->ev);
     enum look l = look(s, seen);
     if (l != MOVED) {
         uint64_t ns = l == IN_FLIGHT ? IN_FLIGHT_NS : SLICE_NS;
         if (w->deadline && w->deadline - now < ns)
             ns = w->deadline - now;
-        futex_wait(w->ev, ev, ns);
+        futex_wait(w->e, ev, ns);
     }
-    atomic_fetch_sub(w->waiters, 1);
+    atomic_fetch_sub(&w->e->waiters, 1);
     now = mp_now_ns();
     if (now - w->start >= GRACE_NS && now - w->last_recover >= GRACE_NS) {
         w->last_recover = now;
@@ -482,8 +498,7 @@ static enum look look_get(struct mp_queue_shared *s, const uint64_t *seen)
  * read once more after the store, which catches most late sleepers. One
  * item or one free slot is for one sleeper: wake one (waking all would
  * have them fight over it). */
-static inline int publish(struct user *u, struct slot *sl, uint64_t was, uint64_t now, bool sleepers, _Atomic uint32_t *ev,
-                   _Atomic uint32_t *waiters)
+static inline int publish(struct user *u, struct slot *sl, uint64_t was, uint64_t now, bool sleepers, struct event *e)
 {
     /* A recoverer changes seq only for a user it took for dead (with a
      * CAS): a live user never is, unless its PID was recycled. */
@@ -493,8 +508,8 @@ static inline int publish(struct user *u, struct slot *sl, uint64_t was, uint64_
     }
     atomic_store_explicit(&sl->seq, now, memory_order_release);
     atomic_store_explicit(&u->pending, 0, memory_order_release);
-    if (sleepers || atomic_load_explicit(waiters, memory_order_relaxed) != 0)
-        wake_now(ev, 1);
+    if (sleepers || atomic_load_explicit(&e->waiters, memory_order_relaxed) != 0)
+        wake_now(e, 1);
     return 0;
 }
 
@@ -596,7 +611,7 @@ int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout_s)
         if (timeout_s == 0)
             return MP_QUEUE_FULL;
         if (!waiting) {
-            wait_begin(&w, timeout_s, "put-wait", &s->room_ev, &s->room_waiters);
+            wait_begin(&w, timeout_s, "put-wait", &s->room);
             waiting = true;
         }
         uint64_t seen[4] = {pos, atomic_load(&s->deq), seq, pos};
@@ -610,13 +625,13 @@ int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout_s)
     if (waiting)
         wait_end(&w);
     /* Read after the claim's CAS (a full barrier): see "Publishing". */
-    bool sleepers = atomic_load(&s->item_waiters) != 0;
+    bool sleepers = atomic_load(&s->items.waiters) != 0;
     sl->len = (uint32_t)len;
     if (len)
         memcpy(slot_data(sl), item, len);
     if (mp_queue_test_hook)
         mp_queue_test_hook('p');
-    return publish(u, sl, pos, pos + 1, sleepers, &s->items_ev, &s->item_waiters);
+    return publish(u, sl, pos, pos + 1, sleepers, &s->items);
 }
 
 int mp_queue_get(mp_queue *q, void *buf, size_t cap, size_t *len, double timeout_s)
@@ -639,7 +654,7 @@ int mp_queue_get(mp_queue *q, void *buf, size_t cap, size_t *len, double timeout
             atomic_store_explicit(&u->pending, OP_GET | pos, memory_order_relaxed);
             if (!atomic_compare_exchange_weak(&s->deq, &pos, pos + 1))
                 continue;
-            bool sleepers = atomic_load(&s->room_waiters) != 0; /* after the CAS: see "Publishing" */
+            bool sleepers = atomic_load(&s->room.waiters) != 0; /* after the CAS: see "Publishing" */
             bool dead = seq & SEQ_DEAD;
             if (!dead) {
                 *len = sl->len;
@@ -647,7 +662,7 @@ int mp_queue_get(mp_queue *q, void *buf, size_t cap, size_t *len, double timeout
             }
             if (mp_queue_test_hook)
                 mp_queue_test_hook('g');
-            result = publish(u, sl, seq, pos + s->nslots, sleepers, &s->room_ev, &s->room_waiters);
+            result = publish(u, sl, seq, pos + s->nslots, sleepers, &s->room);
             if (result != 0)
                 break;
             if (dead)
@@ -670,7 +685,7 @@ int mp_queue_get(mp_queue *q, void *buf, size_t cap, size_t *len, double timeout
             break;
         }
         if (!waiting) {
-            wait_begin(&w, timeout_s, "get-wait", &s->items_ev, &s->item_waiters);
+            wait_begin(&w, timeout_s, "get-wait", &s->items);
             waiting = true;
         }
         uint64_t seen[4] = {enq, pos, seq, pos};
@@ -741,7 +756,7 @@ int mp_queue_task_done(mp_queue *q)
     }
     atomic_fetch_sub_explicit(&u->owed, 1, memory_order_relaxed);
     if (unfinished(s) == 0)
-        wake_n(&s->join_ev, &s->join_waiters, INT_MAX);
+        wake_n(&s->join, INT_MAX);
     return 0;
 }
 
@@ -759,7 +774,7 @@ int mp_queue_join(mp_queue *q, double timeout_s)
     if (!s->joinable)
         return -ENOTSUP;
     waiter w;
-    wait_begin(&w, timeout_s, "join-wait", &s->join_ev, &s->join_waiters);
+    wait_begin(&w, timeout_s, "join-wait", &s->join);
     w.spins = SPINS; /* join waits long: straight to sleeping */
     if (timeout_s != 0 && unfinished(s) != 0 && mp_trace_enabled()) {
         w.traced = true;
