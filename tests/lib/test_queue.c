@@ -1,10 +1,9 @@
 /* queue: FIFO order and item sizes; put and get with block, timeout and
  * nowait (Full and Empty); sleeping getters and putters woken by the call
  * they wait for, not by their slice; close, drain, end of stream; task_done
- * and join;
- * children of every start method; exactly-once delivery and per-producer
- * order with 4 threads x 4 threads and 4 processes x 4 processes (a million
- * items); a dead consumer outside get loses nothing; the users' table is
+ * and join; children of every start method; exactly-once delivery and
+ * per-producer order with 4 threads x 4 threads and 4 processes x 4
+ * processes (a million items); a dead consumer outside get loses nothing; the users' table is
  * reused; producers and consumers SIGKILLed at random instants, hundreds
  * of times, while the others go on; the trace's wait spans. Times are only
  * lower bounds of timeouts and generous upper bounds on waits. This
