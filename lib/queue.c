@@ -32,12 +32,12 @@
 #define OP_PUT (UINT64_C(1) << 62)     /* in a user's pending word: the operation and its position */
 #define OP_GET (UINT64_C(2) << 62)
 
-/* How a waiter waits: SPINS looks at one word, less and less often, then
+/* How a waiter waits: SPINS looks at one word, a pause apart, then
  * futex sleeps of at most SLICE (IN_FLIGHT when the operation it waits for
  * is under way: see "Publishing"), so that no lost wake-up or dead peer can
  * hold it for long. After GRACE of waiting, and then on every wake-up, it
  * looks for dead users. */
-#define SPINS 128
+#define SPINS 200
 #define SLICE_NS 100000000ull /* 100 ms */
 #define GRACE_NS 50000000ull  /* 50 ms */
 #define IN_FLIGHT_NS 1000000ull /* 1 ms */
@@ -419,10 +419,12 @@ static bool wait_once(struct mp_queue_shared *s, waiter *w, enum look (*look)(st
     if (w->spins < SPINS) {
         /* Spin on the one word that ends this wait (the slot's seq, as a
          * rule): the counters are the other side's hot lines, and reading
-         * them slows its next claim. Look less and less often (1, 2, 4, 8
-         * pauses) so that the other side can get a few items ahead instead
-         * of fighting for the line on each one. About 30 us in all. */
-        for (int pauses = 1; w->spins < SPINS; w->spins++) {
+         * them slows its next claim. One pause between looks: looking less
+         * often (16, then 32 pauses) let a getter that found the ring empty
+         * take a few items in a row, 5-10% more items per second beside
+         * the floor, but doubled a 64-byte round trip between two
+         * processes (0.2 -> 0.5 us one way). */
+        for (; w->spins < SPINS; w->spins++) {
             if (atomic_load_explicit(watch, memory_order_relaxed) != watched)
                 return true;
             if (w->spins % 16 == 15) {
@@ -430,9 +432,7 @@ static bool wait_once(struct mp_queue_shared *s, waiter *w, enum look (*look)(st
                 if (w->deadline && mp_now_ns() >= w->deadline)
                     return false;
             } else {
-                for (int i = 0; i < pauses; i++)
-                    cpu_relax();
-                pauses = pauses < 8 ? 2 * pauses : 8;
+                cpu_relax();
             }
         }
         return true;
