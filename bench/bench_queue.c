@@ -5,11 +5,20 @@
  *  - 1 producer process, 1 consumer process, 64-byte items: kit and floor
  *    interleaved, medians compared. Target: the kit at >= 0.5 of the floor.
  *  - 4 producers x 4 consumers against 1 x 1, on the kit alone (both timed
- *    from the first start to the last join). Target: >= 1.0 (contention
- *    must not make the queue slower than one pair).
+ *    from the first start to the last join), interleaved. Target: >= 1.0
+ *    (contention must not make the queue slower than one pair).
  *  - CPython's multiprocessing.Queue, 200 000 items of 64 bytes from a child
  *    to the parent, when python3 is here. Target: the kit >= 20x.
+ * Where the processes run: with two or more usable CPUs, the k-th process
+ * of a run (producers first, then consumers) is pinned to usable CPU
+ * k mod N, the floor's and the kit's alike. The floor needs its two sides
+ * on two CPUs at once: left to the scheduler, it sometimes gets one CPU for
+ * both and crawls (0.1 M items/s here), while the kit, which sleeps, then
+ * runs in bursts faster than the floor ever does; either way the ratio
+ * would say more about the scheduler than about the queue.
  * Results are items per second (M/s = millions). */
+#define _GNU_SOURCE /* sched_setaffinity, cpu_set_t: Linux-specific */
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +34,37 @@ static void die(const char *what)
 {
     fprintf(stderr, "bench_queue: %s failed\n", what);
     exit(1);
+}
+
+/* ---- placement: the k-th process of a run on usable CPU k mod N ---- */
+
+static cpu_set_t usable; /* this process's CPUs at start */
+static int nusable;
+
+static void placement_init(void)
+{
+    if (sched_getaffinity(0, sizeof usable, &usable) != 0)
+        die("sched_getaffinity");
+    nusable = CPU_COUNT(&usable);
+}
+
+/* Run this process (and so the children it starts next) on the k-th usable
+ * CPU; k < 0: on all of them again. With one CPU there is nothing to do. */
+static void place(int k)
+{
+    if (nusable < 2)
+        return;
+    cpu_set_t one;
+    if (k < 0) {
+        one = usable;
+    } else {
+        CPU_ZERO(&one);
+        for (int i = 0, seen = 0; i < CPU_SETSIZE; i++)
+            if (CPU_ISSET(i, &usable) && seen++ == k % nusable)
+                CPU_SET(i, &one);
+    }
+    if (sched_setaffinity(0, sizeof one, &one) != 0)
+        die("sched_setaffinity");
 }
 
 /* ---- the floor: an SPSC ring ---- */
@@ -57,9 +97,11 @@ static double floor_items_per_s(void)
     spsc *r = shm.p;
     mp_process p;
     mp_process_init(&p, "producer", spsc_producer, r);
+    place(0);
     uint64_t t0 = mp_now_ns();
     if (mp_process_start(&p) != 0)
         die("start");
+    place(1); /* the consumer */
     unsigned char item[ITEM];
     uint64_t sum = 0;
     for (uint64_t i = 0; i < ITEMS; i++) {
@@ -74,6 +116,7 @@ static double floor_items_per_s(void)
     double s = mp_ns_to_s(mp_now_ns() - t0);
     if (mp_process_join(&p, MP_FOREVER) != 0 || p.exitcode != 0 || sum != (uint64_t)ITEMS * (ITEMS - 1) / 2)
         die("the floor's run");
+    place(-1);
     mp_shm_close(&shm);
     return ITEMS / s;
 }
@@ -117,9 +160,11 @@ static double kit_items_per_s(void)
     share s = {&q, ITEMS};
     mp_process p;
     mp_process_init(&p, "producer", kit_producer, &s);
+    place(0);
     uint64_t t0 = mp_now_ns();
     if (mp_process_start(&p) != 0)
         die("start");
+    place(1); /* the consumer */
     unsigned char item[ITEM];
     uint64_t sum = 0;
     for (uint64_t i = 0; i < ITEMS; i++) {
@@ -133,6 +178,7 @@ static double kit_items_per_s(void)
     double sec = mp_ns_to_s(mp_now_ns() - t0);
     if (mp_process_join(&p, MP_FOREVER) != 0 || p.exitcode != 0 || sum != (uint64_t)ITEMS * (ITEMS - 1) / 2)
         die("the kit's run");
+    place(-1);
     mp_queue_detach(&q);
     return ITEMS / sec;
 }
@@ -148,9 +194,11 @@ static double kit_many_items_per_s(int n)
     uint64_t t0 = mp_now_ns();
     for (int i = 0; i < 2 * n; i++) {
         mp_process_init(&p[i], i < n ? "producer" : "consumer", i < n ? kit_producer : kit_consumer, &s);
+        place(i);
         if (mp_process_start(&p[i]) != 0)
             die("start");
     }
+    place(-1);
     for (int i = 0; i < n; i++)
         if (mp_process_join(&p[i], MP_FOREVER) != 0 || p[i].exitcode != 0)
             die("producer");
@@ -197,8 +245,13 @@ static double median(const double *v, int n)
 int main(int argc, char **argv)
 {
     mp_spawn_main(argc, argv, NULL);
+    placement_init();
     enum { REPEATS = 5 };
     printf("queue: %d items of %d bytes, ring of %d, %d repeats interleaved\n", ITEMS, ITEM, RING, REPEATS);
+    if (nusable >= 2)
+        printf("process k of each run pinned to usable CPU k mod %d (producers first)\n", nusable);
+    else
+        printf("one usable CPU: nothing pinned (the floor's two sides take turns on it)\n");
 
     double kit[REPEATS], flr[REPEATS];
     kit_items_per_s(), floor_items_per_s(); /* warm up */

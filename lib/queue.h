@@ -33,13 +33,18 @@
  * sequence number that says whose turn the slot is (D. Vyukov's bounded
  * multi-producer multi-consumer queue). A put claims the next position with
  * one compare-and-swap on a shared counter, copies its item into the slot
- * and publishes it by advancing the slot's number; a get does the same on
- * its own counter. No lock: nobody can die holding one, and a put or get
- * that does not wait costs a few atomic instructions and no system call
- * (lock-per-operation designs, even with a robust mutex, could not reach
- * half the speed of a bare ring between two processes). A put or get that
- * must wait spins briefly, then sleeps on a futex in slices of at most
- * 100 ms. The one weak point of a lock-free ring is a process killed between
+ * and publishes it by advancing the slot's number with a plain store; a get
+ * does the same on its own counter. No lock: nobody can die holding one,
+ * and a put or get that does not wait costs one atomic instruction, a copy
+ * and no system call (lock-per-operation designs, even with a robust mutex,
+ * could not reach half the speed of a bare ring between two processes). A
+ * put or get that must wait spins briefly on the slot, then sleeps on a
+ * futex in slices of at most 100 ms. Waking it takes no fence on the fast
+ * path: the claimer reads the count of sleepers right after its
+ * compare-and-swap (which is one), and a sleeper that finds the operation
+ * it waits for claimed but not yet published sleeps at most 1 ms before it
+ * looks again; FUTEX_WAKE is called only when someone is asleep in it. The
+ * one weak point of a lock-free ring is a process killed between
  * claiming a slot and finishing with it: the slot stays claimed, and the
  * others would wait for it forever. So each thread that uses the queue owns
  * an entry in a table in the segment (256 entries; a dead process's are
@@ -90,7 +95,8 @@
  *   -EUSERS                     more than 256 live threads use the queue.
  *   -EOWNERDEAD                 this user was taken for dead by another (its
  *                               process looked gone): cannot happen while it
- *                               lives, unless its PID was recycled.
+ *                               lives, unless its PID was recycled (seen
+ *                               just before it publishes, not atomically).
  */
 #ifndef MP_QUEUE_H
 #define MP_QUEUE_H

@@ -1,8 +1,9 @@
 /* queue: FIFO order and item sizes; put and get with block, timeout and
- * nowait (Full and Empty); close, drain, end of stream; task_done and join;
- * children of every start method; exactly-once delivery and per-producer
- * order with 4 threads x 4 threads and 4 processes x 4 processes (a million
- * items); a dead consumer outside get loses nothing; the users' table is
+ * nowait (Full and Empty); sleeping getters and putters woken by the call
+ * they wait for, not by their slice; close, drain, end of stream; task_done
+ * and join; children of every start method; exactly-once delivery and
+ * per-producer order with 4 threads x 4 threads and 4 processes x 4
+ * processes (a million items); a dead consumer outside get loses nothing; the users' table is
  * reused; producers and consumers SIGKILLed at random instants, hundreds
  * of times, while the others go on; the trace's wait spans. Times are only
  * lower bounds of timeouts and generous upper bounds on waits. This
@@ -245,6 +246,71 @@ static void test_blocked_calls_wake(void **state)
     assert_int_equal(mp_queue_get(&q, &v, sizeof v, &len, 0), 0);
     assert_int_equal(v, 7);
     mp_queue_detach(&q);
+}
+
+/* ---- sleepers are woken, not found by their next slice ---- */
+
+/* A sleeping waiter is woken by the put or get it waits for; if that wake
+ * were lost it would still go on after its slice (100 ms), so only the time
+ * tells. Each side pauses 2 ms before its move, long enough for the other
+ * to be asleep in futex_wait rather than spinning. Woken, it all takes
+ * about 1 s (3.3 s beside six busy loops on 2 CPUs); with every wake lost,
+ * 30-45 s (three waits a round, 100 ms each; 37 s measured with the wake
+ * taken out of publish). The bound sits between. */
+#define WAKE_ROUNDS 150
+#define WAKE_PAUSE_NS 2000000
+
+typedef struct pingpong {
+    mp_queue ping, pong;
+} pingpong;
+
+static int pong_child(void *arg)
+{
+    pingpong *pp = arg;
+    uint64_t v;
+    size_t len;
+    for (int i = 0; i < WAKE_ROUNDS; i++) { /* getters asleep: here, then the parent */
+        if (mp_queue_get(&pp->ping, &v, sizeof v, &len, MP_FOREVER) != 0 || v != (uint64_t)i)
+            return 3;
+        mp_sleep_ns(WAKE_PAUSE_NS);
+        if (mp_queue_put(&pp->pong, &v, sizeof v, MP_FOREVER) != 0)
+            return 4;
+    }
+    for (int i = 0; i < WAKE_ROUNDS; i++) { /* a putter asleep on a full queue: the parent */
+        mp_sleep_ns(WAKE_PAUSE_NS);
+        if (mp_queue_get(&pp->ping, &v, sizeof v, &len, MP_FOREVER) != 0 || v != (uint64_t)i)
+            return 5;
+    }
+    return 0;
+}
+
+static void test_sleepers_woken(void **state)
+{
+    (void)state;
+    pingpong pp;
+    assert_int_equal(mp_queue_create(&pp.ping, 1, 8, false), 0);
+    assert_int_equal(mp_queue_create(&pp.pong, 1, 8, false), 0);
+    mp_process p;
+    mp_process_init(&p, NULL, pong_child, &pp);
+    assert_int_equal(mp_process_start(&p), 0);
+    uint64_t t0 = mp_now_ns(), v;
+    size_t len;
+    for (uint64_t i = 0; i < WAKE_ROUNDS; i++) {
+        mp_sleep_ns(WAKE_PAUSE_NS);
+        assert_int_equal(mp_queue_put(&pp.ping, &i, sizeof i, MP_FOREVER), 0);
+        assert_int_equal(mp_queue_get(&pp.pong, &v, sizeof v, &len, MP_FOREVER), 0);
+        assert_int_equal(v, i);
+    }
+    for (uint64_t i = 0; i < WAKE_ROUNDS; i++) /* each put past the first waits for the child's get */
+        assert_int_equal(mp_queue_put(&pp.ping, &i, sizeof i, MP_FOREVER), 0);
+    join_ok(&p);
+    double s = seconds_since(t0);
+    print_message("%d round trips and %d blocked puts in %.2f s (lost wakes: 100 ms each)\n", WAKE_ROUNDS,
+                  WAKE_ROUNDS - 1, s);
+    assert_true(s < 15);
+    mp_queue_detach(&pp.ping);
+    mp_queue_detach(&pp.pong);
+    assert_no_children();
 }
 
 static void test_close_drain_end(void **state)
@@ -929,6 +995,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fifo_sizes_and_counts),
         cmocka_unit_test(test_timeouts_honoured),
         cmocka_unit_test(test_blocked_calls_wake),
+        cmocka_unit_test_teardown(test_sleepers_woken, teardown_children),
         cmocka_unit_test(test_close_drain_end),
         cmocka_unit_test_teardown(test_task_done_and_join, teardown_children),
         cmocka_unit_test_teardown(test_every_start_method, teardown_children),
