@@ -4,8 +4,10 @@
  * no crash safety: the fastest thing two processes can do).
  *  - 1 producer process, 1 consumer process, 64-byte items: kit and floor
  *    interleaved, medians compared. Target: the kit at >= 0.5 of the floor.
- *  - 4 producers x 4 consumers against 1 x 1, on the kit alone (both timed
- *    from the first start to the last join), interleaved. Target: >= 1.0
+ *  - 4 producers x 4 consumers against 1 x 1, on the kit alone, all of them
+ *    children, interleaved; both timed from a start line that every process
+ *    has reached to the last consumer's end of stream (the queue's
+ *    throughput, not the cost of starting 8 processes). Target: >= 1.0
  *    (contention must not make the queue slower than one pair).
  *  - CPython's multiprocessing.Queue, 200 000 items of 64 bytes from a child
  *    to the parent, when python3 is here. Target: the kit >= 20x.
@@ -126,17 +128,39 @@ static double floor_items_per_s(void)
 typedef struct share {
     mp_queue *q;
     uint64_t items;
+    struct start_line *line; /* the many-process runs' (NULL in the 1x1 with the parent) */
 } share;
+
+/* The many-process runs are timed as perfbook's harness times them: from a
+ * start line that every process has reached (so the 1x1 and the 4x4 pay no
+ * process start-up in their time: 8 starts would be 1-6% of a run) to the
+ * last consumer's end of stream. The last producer to finish closes the
+ * queue, so no join of the parent's stands in the measured time either. */
+struct start_line {
+    _Atomic int ready, go, producers_left;
+    _Atomic uint64_t end_ns; /* the latest consumer's end */
+};
+
+static void wait_at_line(struct start_line *l)
+{
+    atomic_fetch_add(&l->ready, 1);
+    while (!atomic_load(&l->go))
+        sched_yield(); /* 8 processes on 2 CPUs: let the others reach the line */
+}
 
 static int kit_producer(void *arg)
 {
     share *s = arg;
     unsigned char item[ITEM] = {0};
+    if (s->line)
+        wait_at_line(s->line);
     for (uint64_t i = 0; i < s->items; i++) {
         memcpy(item, &i, sizeof i);
         if (mp_queue_put(s->q, item, ITEM, MP_FOREVER) != 0)
             return 2;
     }
+    if (s->line && atomic_fetch_sub(&s->line->producers_left, 1) == 1)
+        mp_queue_close(s->q);
     return 0;
 }
 
@@ -146,7 +170,11 @@ static int kit_consumer(void *arg)
     unsigned char item[ITEM];
     size_t len;
     int r;
+    wait_at_line(s->line);
     while ((r = mp_queue_get(s->q, item, ITEM, &len, MP_FOREVER)) == 0)
+        ;
+    uint64_t now = mp_now_ns(), seen = atomic_load(&s->line->end_ns);
+    while (now > seen && !atomic_compare_exchange_weak(&s->line->end_ns, &seen, now))
         ;
     return r == MP_QUEUE_END ? 0 : 2;
 }
@@ -157,7 +185,7 @@ static double kit_items_per_s(void)
     mp_queue q;
     if (mp_queue_create(&q, RING, ITEM, false) != 0)
         die("mp_queue_create");
-    share s = {&q, ITEMS};
+    share s = {&q, ITEMS, NULL};
     mp_process p;
     mp_process_init(&p, "producer", kit_producer, &s);
     place(0);
@@ -183,15 +211,20 @@ static double kit_items_per_s(void)
     return ITEMS / sec;
 }
 
-/* n producers and n consumers, all children; ITEMS in all. */
+/* n producers and n consumers, all children; ITEMS in all, timed from the
+ * start line to the last end of stream. */
 static double kit_many_items_per_s(int n)
 {
     mp_queue q;
+    mp_shm shm;
     if (mp_queue_create(&q, RING, ITEM, false) != 0)
         die("mp_queue_create");
-    share s = {&q, ITEMS / (uint64_t)n};
+    if (mp_shm_create(&shm, "bench-start-line", sizeof(struct start_line)) != 0)
+        die("mp_shm_create");
+    struct start_line *line = shm.p;
+    atomic_store(&line->producers_left, n);
+    share s = {&q, ITEMS / (uint64_t)n, line};
     mp_process p[16];
-    uint64_t t0 = mp_now_ns();
     for (int i = 0; i < 2 * n; i++) {
         mp_process_init(&p[i], i < n ? "producer" : "consumer", i < n ? kit_producer : kit_consumer, &s);
         place(i);
@@ -199,14 +232,15 @@ static double kit_many_items_per_s(int n)
             die("start");
     }
     place(-1);
-    for (int i = 0; i < n; i++)
+    while (atomic_load(&line->ready) < 2 * n)
+        sched_yield();
+    uint64_t t0 = mp_now_ns();
+    atomic_store(&line->go, 1);
+    for (int i = 0; i < 2 * n; i++)
         if (mp_process_join(&p[i], MP_FOREVER) != 0 || p[i].exitcode != 0)
-            die("producer");
-    mp_queue_close(&q);
-    for (int i = n; i < 2 * n; i++)
-        if (mp_process_join(&p[i], MP_FOREVER) != 0 || p[i].exitcode != 0)
-            die("consumer");
-    double sec = mp_ns_to_s(mp_now_ns() - t0);
+            die(i < n ? "producer" : "consumer");
+    double sec = mp_ns_to_s(atomic_load(&line->end_ns) - t0);
+    mp_shm_close(&shm);
     mp_queue_detach(&q);
     return (double)(s.items * (uint64_t)n) / sec;
 }
@@ -269,8 +303,8 @@ int main(int argc, char **argv)
         one[i] = kit_many_items_per_s(1);
         four[i] = kit_many_items_per_s(4);
     }
-    show("mp_queue, 1P1C (all children)", one, REPEATS);
-    show("mp_queue, 4P4C (all children)", four, REPEATS);
+    show("mp_queue, 1P1C (from a start line)", one, REPEATS);
+    show("mp_queue, 4P4C (from a start line)", four, REPEATS);
     double scale = median(four, REPEATS) / median(one, REPEATS);
     printf("%-34s %.2f  (target >= 1.0: %s)\n", "4P4C / 1P1C", scale, scale >= 1.0 ? "met" : "MISSED");
 
