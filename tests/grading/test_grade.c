@@ -6,7 +6,10 @@
  * .tar.gz, inside an exercises/ folder), wrong (fails its tests), no-compile,
  * loops (forever), fork-bomb, crashes (a stack overflow: SIGSEGV), floods
  * (prints without end), linked (its file is a symbolic link: not followed,
- * so missing) and sneaky (an archive with a "../" path: rejected). Every
+ * so missing), sneaky (an archive with a "../" path: rejected), chatty (a
+ * solution that prints with no newline, so cmocka's lines start mid-line),
+ * dotted.tgz (a folder, whatever its name says) and tarred (a .tgz that is
+ * a plain tar: read all the same). Every
  * status asserted is what the sandbox makes certain, load or not: a loop is
  * stopped by the time limit, a fork bomb at the process limit (reached in
  * milliseconds; the time limit is seconds), a flood at the output limit. */
@@ -70,7 +73,9 @@ static int grade_the_class(void **state)
              "mkdir -p $t/subs/linked/01-hello; "
              "ln -s \"$(pwd)/solutions/01-hello/ex1-exitcode.c\" $t/subs/linked/01-hello/ex1-exitcode.c; "
              "echo 'int x;' >$t/evil/outside.c; (cd $t/evil/in && tar -czPf $t/subs/sneaky.tgz ../outside.c); "
-             "rm $t/evil/outside.c",
+             "rm $t/evil/outside.c; "
+             "mkdir -p $t/subs/dotted.tgz && cp -r $t/pack/exercises/01-hello $t/subs/dotted.tgz/; "
+             "tar -C $t/pack -cf $t/subs/tarred.tgz exercises",
              tmp);
     if (sh(cmd, 60) != 0) {
         print_error("could not make the sample class in %s\n", tmp);
@@ -116,9 +121,15 @@ static void test_every_status_is_the_expected_one(void **state)
         "archived,01-hello,ex1-exitcode,passed,2,2",
         "archived,01-hello,ex2-usable-cpus,missing,0,0",
         "archived,01-hello,ex3-reap,missing,0,0",
+        "chatty,01-hello,ex1-exitcode,passed,2,2",
+        "chatty,01-hello,ex2-usable-cpus,missing,0,0",
+        "chatty,01-hello,ex3-reap,missing,0,0",
         "crashes,01-hello,ex1-exitcode,crashed,0,2",
         "crashes,01-hello,ex2-usable-cpus,missing,0,0",
         "crashes,01-hello,ex3-reap,missing,0,0",
+        "dotted.tgz,01-hello,ex1-exitcode,passed,2,2",
+        "dotted.tgz,01-hello,ex2-usable-cpus,missing,0,0",
+        "dotted.tgz,01-hello,ex3-reap,missing,0,0",
         "floods,01-hello,ex1-exitcode,missing,0,0",
         "floods,01-hello,ex2-usable-cpus,crashed,0,2",
         "floods,01-hello,ex3-reap,missing,0,0",
@@ -137,6 +148,9 @@ static void test_every_status_is_the_expected_one(void **state)
         "sneaky,01-hello,ex1-exitcode,missing,0,0",
         "sneaky,01-hello,ex2-usable-cpus,missing,0,0",
         "sneaky,01-hello,ex3-reap,missing,0,0",
+        "tarred,01-hello,ex1-exitcode,passed,2,2",
+        "tarred,01-hello,ex2-usable-cpus,missing,0,0",
+        "tarred,01-hello,ex3-reap,missing,0,0",
         "wrong,01-hello,ex1-exitcode,failed,0,2",
         "wrong,01-hello,ex2-usable-cpus,missing,0,0",
         "wrong,01-hello,ex3-reap,missing,0,0",
@@ -173,8 +187,8 @@ static void assert_contains(const char *text, const char *part, const char *wher
 static void test_each_student_has_a_page(void **state)
 {
     (void)state;
-    static const char *students[] = {"alice", "archived", "crashes", "floods", "fork-bomb",
-                                     "linked", "loops", "no-compile", "sneaky", "wrong"};
+    static const char *students[] = {"alice", "archived", "chatty", "crashes", "dotted.tgz", "floods", "fork-bomb",
+                                     "linked", "loops", "no-compile", "sneaky", "tarred", "wrong"};
     for (size_t i = 0; i < sizeof students / sizeof students[0]; i++) {
         char rel[128];
         snprintf(rel, sizeof rel, "out/students/%s.md", students[i]);
