@@ -521,6 +521,28 @@ static void test_watch_1_checks_again_at_each_save(void **state)
     free(out);
 }
 
+/* A student deletes an exercise, or a lesson's whole folder: make progress
+ * lists them as missing (not left out unseen), and make check-N of the
+ * emptied lesson says so in one line, status 2, rather than pass 0 tests. */
+static void test_deleted_exercises_are_missing(void **state)
+{
+    (void)state;
+    ready();
+    char *out;
+    assert_int_equal(run("rm exercises/01-hello/ex2-usable-cpus.c && rm -r exercises/03-gil", &out), 0);
+    free(out);
+    assert_int_equal(run("make progress", &out), 0);
+    assert_contains(out, "missing    ex2-usable-cpus.c        deleted? the handout archive has it: "
+                         "mpkit/exercises/01-hello/ex2-usable-cpus.c\n");
+    assert_contains(out, "03-gil (make check-3)\n  missing    ex1-");
+    assert_contains(out, " missing\n");
+    free(out);
+    assert_int_equal(run("make check-3", &out), 2);
+    assert_contains(out, "exercises/03-gil/ holds no exercise file");
+    assert_int_equal(count_lines(out), 1);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_check_1_solved_passes),
         cmocka_unit_test(test_instructor_file_joins_the_binary),
         cmocka_unit_test(test_watch_1_checks_again_at_each_save),
+        cmocka_unit_test(test_deleted_exercises_are_missing),
     };
     return cmocka_run_group_tests_name("the handout, as a student uses it", tests, make_the_handout,
                                        remove_the_tree);
