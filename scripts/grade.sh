@@ -311,6 +311,20 @@ if ! { mkdir -p "$kit/runtime" "$scratch/work" && cp -r Makefile mk lib tests sc
     cp "$build/libmp.a" "$kit/runtime/" && chmod -R a+rX "$scratch"; }; then
     stop 1
 fi
+# What the students' code could read and should not (README): said once,
+# before the first student. As root, asked of the students' uid itself.
+if [ -n "$uid" ]; then
+    for secret in "$root/solutions" "$subs"; do
+        run_sandboxed 10 4096 /dev/null / test -r "$secret" -a -x "$secret"
+        if [ "$(field code "$r")" = 0 ]; then
+            echo "grade: warning: uid $uid can read $secret: a submission can #include what is in it" \
+                "(chmod o-rx it while you grade)" >&2
+        fi
+    done
+else
+    echo "grade: warning: not root, so the students' code runs as you: it can signal your processes" \
+        "and change your files (README: grade an untrusted class as root)" >&2
+fi
 have_unzip=$(command -v unzip || true)
 graded=0
 declare -A seen

@@ -98,14 +98,30 @@ static int remove_the_class(void **state)
     return 0;
 }
 
+static void assert_contains(const char *text, const char *part, const char *where)
+{
+    if (!strstr(text, part))
+        fail_msg("%s does not say '%s'; it holds:\n%s", where, part, text);
+}
+
 static void test_the_run_ends_well_within_its_bound(void **state)
 {
     (void)state;
-    if (grade_rc != 0) {
-        char *err = read_output(tmp, "err.txt");
+    char *err = read_output(tmp, "err.txt"); /* the grading's, read before any other command */
+    if (grade_rc != 0)
         fail_msg("make grade ended with %d after %.1f s (-1000: over 150 s); it said: %s", grade_rc, grade_wall,
                  err ? err : "");
-    }
+    /* the class's folder is readable by all here: the grading says so once */
+    char *warning;
+    if (geteuid() == 0)
+        assert_true(asprintf(&warning, "grade: warning: uid %ld can read %s/subs: a submission can #include",
+                             grade_uid, tmp) > 0);
+    else
+        warning = strdup("grade: warning: not root, so the students' code runs as you");
+    assert_non_null(err);
+    assert_contains(err, warning, "make grade's stderr");
+    free(warning);
+    free(err);
 }
 
 /* grades.csv: the expected rows, in order, the seconds column left out
@@ -176,12 +192,6 @@ static void test_every_status_is_the_expected_one(void **state)
         }
     }
     free(csv);
-}
-
-static void assert_contains(const char *text, const char *part, const char *where)
-{
-    if (!strstr(text, part))
-        fail_msg("%s does not say '%s'; it holds:\n%s", where, part, text);
 }
 
 static void test_each_student_has_a_page(void **state)
