@@ -96,6 +96,11 @@ archive_mib=$(whole_number GRADE_ARCHIVE_MIB 16 1) || exit 2
 [ -d "$subs" ] || bad "SUBMISSIONS=$subs is not a folder"
 # an absolute path: the copies' build folders are given to make, run from here
 case "$out" in /*) ;; *) out="$root/$out" ;; esac
+# the grades inside the class: the next run would grade them as a student,
+# and the old grades' folders (logs/, students/) are removed first
+case "$(realpath -m "$out")/" in
+    "$(realpath "$subs")"/*) bad "GRADE_OUT=$2 is inside SUBMISSIONS=$subs: put the grades elsewhere" ;;
+esac
 
 # As root the student's code runs as GRADE_UID (RLIMIT_NPROC does not bind
 # root); otherwise as you.

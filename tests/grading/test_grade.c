@@ -324,6 +324,7 @@ static void test_bad_input_is_one_line_and_status_2(void **state)
         {"SUBMISSIONS=/nonexistent/class", "is not a folder"},
         {"SUBMISSIONS=. GRADE_TIME=soon", "GRADE_TIME must be a whole number"},
         {"SUBMISSIONS=. LESSONS=99", "no exercises for lesson 99"},
+        {"SUBMISSIONS=$t/subs GRADE_OUT=$t/subs/grades LESSONS=1", "is inside SUBMISSIONS="},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char cmd[512];
