@@ -400,6 +400,7 @@ typedef struct output_sink {
     int from, to;
     long copied, cap; /* cap 0: no limit */
     bool over;        /* it printed more than cap */
+    bool closed;      /* every writer has closed it: nothing more will come */
 } output_sink;
 
 /* Copy what is in the pipe now (at most reads times 64 KiB, so that a
@@ -408,8 +409,10 @@ typedef struct output_sink {
 static bool pump(output_sink *s, int reads)
 {
     char buf[65536];
-    ssize_t n;
-    while (reads-- > 0 && (n = read(s->from, buf, sizeof buf)) > 0) {
+    ssize_t n = -1;
+    while (reads-- > 0 && (n = read(s->from, buf, sizeof buf)) != 0) {
+        if (n < 0) /* EAGAIN: nothing now (or an error: then nothing either) */
+            break;
         long keep = s->cap == 0 || s->copied + n <= s->cap ? (long)n : s->cap - s->copied;
         if (keep > 0 && mp_write_full(s->to, buf, (size_t)keep) != 0)
             die("write to the log");
@@ -417,6 +420,8 @@ static bool pump(output_sink *s, int reads)
         if (keep < n)
             s->over = true;
     }
+    if (n == 0)
+        s->closed = true;
     return s->over;
 }
 
@@ -554,7 +559,7 @@ int main(int argc, char **argv)
     if (pipe2(out, O_CLOEXEC) != 0)
         die("pipe2");
     fcntl(out[0], F_SETFL, O_NONBLOCK);
-    output_sink sink = {out[0], log_fd, 0, lim.output, false};
+    output_sink sink = {.from = out[0], .to = log_fd, .cap = lim.output};
     int cleaned = clean_temp(lim.uid); /* a previous run's, if it was itself killed */
     lim.have = 0;
     if (lim.uid < 0)
@@ -597,7 +602,9 @@ int main(int argc, char **argv)
                 break;
             }
         }
-        struct pollfd pf = {out[0], POLLIN, 0};
+        /* a program that closed its output (all its processes did) makes
+         * the pipe readable at once, forever: then it is not polled */
+        struct pollfd pf = {sink.closed ? -1 : out[0], POLLIN, 0};
         if (poll(&pf, 1, 10) > 0 && pump(&sink, 16)) {
             result = "output-limit";
             break;

@@ -16,6 +16,7 @@
 #include "helpers.h"
 
 #include <pwd.h>
+#include <sys/resource.h>
 
 static char *tmp;          /* the class and the grades */
 static int grade_rc;       /* what make grade exited with */
@@ -315,6 +316,33 @@ static void test_nothing_is_left_behind(void **state)
     free(p);
 }
 
+/* A program that closes its output (every process of it) leaves the
+ * sandbox a pipe that is readable at once, forever (end of file): the
+ * sandbox must stop polling it, not spin on it until the program ends. Its
+ * CPU time while the program sleeps 2 s is what is asserted: spinning, it
+ * used about a CPU-second (less under load, so a loaded machine may miss
+ * a regression, never fail a sound sandbox); waiting, a few milliseconds. */
+static void test_the_sandbox_waits_when_the_output_is_closed(void **state)
+{
+    (void)state;
+    char *argv[] = {BUILD_DIR "/tools/grade-sandbox", "--wall", "10", "--", "/bin/sh", "-c",
+                    "exec >&- 2>&-; sleep 2", NULL};
+    struct rusage before, after;
+    getrusage(RUSAGE_CHILDREN, &before);
+    assert_int_equal(run_program(argv, tmp, 60), 0);
+    getrusage(RUSAGE_CHILDREN, &after);
+    double cpu = (double)(after.ru_utime.tv_sec - before.ru_utime.tv_sec + after.ru_stime.tv_sec -
+                          before.ru_stime.tv_sec) +
+                 (double)(after.ru_utime.tv_usec - before.ru_utime.tv_usec + after.ru_stime.tv_usec -
+                          before.ru_stime.tv_usec) / 1e6;
+    char *out = read_output(tmp, "out.txt");
+    assert_non_null(out);
+    assert_contains(out, "result=exited code=0", "the sandbox's line");
+    free(out);
+    if (cpu > 0.3)
+        fail_msg("the sandbox used %.2f s of CPU while the program slept 2 s with its output closed", cpu);
+}
+
 /* Bad input: one line, status 2. */
 static void test_bad_input_is_one_line_and_status_2(void **state)
 {
@@ -349,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_the_json_is_gradescopes),
         cmocka_unit_test(test_nothing_is_left_behind),
         cmocka_unit_test(test_bad_input_is_one_line_and_status_2),
+        cmocka_unit_test(test_the_sandbox_waits_when_the_output_is_closed),
     };
     return cmocka_run_group_tests_name("make grade", tests, grade_the_class, remove_the_class);
 }
