@@ -103,12 +103,13 @@ case "$(realpath -m "$out")/" in
 esac
 
 # As root the student's code runs as GRADE_UID (RLIMIT_NPROC does not bind
-# root); otherwise as you.
+# root), with a /dev/shm of its own of GRADE_MEM MiB (memory no process
+# limit bounds: tools/grade-sandbox.c); otherwise as you.
 as_uid=()
 uid=""
 if [ "$(id -u)" -eq 0 ]; then
     uid=$(whole_number GRADE_UID 64000 1) || exit 2
-    as_uid=(--uid "$uid")
+    as_uid=(--uid "$uid" --shm-mib "$mem_limit")
 fi
 
 # The exercises to grade: what the Makefile builds as their tests, as

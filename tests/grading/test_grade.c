@@ -319,14 +319,14 @@ static void test_nothing_is_left_behind(void **state)
 /* A program that closes its output (every process of it) leaves the
  * sandbox a pipe that is readable at once, forever (end of file): the
  * sandbox must stop polling it, not spin on it until the program ends. Its
- * CPU time while the program sleeps 2 s is what is asserted: spinning, it
+ * CPU time while the program sleeps 1 s is what is asserted: spinning, it
  * used about a CPU-second (less under load, so a loaded machine may miss
  * a regression, never fail a sound sandbox); waiting, a few milliseconds. */
 static void test_the_sandbox_waits_when_the_output_is_closed(void **state)
 {
     (void)state;
     char *argv[] = {BUILD_DIR "/tools/grade-sandbox", "--wall", "10", "--", "/bin/sh", "-c",
-                    "exec >&- 2>&-; sleep 2", NULL};
+                    "exec >&- 2>&-; sleep 1", NULL};
     struct rusage before, after;
     getrusage(RUSAGE_CHILDREN, &before);
     assert_int_equal(run_program(argv, tmp, 60), 0);
@@ -340,7 +340,30 @@ static void test_the_sandbox_waits_when_the_output_is_closed(void **state)
     assert_contains(out, "result=exited code=0", "the sandbox's line");
     free(out);
     if (cpu > 0.3)
-        fail_msg("the sandbox used %.2f s of CPU while the program slept 2 s with its output closed", cpu);
+        fail_msg("the sandbox used %.2f s of CPU while the program slept 1 s with its output closed", cpu);
+}
+
+/* As root, /dev/shm is the program's own, of --shm-mib MiB: writing more
+ * fails there (ENOSPC) instead of filling the machine's memory, and
+ * nothing of it is seen in the machine's /dev/shm. */
+static void test_the_sandbox_gives_a_small_dev_shm(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    char uid[32], log[4200];
+    snprintf(uid, sizeof uid, "%ld", grade_uid);
+    snprintf(log, sizeof log, "%s/shm.txt", tmp);
+    char *argv[] = {BUILD_DIR "/tools/grade-sandbox", "--uid", uid, "--shm-mib", "16", "--log", log, "--",
+                    "/bin/sh", "-c", "head -c 32M /dev/zero >/dev/shm/mpkit-grade-test; echo status $?", NULL};
+    assert_int_equal(run_program(argv, tmp, 60), 0);
+    char *out = read_file(log);
+    assert_non_null(out);
+    assert_contains(out, "No space left on device", "the program's output");
+    assert_contains(out, "status 1", "the program's output");
+    free(out);
+    struct stat st;
+    assert_int_not_equal(stat("/dev/shm/mpkit-grade-test", &st), 0);
 }
 
 /* Bad input: one line, status 2. */
@@ -378,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_nothing_is_left_behind),
         cmocka_unit_test(test_bad_input_is_one_line_and_status_2),
         cmocka_unit_test(test_the_sandbox_waits_when_the_output_is_closed),
+        cmocka_unit_test(test_the_sandbox_gives_a_small_dev_shm),
     };
     return cmocka_run_group_tests_name("make grade", tests, grade_the_class, remove_the_class);
 }
