@@ -18,7 +18,8 @@
  * process-limit (it reached --procs processes and threads: a fork bomb,
  * killed at once rather than left to spin until the wall limit).
  * left: processes that were still running when it ended (all killed);
- * cleaned: what it left in /tmp, /var/tmp and /dev/shm (all removed).
+ * cleaned: what it left in /tmp, /var/tmp and /dev/shm (all removed; with
+ * --shm-mib, what it left in its own /dev/shm vanishes uncounted).
  * Exit status 0 when the program ran (whatever its result), 2 for bad
  * flags, 1 when the sandbox itself could not do its job.
  *
