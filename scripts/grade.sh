@@ -32,7 +32,8 @@
 # Limits (environment, whole numbers; make grade passes its variables):
 #   GRADE_TIME=20      wall seconds for one exercise's tests
 #   GRADE_CPU=20       CPU seconds for each of its processes
-#   GRADE_MEM=1024     MiB of address space for each process
+#   GRADE_MEM=1024     MiB of address space for each process (as root,
+#                      also the size of its own /dev/shm)
 #   GRADE_PROCS=256    processes and threads at once
 #   GRADE_OUTPUT=1048576  bytes it may print
 #   GRADE_COMPILE_TIME=120  wall seconds to compile one student's files
