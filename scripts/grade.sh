@@ -305,7 +305,17 @@ echo "student,lesson,exercise,status,passed,total,seconds" >"$csv"
 # in /root is not). Each student's copy goes in work/NAME. The grades and
 # logs are written by root (the sandbox opens the logs) into OUT_DIR.
 work=""
+# A grading killed with SIGKILL (a test runner's time limit) cannot remove
+# its scratch folder: the next one does, if it is ours and its grading.pid
+# names no running process (a grading that still runs keeps its own).
+for old in "${TMPDIR:-/tmp}"/mpkit-grade-*; do
+    if [ -d "$old" ] && [ ! -L "$old" ] && [ -O "$old" ] && [ -f "$old/grading.pid" ] &&
+        ! kill -0 "$(cat "$old/grading.pid")" 2>/dev/null; then
+        rm -rf "$old"
+    fi
+done
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/mpkit-grade-XXXXXX") || exit 1
+echo $$ >"$scratch/grading.pid"
 # Ctrl-C: the sandbox kills what it runs; the scratch folder goes too.
 stop() {
     rm -rf "$scratch"

@@ -76,8 +76,12 @@ static int grade_the_class(void **state)
              "echo 'int x;' >$t/evil/outside.c; (cd $t/evil/in && tar -czPf $t/subs/sneaky.tgz ../outside.c); "
              "rm $t/evil/outside.c; "
              "mkdir -p $t/subs/dotted.tgz && cp -r $t/pack/exercises/01-hello $t/subs/dotted.tgz/; "
-             "tar -C $t/pack -cf $t/subs/tarred.tgz exercises",
-             tmp);
+             "tar -C $t/pack -cf $t/subs/tarred.tgz exercises; "
+             /* the scratch folders of a grading killed with SIGKILL, and of one that still runs (this test) */
+             "mkdir -p $t/scratch/mpkit-grade-killed/kit $t/scratch/mpkit-grade-running; "
+             "echo 999999999 >$t/scratch/mpkit-grade-killed/grading.pid; "
+             "echo %ld >$t/scratch/mpkit-grade-running/grading.pid",
+             tmp, (long)getpid());
     if (sh(cmd, 60) != 0) {
         print_error("could not make the sample class in %s\n", tmp);
         return -1;
@@ -283,8 +287,9 @@ static void test_the_json_is_gradescopes(void **state)
 }
 
 /* Nothing of the students' is left: no process of the uid, no file of it
- * in the temp folders, no scratch folder, and the archive's "../" file
- * nowhere. */
+ * in the temp folders, no scratch folder (nor the one of a grading that
+ * was killed; the one of a grading that runs stays), and the archive's
+ * "../" file nowhere. */
 static void test_nothing_is_left_behind(void **state)
 {
     (void)state;
@@ -304,8 +309,8 @@ static void test_nothing_is_left_behind(void **state)
     assert_int_equal(sh(cmd, 30), 0);
     char *out = read_output(tmp, "out.txt");
     assert_non_null(out);
-    if (*out)
-        fail_msg("make grade left in its scratch folder: %s", out);
+    if (strcmp(out, "mpkit-grade-running\n") != 0)
+        fail_msg("the scratch folder holds, not only mpkit-grade-running:\n%s", out);
     free(out);
     struct stat st;
     char *p = path_in_tmp("outside.c");
