@@ -136,18 +136,24 @@ exercises=$(printf "%s\n" $exercises | sort -u)
 # ---- a student's files: a fresh copy ----
 
 # The folder holding NN-name/ folders: dir itself, its exercises/, or its
-# only folder (an archive of the folder rather than of its contents).
+# only folder (an archive of the folder rather than of its contents), not
+# counting what macOS adds to an archive (__MACOSX/, .DS_Store).
 exercises_root() {
-    local d="$1" depth=0 entries
+    local d="$1" depth=0 n only e
     while [ "$depth" -lt 3 ]; do
         if compgen -G "$d/[0-9][0-9]-*/" >/dev/null; then echo "$d"; return; fi
         if [ -d "$d/exercises" ] && [ ! -L "$d/exercises" ]; then d="$d/exercises"
         else
-            entries=$(ls -A "$d" 2>/dev/null)
-            if [ "$(echo "$entries" | grep -c .)" -ne 1 ] || [ ! -d "$d/$entries" ] || [ -L "$d/$entries" ]; then
+            n=0; only=""
+            for e in "$d"/* "$d"/.[!.]* "$d"/..?*; do # every entry, dot files too
+                [ -e "$e" ] || [ -L "$e" ] || continue
+                case "${e##*/}" in __MACOSX|.DS_Store) continue ;; esac
+                n=$((n + 1)); only="$e"
+            done
+            if [ "$n" -ne 1 ] || [ ! -d "$only" ] || [ -L "$only" ]; then
                 echo "$d"; return
             fi
-            d="$d/$entries"
+            d="$only"
         fi
         depth=$((depth + 1))
     done

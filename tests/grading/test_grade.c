@@ -3,8 +3,9 @@
  * what it wrote and what it left behind.
  *
  * The class: alice (the solutions, a folder), archived (a solution in a
- * .tar.gz, inside an exercises/ folder), wrong (fails its tests), no-compile,
- * loops (forever), fork-bomb, crashes (a stack overflow: SIGSEGV), floods
+ * .tar.gz, in mpkit/exercises/, beside what macOS adds to an archive:
+ * __MACOSX/, .DS_Store), wrong (fails its tests), no-compile, loops
+ * (forever), fork-bomb, crashes (a stack overflow: SIGSEGV), floods
  * (prints without end), linked (its file is a symbolic link: not followed,
  * so missing), sneaky (an archive with a "../" path: rejected), chatty (a
  * solution that prints with no newline, so cmocka's lines start mid-line),
@@ -70,7 +71,9 @@ static int grade_the_class(void **state)
              "cp -r tests/grading/submissions/* $t/subs/; "
              "mkdir -p $t/subs/alice && cp -r solutions/01-hello $t/subs/alice/; "
              "cp solutions/01-hello/ex1-exitcode.c $t/pack/exercises/01-hello/; "
-             "tar -C $t/pack -czf $t/subs/archived.tar.gz exercises; "
+             "mkdir -p $t/mac/mpkit $t/mac/__MACOSX/mpkit && cp -r $t/pack/exercises $t/mac/mpkit/ && "
+             "touch $t/mac/.DS_Store $t/mac/__MACOSX/mpkit/._exercises; "
+             "tar -C $t/mac -czf $t/subs/archived.tar.gz mpkit __MACOSX .DS_Store; "
              "mkdir -p $t/subs/linked/01-hello; "
              "ln -s \"$(pwd)/solutions/01-hello/ex1-exitcode.c\" $t/subs/linked/01-hello/ex1-exitcode.c; "
              "echo 'int x;' >$t/evil/outside.c; (cd $t/evil/in && tar -czPf $t/subs/sneaky.tgz ../outside.c); "
