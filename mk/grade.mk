@@ -54,6 +54,12 @@ $(BUILD)/tests/test_grade: tests/grading/test_grade.c tests/helpers.h $(LIBMP) $
 	$(CC) $(ALL_CFLAGS) -Itests -DBUILD_DIR='"$(BUILD)"' $< $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
 EXTRA_TESTS += $(BUILD)/tests/test_grade
 
+# The sandbox's own tests, run directly (a second or two).
+$(BUILD)/tests/test_sandbox: tests/grading/test_sandbox.c tests/helpers.h $(LIBMP) $(BUILD)/.cmocka $(GRADE_SANDBOX)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -DBUILD_DIR='"$(BUILD)"' $< $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
+EXTRA_TESTS += $(BUILD)/tests/test_sandbox
+
 help-more::
 	@echo "  make grade SUBMISSIONS=DIR [LESSONS=\"1 2\"]  build and test every student's exercises (a folder"
 	@echo "                                or archive each) in isolation, with limits: grades in $(GRADE_OUT)/"
