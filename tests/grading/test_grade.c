@@ -23,17 +23,23 @@ static int grade_rc;       /* what make grade exited with */
 static long grade_uid;     /* the uid the students' code ran as (as root) */
 static double grade_wall;  /* seconds the whole run took */
 
-/* Run a shell command line (from the kit's root) with output to tmp; its
- * exit code, or -1000 if it ran over timeout_s. */
 /* make, as if typed: nothing of the make test that runs this test (its
  * MAKEFLAGS, a jobserver) nor any GRADE_ variable of the caller's. */
 /* (its scratch folder in $t/scratch, $t being tmp: seen to be removed) */
 #define MAKE_AS_TYPED "env -i PATH=\"$PATH\" HOME=\"$HOME\" TMPDIR=\"$t/scratch\" make --no-print-directory -s"
 
-static int sh(const char *cmd, double timeout_s)
+/* Run a shell command line (from the kit's root) with output to tmp; its
+ * exit code, or -1000 if it ran over timeout_s. It runs under timeout(1),
+ * which ends the whole process group at timeout_s (make, grade.sh, which
+ * then removes its scratch folder): a grading over its bound must not go on
+ * as an orphan while the tests remove tmp under it. */
+static int sh(const char *cmd, int timeout_s)
 {
-    char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
-    return run_program(argv, tmp, timeout_s);
+    char bound[16];
+    snprintf(bound, sizeof bound, "%d", timeout_s);
+    char *argv[] = {"/usr/bin/timeout", "-k", "5", bound, "/bin/sh", "-c", (char *)cmd, NULL};
+    int rc = run_program(argv, tmp, timeout_s + 10);
+    return rc == 124 || rc == 137 ? -1000 : rc; /* timeout's codes: it was ended */
 }
 
 static char *path_in_tmp(const char *rel)
