@@ -224,6 +224,8 @@ ex_list = $(patsubst ex%,%,$(firstword $(subst -, ,$(notdir $(1)))))
 ex_lessons = $(foreach d,$(sort $(wildcard tests/exercises/[0-9][0-9]-*)),$(patsubst 0%,%,$(call lesson_num,$(d))))
 check_ex_goal = $(if $(and $(call lesson_dir,$(1)),$(wildcard tests/exercises/$(call ex_dir,$(1))/ex*.c)),, \
 	$(error no exercises for lesson $(1): lessons with exercises are $(ex_lessons))) \
+	$(if $(call ex_files_all,$(1)),,$(error exercises/$(call ex_dir,$(1))/ holds no exercise file: deleted? \
+	the handout archive has them (make progress lists what is missing))) \
 	$(if $(EX),$(if $(filter 1,$(words $(call ex_files,$(1)))),, \
 	$(error no exercise $(EX) in lesson $(1): EX= takes $(foreach f,$(call ex_files_all,$(1)),$(call ex_list,$(f)) ($(notdir $(f)))))))
 ex_files_all = $(sort $(wildcard exercises/$(call ex_dir,$(1))/ex*.c))
@@ -285,7 +287,7 @@ help:
 	@echo "  make test                     every test (installs cmocka and gnuplot if missing)"
 	@echo "  make check-N [EX=K] [SOLUTIONS=1] [V=1]  test your exercises for lesson N (or the solutions)"
 	@echo "  make hint-N [EX=K] [ALL=1]    the next hint for lesson N's exercises (ALL=1: every hint)"
-	@echo "  make progress                 every exercise: done, failing or untouched, and what to do next"
+	@echo "  make progress                 every exercise: done, failing, untouched or missing; what next"
 	@echo "  make watch-N [EX=K]           make check-N again at every save of an exercise file (Ctrl-C stops)"
 	@echo "  make bench                    the runtime against bare system calls, as ratios"
 	@echo "  make sanitize                 the runtime's tests under ASan+UBSan and TSan"

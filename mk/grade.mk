@@ -11,8 +11,9 @@
 # instructor's code, not the student's.
 #
 # Limits (per exercise; a number each): GRADE_TIME wall seconds of a test
-# binary, GRADE_CPU CPU seconds, GRADE_MEM MiB of address space per process,
-# GRADE_PROCS processes and threads, GRADE_OUTPUT bytes of output;
+# binary, GRADE_CPU CPU seconds, GRADE_MEM MiB of address space per process
+# (and of its own /dev/shm, as root), GRADE_PROCS processes and threads,
+# GRADE_OUTPUT bytes of output;
 # GRADE_COMPILE_TIME wall seconds to compile one student's files. GRADE_UID:
 # the uid with no account the student's code runs as, when run as root.
 # LESSONS="1 5": grade only these lessons. GRADE_OUT: where the grades go.
@@ -52,6 +53,12 @@ $(BUILD)/tests/test_grade: tests/grading/test_grade.c tests/helpers.h $(LIBMP) $
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -DBUILD_DIR='"$(BUILD)"' $< $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
 EXTRA_TESTS += $(BUILD)/tests/test_grade
+
+# The sandbox's own tests, run directly (a second or two).
+$(BUILD)/tests/test_sandbox: tests/grading/test_sandbox.c tests/helpers.h $(LIBMP) $(BUILD)/.cmocka $(GRADE_SANDBOX)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -DBUILD_DIR='"$(BUILD)"' $< $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
+EXTRA_TESTS += $(BUILD)/tests/test_sandbox
 
 help-more::
 	@echo "  make grade SUBMISSIONS=DIR [LESSONS=\"1 2\"]  build and test every student's exercises (a folder"

@@ -32,7 +32,8 @@
 # Limits (environment, whole numbers; make grade passes its variables):
 #   GRADE_TIME=20      wall seconds for one exercise's tests
 #   GRADE_CPU=20       CPU seconds for each of its processes
-#   GRADE_MEM=1024     MiB of address space for each process
+#   GRADE_MEM=1024     MiB of address space for each process (as root,
+#                      also the size of its own /dev/shm)
 #   GRADE_PROCS=256    processes and threads at once
 #   GRADE_OUTPUT=1048576  bytes it may print
 #   GRADE_COMPILE_TIME=120  wall seconds to compile one student's files
@@ -63,6 +64,9 @@
 # Exit status: 0 when every submission was graded (whatever the grades),
 # 2 for bad input, 1 when the grading itself failed.
 set -u
+# C: cmocka's lines are found in logs that may hold any bytes (in UTF-8, sed's
+# .* stops at an invalid one); names and messages in plain ASCII
+export LC_ALL=C
 umask 022 # the sandbox's uid must be able to read the copies' folders
 check_only=""
 [ "${1:-}" = --check ] && { check_only=1; shift; }
@@ -93,14 +97,20 @@ archive_mib=$(whole_number GRADE_ARCHIVE_MIB 16 1) || exit 2
 [ -d "$subs" ] || bad "SUBMISSIONS=$subs is not a folder"
 # an absolute path: the copies' build folders are given to make, run from here
 case "$out" in /*) ;; *) out="$root/$out" ;; esac
+# the grades inside the class: the next run would grade them as a student,
+# and the old grades' folders (logs/, students/) are removed first
+case "$(realpath -m "$out")/" in
+    "$(realpath "$subs")"/*) bad "GRADE_OUT=$2 is inside SUBMISSIONS=$subs: put the grades elsewhere" ;;
+esac
 
 # As root the student's code runs as GRADE_UID (RLIMIT_NPROC does not bind
-# root); otherwise as you.
+# root), with a /dev/shm of its own of GRADE_MEM MiB (memory no process
+# limit bounds: tools/grade-sandbox.c); otherwise as you.
 as_uid=()
 uid=""
 if [ "$(id -u)" -eq 0 ]; then
     uid=$(whole_number GRADE_UID 64000 1) || exit 2
-    as_uid=(--uid "$uid")
+    as_uid=(--uid "$uid" --shm-mib "$mem_limit")
 fi
 
 # The exercises to grade: what the Makefile builds as their tests, as
@@ -126,18 +136,24 @@ exercises=$(printf "%s\n" $exercises | sort -u)
 # ---- a student's files: a fresh copy ----
 
 # The folder holding NN-name/ folders: dir itself, its exercises/, or its
-# only folder (an archive of the folder rather than of its contents).
+# only folder (an archive of the folder rather than of its contents), not
+# counting what macOS adds to an archive (__MACOSX/, .DS_Store).
 exercises_root() {
-    local d="$1" depth=0 entries
+    local d="$1" depth=0 n only e
     while [ "$depth" -lt 3 ]; do
         if compgen -G "$d/[0-9][0-9]-*/" >/dev/null; then echo "$d"; return; fi
         if [ -d "$d/exercises" ] && [ ! -L "$d/exercises" ]; then d="$d/exercises"
         else
-            entries=$(ls -A "$d" 2>/dev/null)
-            if [ "$(echo "$entries" | grep -c .)" -ne 1 ] || [ ! -d "$d/$entries" ] || [ -L "$d/$entries" ]; then
+            n=0; only=""
+            for e in "$d"/* "$d"/.[!.]* "$d"/..?*; do # every entry, dot files too
+                [ -e "$e" ] || [ -L "$e" ] || continue
+                case "${e##*/}" in __MACOSX|.DS_Store) continue ;; esac
+                n=$((n + 1)); only="$e"
+            done
+            if [ "$n" -ne 1 ] || [ ! -d "$only" ] || [ -L "$only" ]; then
                 echo "$d"; return
             fi
-            d="$d/$entries"
+            d="$only"
         fi
         depth=$((depth + 1))
     done
@@ -155,8 +171,9 @@ check_archive() {
         echo "$listing" | grep -q '^[^-d]' && { echo "it holds links or special files"; return; }
         size=$(echo "$listing" | awk '{ s += $4 } END { print s + 0 }')
     else
-        names=$(timeout 60 tar -tzf "$1" 2>&1) || { echo "tar cannot read it: $(echo "$names" | tail -1)"; return; }
-        listing=$(timeout 60 tar -tvzf "$1" 2>/dev/null)
+        # (tar finds the compression itself: a plain tar named .tgz is read too)
+        names=$(timeout 60 tar -tf "$1" 2>&1) || { echo "tar cannot read it: $(echo "$names" | tail -1)"; return; }
+        listing=$(timeout 60 tar -tvf "$1" 2>/dev/null)
         echo "$listing" | grep -q '^[^-d]' && { echo "it holds links or special files"; return; }
         size=$(echo "$listing" | awk '{ s += $3 } END { print s + 0 }')
     fi
@@ -172,7 +189,7 @@ unpack() {
     if [ "$2" = zip ]; then
         run_sandboxed 60 65536 "$work/unpack.log" "$3" unzip -q "$copy" -d "$3"
     else
-        run_sandboxed 60 65536 "$work/unpack.log" "$3" tar -xzf "$copy" --no-same-owner --no-same-permissions
+        run_sandboxed 60 65536 "$work/unpack.log" "$3" tar -xf "$copy" --no-same-owner --no-same-permissions
     fi
     rm -f "$copy"
     [ "$(field result "$r")" = exited ] && [ "$(field code "$r")" = 0 ]
@@ -201,14 +218,19 @@ field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 # ---- one exercise's result ----
 
-# cmocka's lines in a test binary's log (the ones scripts/run-tests.sh reads)
-cmocka_total() { sed -n 's/^\[==========\] Running \([0-9]*\) test(s)\./\1/p' "$1" | tail -1; }
-cmocka_ran() { sed -n 's/^\[==========\] \([0-9]*\) test(s) run\./\1/p' "$1" | tail -1; }
-cmocka_ok() { grep -c '^\[       OK \] ' "$1"; }
+# cmocka's lines in a test binary's log (the ones scripts/run-tests.sh reads).
+# Each is looked for anywhere in a line, not only at its start: the student's
+# code prints into the same output, and a printf("%d", x) with no newline
+# puts cmocka's next line after it ("42[       OK ] test_x"). (It could also
+# print cmocka's lines itself: the README says so.)
+cmocka_total() { sed -n 's/.*\[==========\] Running \([0-9]*\) test(s)\./\1/p' "$1" | tail -1; }
+cmocka_ran() { sed -n 's/.*\[==========\] \([0-9]*\) test(s) run\./\1/p' "$1" | tail -1; }
+cmocka_ok() { grep -c '\[       OK \] ' "$1"; }
 # the failing tests' names; and the one running when the binary was stopped
-cmocka_failed() { sed -n 's/^\[  FAILED  \] \([^ ]*\)$/\1/p' "$1" | sort -u | tr '\n' ' ' | sed 's/ $//'; }
+cmocka_failed() { sed -n 's/.*\[  FAILED  \] \([^ ]*\)$/\1/p' "$1" | sort -u | tr '\n' ' ' | sed 's/ $//'; }
 cmocka_running() {
-    awk '/^\[ RUN      \] / { t = $4 } /^\[       OK \] |^\[  FAILED  \] [^ ]+$/ { t = "" } END { print t }' "$1"
+    awk '/\[ RUN      \] / { t = substr($0, index($0, "[ RUN      ] ") + 13) }
+         /\[       OK \] |\[  FAILED  \] [^ ]+$/ { t = "" } END { print t }' "$1"
 }
 
 # grade_one EXERCISE: sets status passed total seconds note failing
@@ -289,7 +311,17 @@ echo "student,lesson,exercise,status,passed,total,seconds" >"$csv"
 # in /root is not). Each student's copy goes in work/NAME. The grades and
 # logs are written by root (the sandbox opens the logs) into OUT_DIR.
 work=""
+# A grading killed with SIGKILL (a test runner's time limit) cannot remove
+# its scratch folder: the next one does, if it is ours and its grading.pid
+# names no running process (a grading that still runs keeps its own).
+for old in "${TMPDIR:-/tmp}"/mpkit-grade-*; do
+    if [ -d "$old" ] && [ ! -L "$old" ] && [ -O "$old" ] && [ -f "$old/grading.pid" ] &&
+        ! kill -0 "$(cat "$old/grading.pid")" 2>/dev/null; then
+        rm -rf "$old"
+    fi
+done
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/mpkit-grade-XXXXXX") || exit 1
+echo $$ >"$scratch/grading.pid"
 # Ctrl-C: the sandbox kills what it runs; the scratch folder goes too.
 stop() {
     rm -rf "$scratch"
@@ -302,6 +334,20 @@ if ! { mkdir -p "$kit/runtime" "$scratch/work" && cp -r Makefile mk lib tests sc
     cp "$build/libmp.a" "$kit/runtime/" && chmod -R a+rX "$scratch"; }; then
     stop 1
 fi
+# What the students' code could read and should not (README): said once,
+# before the first student. As root, asked of the students' uid itself.
+if [ -n "$uid" ]; then
+    for secret in "$root/solutions" "$subs"; do
+        run_sandboxed 10 4096 /dev/null / test -r "$secret" -a -x "$secret"
+        if [ "$(field code "$r")" = 0 ]; then
+            echo "grade: warning: uid $uid can read $secret: a submission can #include what is in it" \
+                "(chmod o-rx it while you grade)" >&2
+        fi
+    done
+else
+    echo "grade: warning: not root, so the students' code runs as you: it can signal your processes" \
+        "and change your files (README: grade an untrusted class as root)" >&2
+fi
 have_unzip=$(command -v unzip || true)
 graded=0
 declare -A seen
@@ -310,13 +356,16 @@ for entry in "$subs"/*; do
     [ -e "$entry" ] || continue
     base=$(basename "$entry")
     source_note=""
-    case "$base" in
-        *.tar.gz) kind=tar; name=${base%.tar.gz} ;;
-        *.tgz) kind=tar; name=${base%.tgz} ;;
-        *.zip) kind=zip; name=${base%.zip} ;;
-        *) if [ -d "$entry" ]; then kind=dir; name=$base
-           else echo "grade: $entry is not a folder or a .tar.gz/.tgz/.zip archive: skipped" >&2; continue; fi ;;
-    esac
+    if [ -d "$entry" ]; then # a folder, whatever its name ends with (alice.tgz/)
+        kind=dir; name=$base
+    else
+        case "$base" in
+            *.tar.gz) kind=tar; name=${base%.tar.gz} ;;
+            *.tgz) kind=tar; name=${base%.tgz} ;;
+            *.zip) kind=zip; name=${base%.zip} ;;
+            *) echo "grade: $entry is not a folder or a .tar.gz/.tgz/.zip archive: skipped" >&2; continue ;;
+        esac
+    fi
     # names safe in a CSV, a file name and Markdown; two alike get -2, -3
     name=$(printf '%s' "$name" | LC_ALL=C tr -c 'A-Za-z0-9._-' '_')
     if [ -n "${seen[$name]:-}" ]; then

@@ -9,6 +9,7 @@
 #              so they are not run.
 #   done       its tests passed; failing: they did not, or it did not
 #              compile, or it timed out.
+#   missing    the file is not there (it has tests: it was deleted).
 # The result is the one of the last make check-N, kept by scripts/run-tests.sh
 # in BUILD_DIR/test-logs/NAME.rc, when that is newer than the file and its
 # tests. An exercise changed since (or never checked) is tested now, all of
@@ -23,15 +24,16 @@ manifest=tests/exercises/SHIPPED.sha256
 withheld=tests/exercises/WITHHELD
 log="$build/test-logs"
 
-# Lessons with exercises, and each one's exercises in order (ex1, ex2, ex10)
+# Lessons with exercises, and each one's exercises in order (ex1, ex2, ex10):
+# the ones that have tests, so that a file the student deleted (or a whole
+# lesson's folder) is listed as missing rather than left out unseen
 lessons=""
 for d in tests/exercises/[0-9][0-9]-*/; do
-    lesson=$(basename "$d")
-    [ -d "exercises/$lesson" ] && lessons="$lessons $lesson"
+    lessons="$lessons $(basename "$d")"
 done
 exercises_of() {
-    (cd "exercises/$1" && ls ex[0-9]*.c 2>/dev/null) | sed 's/^ex\([0-9]*\)-.*/\1 &/' | sort -n | cut -d' ' -f2 |
-        while read -r f; do [ -f "tests/exercises/$1/$f" ] && echo "$f"; done
+    (cd "tests/exercises/$1" && ls ex[0-9]*.c 2>/dev/null) | grep -v '\.instructor\.c$' |
+        sed 's/^ex\([0-9]*\)-.*/\1 &/' | sort -n | cut -d' ' -f2
 }
 num_of_lesson() { echo "$1" | sed 's/^0*\([0-9]\)/\1/; s/-.*//'; }
 num_of_ex() { echo "$1" | sed 's/^ex\([0-9]*\)-.*/\1/'; }
@@ -64,6 +66,7 @@ stale=""
 for lesson in $lessons; do
     for f in $(exercises_of "$lesson"); do
         file="exercises/$lesson/$f"
+        [ -f "$file" ] || continue
         is_untouched "$file" || fresh "$file" || stale="$stale $file"
     done
 done
@@ -101,13 +104,16 @@ what_happened() {
 }
 withheld_of() { [ -f "$withheld" ] && awk -v want="$1" '$1 == want { print $2 }' "$withheld"; }
 
-n_done=0; n_failing=0; n_untouched=0; next=""; next_state=""; later=0
+n_done=0; n_failing=0; n_untouched=0; n_missing=0; next=""; next_state=""; later=0
 for lesson in $lessons; do
     n=$(num_of_lesson "$lesson")
     echo "$lesson (make check-$n)"
     for f in $(exercises_of "$lesson"); do
         file="exercises/$lesson/$f"
-        if is_untouched "$file"; then
+        if [ ! -f "$file" ]; then
+            state=missing; why="deleted? the handout archive has it: mpkit/$file"
+            n_missing=$((n_missing + 1))
+        elif is_untouched "$file"; then
             state=untouched; why=""; n_untouched=$((n_untouched + 1))
         elif [ "$(cat "$(rc_file "$file")" 2>/dev/null)" = 0 ]; then
             state="done"; why=""; n_done=$((n_done + 1))
@@ -124,10 +130,12 @@ for lesson in $lessons; do
         fi
     done
 done
-total=$((n_done + n_failing + n_untouched))
+total=$((n_done + n_failing + n_untouched + n_missing))
 echo
-echo "$total exercises: $n_done done, $n_failing failing, $n_untouched untouched"
-if [ -n "$next" ]; then
+echo "$total exercises: $n_done done, $n_failing failing, $n_untouched untouched$([ "$n_missing" -gt 0 ] && echo ", $n_missing missing")"
+if [ "${next_state%%:*}" = missing ]; then
+    echo "next: put $next back (the handout archive has it: mpkit/$next), then $next_cmd"
+elif [ -n "$next" ]; then
     echo "next: $next ($next_state) -- test it: $next_cmd (or $next_watch, again at every save); stuck? $next_hint"
 else
     if [ "$later" -gt 0 ]; then later=" ($later more tests run at grading)"; else later=""; fi

@@ -462,6 +462,21 @@ static void test_instructor_file_joins_the_binary(void **state)
     free(out);
 }
 
+/* make watch-1's output once it has ended n checks ("watching" n times),
+ * or NULL if it has not by deadline. */
+static char *wait_for_checks(const char *out_path, int n, uint64_t deadline)
+{
+    for (;;) {
+        char *out = read_file(out_path);
+        if (out && occurrences(out, "==== watch-1: watching") >= n)
+            return out;
+        free(out);
+        if (mp_now_ns() >= deadline)
+            return NULL;
+        mp_sleep_ns(50000000);
+    }
+}
+
 static void test_watch_1_checks_again_at_each_save(void **state)
 {
     (void)state;
@@ -472,30 +487,18 @@ static void test_watch_1_checks_again_at_each_save(void **state)
     watch_group = start(tree, "make watch-1 EX=1", out_path);
 
     /* wait (bounded) for the first check to end: "watching" */
-    char *out = NULL;
     uint64_t deadline = mp_now_ns() + (uint64_t)STEP_LIMIT_S * 1000000000u;
-    while (mp_now_ns() < deadline) {
-        free(out);
-        out = read_file(out_path);
-        if (out && occurrences(out, "==== watch-1: watching") >= 1)
-            break;
-        mp_sleep_ns(50000000);
-    }
-    if (!out || occurrences(out, "==== watch-1: watching") < 1)
-        fail_msg("make watch-1 did not finish its first check:\n%s", out ? out : "");
+    char *out = wait_for_checks(out_path, 1, deadline);
+    if (!out)
+        fail_msg("make watch-1 did not finish its first check:\n%s", read_file(out_path));
     assert_int_equal(occurrences(out, "==== watch-1: run "), 1);
 
     /* save the file: a new modification time, as an editor's save gives */
     assert_int_equal(utimes(file, NULL), 0);
-    while (mp_now_ns() < deadline) {
-        free(out);
-        out = read_file(out_path);
-        if (out && occurrences(out, "==== watch-1: watching") >= 2)
-            break;
-        mp_sleep_ns(50000000);
-    }
-    if (occurrences(out, "==== watch-1: watching") < 2)
-        fail_msg("make watch-1 did not check again after a save:\n%s", out);
+    free(out);
+    out = wait_for_checks(out_path, 2, deadline);
+    if (!out)
+        fail_msg("make watch-1 did not check again after a save:\n%s", read_file(out_path));
     assert_contains(out, "==== watch-1: run 2");
     assert_int_equal(occurrences(out, "==== all test binaries together"), 2); /* two whole checks */
 
@@ -521,6 +524,28 @@ static void test_watch_1_checks_again_at_each_save(void **state)
     free(out);
 }
 
+/* A student deletes an exercise, or a lesson's whole folder: make progress
+ * lists them as missing (not left out unseen), and make check-N of the
+ * emptied lesson says so in one line, status 2, rather than pass 0 tests. */
+static void test_deleted_exercises_are_missing(void **state)
+{
+    (void)state;
+    ready();
+    char *out;
+    assert_int_equal(run("rm exercises/01-hello/ex2-usable-cpus.c && rm -r exercises/03-gil", &out), 0);
+    free(out);
+    assert_int_equal(run("make progress", &out), 0);
+    assert_contains(out, "missing    ex2-usable-cpus.c        deleted? the handout archive has it: "
+                         "mpkit/exercises/01-hello/ex2-usable-cpus.c\n");
+    assert_contains(out, "03-gil (make check-3)\n  missing    ex1-");
+    assert_contains(out, " missing\n");
+    free(out);
+    assert_int_equal(run("make check-3", &out), 2);
+    assert_contains(out, "exercises/03-gil/ holds no exercise file");
+    assert_int_equal(count_lines(out), 1);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_check_1_solved_passes),
         cmocka_unit_test(test_instructor_file_joins_the_binary),
         cmocka_unit_test(test_watch_1_checks_again_at_each_save),
+        cmocka_unit_test(test_deleted_exercises_are_missing),
     };
     return cmocka_run_group_tests_name("the handout, as a student uses it", tests, make_the_handout,
                                        remove_the_tree);

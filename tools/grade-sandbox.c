@@ -2,8 +2,8 @@
  * make that compiles a student's file) with limits, and leave nothing behind.
  *
  *   grade-sandbox [--uid U] [--wall S] [--cpu S] [--mem MIB] [--procs N]
- *                 [--output BYTES] [--file-mib M] [--log FILE] [--dir DIR]
- *                 -- PROGRAM ARG...
+ *                 [--output BYTES] [--file-mib M] [--shm-mib M] [--log FILE]
+ *                 [--dir DIR] -- PROGRAM ARG...
  *
  * PROGRAM runs in DIR (default: here) with stdin from /dev/null and its
  * output to FILE (default: nowhere).
@@ -18,7 +18,8 @@
  * process-limit (it reached --procs processes and threads: a fork bomb,
  * killed at once rather than left to spin until the wall limit).
  * left: processes that were still running when it ended (all killed);
- * cleaned: what it left in /tmp, /var/tmp and /dev/shm (all removed).
+ * cleaned: what it left in /tmp, /var/tmp and /dev/shm (all removed; with
+ * --shm-mib, what it left in its own /dev/shm vanishes uncounted).
  * Exit status 0 when the program ran (whatever its result), 2 for bad
  * flags, 1 when the sandbox itself could not do its job.
  *
@@ -41,6 +42,13 @@
  *                the first byte over (the log keeps the first B bytes)
  *   --file-mib M the size of any file it writes (RLIMIT_FSIZE; 1024 unless
  *                said: shared memory is a file too, MPI's is large)
+ *   --shm-mib M  with --uid: a /dev/shm of its own, a tmpfs of M MiB in
+ *                all. /dev/shm is memory that no process owns, so no
+ *                per-process limit bounds it: a program writing files there
+ *                could fill the machine's memory within its time (and the
+ *                OOM killer cannot free it). Its files vanish with its
+ *                last process. Where root may not mount (a container
+ *                without CAP_SYS_ADMIN) the program shares /dev/shm.
  *   core dumps off (RLIMIT_CORE 0), no new privileges (no setuid programs).
  *
  * RLIMIT_NPROC does not bind root, and grading usually runs as root (CI
@@ -56,7 +64,7 @@
  * keeper, the process it runs under, in a session of its own, kills what
  * is left (keep(), below).
  */
-#define _GNU_SOURCE /* prctl(PR_SET_CHILD_SUBREAPER), setresuid, setgroups, close_range: Linux */
+#define _GNU_SOURCE /* prctl(PR_SET_CHILD_SUBREAPER), setresuid, setgroups, close_range, unshare: Linux */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +79,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -88,7 +98,7 @@
 typedef struct limits {
     long uid; /* -1: run as the caller */
     double wall_s;
-    long cpu_s, mem_mib, procs, output, file_mib;
+    long cpu_s, mem_mib, procs, output, file_mib, shm_mib;
     long have; /* not root: the caller's processes and threads before the run */
     const char *log, *dir;
 } limits;
@@ -336,6 +346,19 @@ static int clean_temp(long uid)
 
 /* ---- the child: limits, then the uid, then the program ---- */
 
+/* As root, before the uid changes: a mount namespace in which /dev/shm is a
+ * tmpfs of mib MiB, seen by the program and its descendants only. false if
+ * the kernel refuses (then /dev/shm is the machine's, as before). */
+static bool private_shm(long mib)
+{
+    char opts[64];
+    snprintf(opts, sizeof opts, "size=%ldm,mode=1777", mib);
+    return unshare(CLONE_NEWNS) == 0 &&
+           /* private first: a mount made here must not propagate to the machine's /dev/shm */
+           mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+           mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, opts) == 0;
+}
+
 static void set_limit(int resource, rlim_t soft, rlim_t hard, const char *name)
 {
     struct rlimit r = {soft, hard};
@@ -375,6 +398,8 @@ static void run_child(const limits *lim, int out_fd, char **argv)
         rlim_t n = (rlim_t)(lim->uid >= 0 ? lim->procs : lim->have + lim->procs + NOT_ROOT_SLACK);
         set_limit(RLIMIT_NPROC, n, n, "RLIMIT_NPROC");
     }
+    if (lim->shm_mib > 0)
+        private_shm(lim->shm_mib);
     if (lim->uid >= 0) {
         gid_t g = (gid_t)lim->uid;
         uid_t u = (uid_t)lim->uid;
@@ -400,6 +425,7 @@ typedef struct output_sink {
     int from, to;
     long copied, cap; /* cap 0: no limit */
     bool over;        /* it printed more than cap */
+    bool closed;      /* every writer has closed it: nothing more will come */
 } output_sink;
 
 /* Copy what is in the pipe now (at most reads times 64 KiB, so that a
@@ -408,8 +434,10 @@ typedef struct output_sink {
 static bool pump(output_sink *s, int reads)
 {
     char buf[65536];
-    ssize_t n;
-    while (reads-- > 0 && (n = read(s->from, buf, sizeof buf)) > 0) {
+    ssize_t n = -1;
+    while (reads-- > 0 && (n = read(s->from, buf, sizeof buf)) != 0) {
+        if (n < 0) /* EAGAIN: nothing now (or an error: then nothing either) */
+            break;
         long keep = s->cap == 0 || s->copied + n <= s->cap ? (long)n : s->cap - s->copied;
         if (keep > 0 && mp_write_full(s->to, buf, (size_t)keep) != 0)
             die("write to the log");
@@ -417,6 +445,8 @@ static bool pump(output_sink *s, int reads)
         if (keep < n)
             s->over = true;
     }
+    if (n == 0)
+        s->closed = true;
     return s->over;
 }
 
@@ -443,13 +473,14 @@ static void check_uid(long uid)
 
 static limits parse_args(int argc, char **argv, int *prog)
 {
-    limits lim = {.uid = -1, .wall_s = 20, .cpu_s = 0, .mem_mib = 0, .procs = 0, .output = 0, .file_mib = 1024};
+    limits lim = {.uid = -1, .wall_s = 20, .cpu_s = 0, .mem_mib = 0, .procs = 0, .output = 0, .file_mib = 1024,
+                  .shm_mib = 0};
     static const struct option opts[] = {
         {"uid", required_argument, NULL, 'u'},   {"wall", required_argument, NULL, 'w'},
         {"cpu", required_argument, NULL, 'c'},   {"mem", required_argument, NULL, 'm'},
         {"procs", required_argument, NULL, 'p'}, {"output", required_argument, NULL, 'o'},
         {"log", required_argument, NULL, 'l'},   {"dir", required_argument, NULL, 'd'},
-        {"file-mib", required_argument, NULL, 'f'},
+        {"file-mib", required_argument, NULL, 'f'}, {"shm-mib", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     int c;
@@ -462,11 +493,12 @@ static limits parse_args(int argc, char **argv, int *prog)
         case 'p': lim.procs = number_arg("--procs", optarg, 2, 1 << 20); break;
         case 'o': lim.output = number_arg("--output", optarg, 1024, 1L << 40); break;
         case 'f': lim.file_mib = number_arg("--file-mib", optarg, 1, 1 << 20); break;
+        case 's': lim.shm_mib = number_arg("--shm-mib", optarg, 1, 1 << 20); break;
         case 'l': lim.log = optarg; break;
         case 'd': lim.dir = optarg; break;
         case 'h':
             printf("usage: grade-sandbox [--uid U] [--wall S] [--cpu S] [--mem MIB] [--procs N] [--output BYTES]\n"
-                   "                     [--file-mib M] [--log FILE] [--dir DIR] -- PROGRAM ARG...\n"
+                   "                     [--file-mib M] [--shm-mib M] [--log FILE] [--dir DIR] -- PROGRAM ARG...\n"
                    "Runs PROGRAM with these limits and prints one result= line (tools/grade-sandbox.c says more).\n");
             exit(0);
         default: exit(2); /* getopt_long has said what was wrong */
@@ -474,6 +506,8 @@ static limits parse_args(int argc, char **argv, int *prog)
     }
     if (optind >= argc)
         usage_error("no program to run given after the flags", NULL);
+    if (lim.shm_mib > 0 && lim.uid < 0)
+        usage_error("--shm-mib needs --uid (a mount of its own needs root)", NULL);
     *prog = optind;
     return lim;
 }
@@ -554,7 +588,7 @@ int main(int argc, char **argv)
     if (pipe2(out, O_CLOEXEC) != 0)
         die("pipe2");
     fcntl(out[0], F_SETFL, O_NONBLOCK);
-    output_sink sink = {out[0], log_fd, 0, lim.output, false};
+    output_sink sink = {.from = out[0], .to = log_fd, .cap = lim.output};
     int cleaned = clean_temp(lim.uid); /* a previous run's, if it was itself killed */
     lim.have = 0;
     if (lim.uid < 0)
@@ -597,7 +631,9 @@ int main(int argc, char **argv)
                 break;
             }
         }
-        struct pollfd pf = {out[0], POLLIN, 0};
+        /* a program that closed its output (all its processes did) makes
+         * the pipe readable at once, forever: then it is not polled */
+        struct pollfd pf = {sink.closed ? -1 : out[0], POLLIN, 0};
         if (poll(&pf, 1, 10) > 0 && pump(&sink, 16)) {
             result = "output-limit";
             break;

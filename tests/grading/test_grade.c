@@ -3,10 +3,14 @@
  * what it wrote and what it left behind.
  *
  * The class: alice (the solutions, a folder), archived (a solution in a
- * .tar.gz, inside an exercises/ folder), wrong (fails its tests), no-compile,
- * loops (forever), fork-bomb, crashes (a stack overflow: SIGSEGV), floods
+ * .tar.gz, in mpkit/exercises/, beside what macOS adds to an archive:
+ * __MACOSX/, .DS_Store), wrong (fails its tests), no-compile, loops
+ * (forever), fork-bomb, crashes (a stack overflow: SIGSEGV), floods
  * (prints without end), linked (its file is a symbolic link: not followed,
- * so missing) and sneaky (an archive with a "../" path: rejected). Every
+ * so missing), sneaky (an archive with a "../" path: rejected), chatty (a
+ * solution that prints with no newline, so cmocka's lines start mid-line),
+ * dotted.tgz (a folder, whatever its name says) and tarred (a .tgz that is
+ * a plain tar: read all the same). Every
  * status asserted is what the sandbox makes certain, load or not: a loop is
  * stopped by the time limit, a fork bomb at the process limit (reached in
  * milliseconds; the time limit is seconds), a flood at the output limit. */
@@ -19,17 +23,23 @@ static int grade_rc;       /* what make grade exited with */
 static long grade_uid;     /* the uid the students' code ran as (as root) */
 static double grade_wall;  /* seconds the whole run took */
 
-/* Run a shell command line (from the kit's root) with output to tmp; its
- * exit code, or -1000 if it ran over timeout_s. */
 /* make, as if typed: nothing of the make test that runs this test (its
  * MAKEFLAGS, a jobserver) nor any GRADE_ variable of the caller's. */
 /* (its scratch folder in $t/scratch, $t being tmp: seen to be removed) */
 #define MAKE_AS_TYPED "env -i PATH=\"$PATH\" HOME=\"$HOME\" TMPDIR=\"$t/scratch\" make --no-print-directory -s"
 
-static int sh(const char *cmd, double timeout_s)
+/* Run a shell command line (from the kit's root) with output to tmp; its
+ * exit code, or -1000 if it ran over timeout_s. It runs under timeout(1),
+ * which ends the whole process group at timeout_s (make, grade.sh, which
+ * then removes its scratch folder): a grading over its bound must not go on
+ * as an orphan while the tests remove tmp under it. */
+static int sh(const char *cmd, int timeout_s)
 {
-    char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
-    return run_program(argv, tmp, timeout_s);
+    char bound[16];
+    snprintf(bound, sizeof bound, "%d", timeout_s);
+    char *argv[] = {"/usr/bin/timeout", "-k", "5", bound, "/bin/sh", "-c", (char *)cmd, NULL};
+    int rc = run_program(argv, tmp, timeout_s + 10);
+    return rc == 124 || rc == 137 ? -1000 : rc; /* timeout's codes: it was ended */
 }
 
 static char *path_in_tmp(const char *rel)
@@ -66,12 +76,20 @@ static int grade_the_class(void **state)
              "cp -r tests/grading/submissions/* $t/subs/; "
              "mkdir -p $t/subs/alice && cp -r solutions/01-hello $t/subs/alice/; "
              "cp solutions/01-hello/ex1-exitcode.c $t/pack/exercises/01-hello/; "
-             "tar -C $t/pack -czf $t/subs/archived.tar.gz exercises; "
+             "mkdir -p $t/mac/mpkit $t/mac/__MACOSX/mpkit && cp -r $t/pack/exercises $t/mac/mpkit/ && "
+             "touch $t/mac/.DS_Store $t/mac/__MACOSX/mpkit/._exercises; "
+             "tar -C $t/mac -czf $t/subs/archived.tar.gz mpkit __MACOSX .DS_Store; "
              "mkdir -p $t/subs/linked/01-hello; "
              "ln -s \"$(pwd)/solutions/01-hello/ex1-exitcode.c\" $t/subs/linked/01-hello/ex1-exitcode.c; "
              "echo 'int x;' >$t/evil/outside.c; (cd $t/evil/in && tar -czPf $t/subs/sneaky.tgz ../outside.c); "
-             "rm $t/evil/outside.c",
-             tmp);
+             "rm $t/evil/outside.c; "
+             "mkdir -p $t/subs/dotted.tgz && cp -r $t/pack/exercises/01-hello $t/subs/dotted.tgz/; "
+             "tar -C $t/pack -cf $t/subs/tarred.tgz exercises; "
+             /* the scratch folders of a grading killed with SIGKILL, and of one that still runs (this test) */
+             "mkdir -p $t/scratch/mpkit-grade-killed/kit $t/scratch/mpkit-grade-running; "
+             "echo 999999999 >$t/scratch/mpkit-grade-killed/grading.pid; "
+             "echo %ld >$t/scratch/mpkit-grade-running/grading.pid",
+             tmp, (long)getpid());
     if (sh(cmd, 60) != 0) {
         print_error("could not make the sample class in %s\n", tmp);
         return -1;
@@ -93,14 +111,30 @@ static int remove_the_class(void **state)
     return 0;
 }
 
+static void assert_contains(const char *text, const char *part, const char *where)
+{
+    if (!strstr(text, part))
+        fail_msg("%s does not say '%s'; it holds:\n%s", where, part, text);
+}
+
 static void test_the_run_ends_well_within_its_bound(void **state)
 {
     (void)state;
-    if (grade_rc != 0) {
-        char *err = read_output(tmp, "err.txt");
+    char *err = read_output(tmp, "err.txt"); /* the grading's, read before any other command */
+    if (grade_rc != 0)
         fail_msg("make grade ended with %d after %.1f s (-1000: over 150 s); it said: %s", grade_rc, grade_wall,
                  err ? err : "");
-    }
+    /* the class's folder is readable by all here: the grading says so once */
+    char *warning;
+    if (geteuid() == 0)
+        assert_true(asprintf(&warning, "grade: warning: uid %ld can read %s/subs: a submission can #include",
+                             grade_uid, tmp) > 0);
+    else
+        warning = strdup("grade: warning: not root, so the students' code runs as you");
+    assert_non_null(err);
+    assert_contains(err, warning, "make grade's stderr");
+    free(warning);
+    free(err);
 }
 
 /* grades.csv: the expected rows, in order, the seconds column left out
@@ -116,9 +150,15 @@ static void test_every_status_is_the_expected_one(void **state)
         "archived,01-hello,ex1-exitcode,passed,2,2",
         "archived,01-hello,ex2-usable-cpus,missing,0,0",
         "archived,01-hello,ex3-reap,missing,0,0",
+        "chatty,01-hello,ex1-exitcode,passed,2,2",
+        "chatty,01-hello,ex2-usable-cpus,missing,0,0",
+        "chatty,01-hello,ex3-reap,missing,0,0",
         "crashes,01-hello,ex1-exitcode,crashed,0,2",
         "crashes,01-hello,ex2-usable-cpus,missing,0,0",
         "crashes,01-hello,ex3-reap,missing,0,0",
+        "dotted.tgz,01-hello,ex1-exitcode,passed,2,2",
+        "dotted.tgz,01-hello,ex2-usable-cpus,missing,0,0",
+        "dotted.tgz,01-hello,ex3-reap,missing,0,0",
         "floods,01-hello,ex1-exitcode,missing,0,0",
         "floods,01-hello,ex2-usable-cpus,crashed,0,2",
         "floods,01-hello,ex3-reap,missing,0,0",
@@ -137,6 +177,9 @@ static void test_every_status_is_the_expected_one(void **state)
         "sneaky,01-hello,ex1-exitcode,missing,0,0",
         "sneaky,01-hello,ex2-usable-cpus,missing,0,0",
         "sneaky,01-hello,ex3-reap,missing,0,0",
+        "tarred,01-hello,ex1-exitcode,passed,2,2",
+        "tarred,01-hello,ex2-usable-cpus,missing,0,0",
+        "tarred,01-hello,ex3-reap,missing,0,0",
         "wrong,01-hello,ex1-exitcode,failed,0,2",
         "wrong,01-hello,ex2-usable-cpus,missing,0,0",
         "wrong,01-hello,ex3-reap,missing,0,0",
@@ -164,44 +207,36 @@ static void test_every_status_is_the_expected_one(void **state)
     free(csv);
 }
 
-static void assert_contains(const char *text, const char *part, const char *where)
-{
-    if (!strstr(text, part))
-        fail_msg("%s does not say '%s'; it holds:\n%s", where, part, text);
-}
-
 static void test_each_student_has_a_page(void **state)
 {
     (void)state;
-    static const char *students[] = {"alice", "archived", "crashes", "floods", "fork-bomb",
-                                     "linked", "loops", "no-compile", "sneaky", "wrong"};
-    for (size_t i = 0; i < sizeof students / sizeof students[0]; i++) {
+    /* every student, and what some pages must say */
+    static const struct { const char *student, *says; } pages[] = {
+        {"alice", NULL},
+        {"archived", NULL},
+        {"chatty", NULL},
+        {"crashes", "killed by SIGSEGV"},
+        {"dotted.tgz", NULL},
+        {"floods", "printed more than 65536 bytes"},
+        {"fork-bomb", "reached 24 processes and threads"},
+        {"linked", NULL},
+        {"loops", NULL},
+        {"no-compile", "ex1-exitcode.c:8:5: error:"},
+        {"sneaky", "archive sneaky.tgz rejected: a path in it is absolute or has '..'"},
+        {"tarred", NULL},
+        {"wrong", "- 01-hello/ex1-exitcode: test_normal_exits test_signals_are_negative"},
+    };
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
         char rel[128];
-        snprintf(rel, sizeof rel, "out/students/%s.md", students[i]);
+        snprintf(rel, sizeof rel, "out/students/%s.md", pages[i].student);
         char *md = file_in_tmp(rel);
         assert_contains(md, "| lesson | exercise | status | tests passed | seconds | note |", rel);
         assert_contains(md, "## First compiler error", rel);
         assert_contains(md, "## Failing tests", rel);
+        if (pages[i].says)
+            assert_contains(md, pages[i].says, rel);
         free(md);
     }
-    char *md = file_in_tmp("out/students/no-compile.md");
-    assert_contains(md, "ex1-exitcode.c:8:5: error:", "no-compile.md");
-    free(md);
-    md = file_in_tmp("out/students/wrong.md");
-    assert_contains(md, "- 01-hello/ex1-exitcode: test_normal_exits test_signals_are_negative", "wrong.md");
-    free(md);
-    md = file_in_tmp("out/students/sneaky.md");
-    assert_contains(md, "archive sneaky.tgz rejected: a path in it is absolute or has '..'", "sneaky.md");
-    free(md);
-    md = file_in_tmp("out/students/fork-bomb.md");
-    assert_contains(md, "reached 24 processes and threads", "fork-bomb.md");
-    free(md);
-    md = file_in_tmp("out/students/floods.md");
-    assert_contains(md, "printed more than 65536 bytes", "floods.md");
-    free(md);
-    md = file_in_tmp("out/students/crashes.md");
-    assert_contains(md, "killed by SIGSEGV", "crashes.md");
-    free(md);
 }
 
 /* JSON's syntax, enough to catch a bad escape or a missing bracket:
@@ -260,8 +295,9 @@ static void test_the_json_is_gradescopes(void **state)
 }
 
 /* Nothing of the students' is left: no process of the uid, no file of it
- * in the temp folders, no scratch folder, and the archive's "../" file
- * nowhere. */
+ * in the temp folders, no scratch folder (nor the one of a grading that
+ * was killed; the one of a grading that runs stays), and the archive's
+ * "../" file nowhere. */
 static void test_nothing_is_left_behind(void **state)
 {
     (void)state;
@@ -281,8 +317,8 @@ static void test_nothing_is_left_behind(void **state)
     assert_int_equal(sh(cmd, 30), 0);
     char *out = read_output(tmp, "out.txt");
     assert_non_null(out);
-    if (*out)
-        fail_msg("make grade left in its scratch folder: %s", out);
+    if (strcmp(out, "mpkit-grade-running\n") != 0)
+        fail_msg("the scratch folder holds, not only mpkit-grade-running:\n%s", out);
     free(out);
     struct stat st;
     char *p = path_in_tmp("outside.c");
@@ -302,6 +338,7 @@ static void test_bad_input_is_one_line_and_status_2(void **state)
         {"SUBMISSIONS=/nonexistent/class", "is not a folder"},
         {"SUBMISSIONS=. GRADE_TIME=soon", "GRADE_TIME must be a whole number"},
         {"SUBMISSIONS=. LESSONS=99", "no exercises for lesson 99"},
+        {"SUBMISSIONS=$t/subs GRADE_OUT=$t/subs/grades LESSONS=1", "is inside SUBMISSIONS="},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char cmd[512];

@@ -10,16 +10,7 @@
 
 #include <limits.h>
 
-double speedup(double serial_s, double parallel_s);
-double efficiency(double speedup, int workers);
-double amdahl_max_speedup(double serial_fraction, int workers);
-
-#define NEAR(a, b)                                                                         \
-    do {                                                                                   \
-        double got_ = (a), want_ = (b);                                                    \
-        if (!(fabs(got_ - want_) < 1e-9))                                                  \
-            fail_msg("%s = %.10g, expected %.10g", #a, got_, want_);                       \
-    } while (0)
+#include "ex1-speedup.h"
 
 static void test_negative_is_nonsense(void **state)
 {
