@@ -9,7 +9,11 @@
  *    is here. Target: at least 20x faster per task.
  *  - Process pool with the default chunksize against the thread pool with
  *    its default chunksize, same map. Target: at most 2x the thread pool's
- *    cost per task.
+ *    cost per task. Twice: with the arrays in the caller's own memory (the
+ *    manager copies every argument in and every result out), and with them
+ *    in the pool's shared buffer (mp_pool_shared: the workers read and
+ *    write them in place, as a Python program would hand its Pool a
+ *    SharedMemory buffer instead of pickled data).
  * Kit and baseline are interleaved and the medians compared (bench.h). The
  * pools are created once: a pool's start is not a per-task cost.
  *
@@ -37,6 +41,7 @@ static int empty(const void *arg, void *result)
 #define N_DEFAULT 1000000
 
 static long *args, *res;
+static long *shared_args, *shared_res; /* in the process pool's shared buffer (mp_pool_shared) */
 static mp_pool *threads, *procs;
 static int workers;
 static int (*volatile task)(const void *, void *) = empty; /* volatile: OpenMP may not inline it */
@@ -64,6 +69,14 @@ static void omp_dynamic_1(void *arg)
 }
 
 static void kit_procs_default(void *arg) { (void)arg; map(procs, N_DEFAULT, 0); }
+/* the same map with its arrays in the pool's shared buffer: nothing copied */
+static void kit_procs_shared(void *arg)
+{
+    (void)arg;
+    if (mp_pool_map(procs, empty, shared_args, N_DEFAULT, sizeof(long), shared_res, sizeof(long), NULL) != 0 ||
+        shared_res[N_DEFAULT - 1] != shared_args[N_DEFAULT - 1])
+        die("mp_pool_map (shared)");
+}
 static void kit_threads_default(void *arg) { (void)arg; map(threads, N_DEFAULT, 0); }
 
 /* CPU time so far of this process (every thread) and of the pool's worker
@@ -151,8 +164,12 @@ int main(int argc, char **argv)
         die("thread pool");
     o = mp_pool_defaults(MP_POOL_PROCESSES);
     o.start = MP_START_FORK;
+    o.shared_bytes = 2 * N_DEFAULT * sizeof(long);
     if (mp_pool_create(&procs, &o) != 0)
         die("process pool");
+    shared_args = mp_pool_shared(procs, NULL);
+    shared_res = shared_args + N_DEFAULT;
+    memcpy(shared_args, args, N_DEFAULT * sizeof *args);
     printf("pool: %d workers; per task, medians of %d interleaved runs\n", workers, BENCH_REPEATS);
 
     /* threads, chunksize 1, against OpenMP dynamic,1 */
@@ -185,6 +202,7 @@ int main(int argc, char **argv)
     /* default chunksize: processes against threads */
     printf("default chunksize: %d tasks per map, chunksize %zu\n", N_DEFAULT, mp_pool_chunksize(N_DEFAULT, workers));
     compare_per_task("process map / thread map, default cs", kit_procs_default, kit_threads_default, N_DEFAULT, 2.0);
+    compare_per_task("  the same, arrays in mp_pool_shared", kit_procs_shared, kit_threads_default, N_DEFAULT, 2.0);
     double cpu_procs = cpu_per_task(procs, true), cpu_threads = cpu_per_task(threads, false);
     printf("%-38s kit %8.1f ns/task  baseline %8.1f ns/task  ratio %.2f  (the floor of the ratio above)\n",
            "  CPU time, all threads and workers", cpu_procs, cpu_threads, cpu_procs / cpu_threads);

@@ -110,6 +110,7 @@ int mp_pool_create(mp_pool **pool, const mp_pool_opts *opts)
     if (p->size > MP_POOL_WORKERS_MAX)
         p->size = MP_POOL_WORKERS_MAX;
     p->maxtasks = o.maxtasksperchild;
+    p->shared_bytes = o.shared_bytes;
     p->init = o.initializer;
     p->wake_fd = -1;
     p->started_shm.fd = -1;
@@ -138,8 +139,14 @@ int mp_pool_create(mp_pool **pool, const mp_pool_opts *opts)
     pthread_cond_init(&p->work, &ca);
     pthread_cond_init(&p->created, &ca);
     pthread_condattr_destroy(&ca);
-    int rc = p->backend == MP_POOL_THREADS ? pool_threads_create(p) : pool_procs_create(p);
+    int rc = 0;
+    if (p->backend == MP_POOL_THREADS && p->shared_bytes && !(p->shared = calloc(1, p->shared_bytes)))
+        rc = -ENOMEM;
+    if (rc == 0)
+        rc = p->backend == MP_POOL_THREADS ? pool_threads_create(p) : pool_procs_create(p);
     if (rc != 0) {
+        if (p->backend == MP_POOL_THREADS)
+            free(p->shared);
         pthread_cond_destroy(&p->work);
         pthread_cond_destroy(&p->created);
         pthread_mutex_destroy(&p->lock);
@@ -152,6 +159,13 @@ int mp_pool_create(mp_pool **pool, const mp_pool_opts *opts)
 }
 
 int mp_pool_size(const mp_pool *pool) { return pool->size; }
+
+void *mp_pool_shared(mp_pool *pool, size_t *bytes)
+{
+    if (bytes)
+        *bytes = pool->shared ? pool->shared_bytes : 0;
+    return pool->shared;
+}
 
 int mp_pool_workers(mp_pool *p, pid_t *ids, int max)
 {
@@ -289,6 +303,8 @@ void mp_pool_free(mp_pool *p)
     free(p->retired);
     for (int i = 0; i < p->size; i++)
         free(p->threads[i]);
+    if (p->backend == MP_POOL_THREADS)
+        free(p->shared); /* (a process pool's is in its arena) */
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->created);
     pthread_mutex_destroy(&p->lock);

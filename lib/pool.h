@@ -148,6 +148,7 @@ typedef struct mp_pool_opts {
     const void *initargs;   /* copied at create */
     size_t initargs_len;
     int maxtasksperchild;   /* 0: a worker lives as long as the pool */
+    size_t shared_bytes;    /* a buffer every worker sees (mp_pool_shared); 0: none */
 } mp_pool_opts;
 /* The defaults: threads, default start method, usable CPUs, nothing else. */
 mp_pool_opts mp_pool_defaults(int backend);
@@ -158,6 +159,17 @@ typedef struct mp_pool mp_pool;
  * 0 or -errno (reported), *pool NULL on failure. */
 int mp_pool_create(mp_pool **pool, const mp_pool_opts *opts);
 int mp_pool_size(const mp_pool *pool);
+/* The pool's shared buffer (opts.shared_bytes of it, zeroed at create), or
+ * NULL without one. A process pool's workers map it too (it is part of the
+ * arena they are handed, under every start method), so a map whose
+ * arguments and results both lie in it copies neither: the workers read
+ * the arguments and write the results in place, and the messages carry
+ * offsets only -- the C form of handing a Pool a SharedMemory buffer
+ * instead of pickling the data. A job with either outside it is copied as
+ * usual. A thread pool's buffer is plain memory: threads share everything.
+ * The buffer lives as long as the pool; a job using it must be done before
+ * the caller changes the arguments or reads the results. */
+void *mp_pool_shared(mp_pool *pool, size_t *bytes);
 /* The workers now: PIDs (processes) or kernel TIDs (threads); how many. */
 int mp_pool_workers(mp_pool *pool, pid_t *ids, int max);
 /* Workers started so far, replacements included. */

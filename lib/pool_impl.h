@@ -75,6 +75,7 @@ typedef struct held_chunk {
     uint64_t seq;
     uint32_t flags;            /* WIRE_SHM: its bytes are in the ring at */
     size_t ring_off, ring_len; /* [ring_off, ring_off + ring_len) */
+    bool in_place;             /* WIRE_SHM in the shared buffer: no ring, no copy */
 } held_chunk;
 
 typedef struct proc_worker {
@@ -105,6 +106,8 @@ struct mp_pool {
     bool stopping;                 /* a thread outside the pool took on terminate's stop and wait */
     int started;                   /* workers started, replacements included */
     atomic_bool stop;              /* threads: stop after the current chunk */
+    unsigned char *shared;         /* mp_pool_shared: processes, the arena past the rings; threads, malloc */
+    size_t shared_bytes;
     pid_t tids[MP_POOL_WORKERS_MAX]; /* live workers: kernel TIDs (threads) or PIDs, 0: none */
 
     /* threads */
@@ -122,7 +125,7 @@ struct mp_pool {
     bool create_done;
     int create_status;
     mp_shm started_shm;            /* per slot: the chunk number its worker started last */
-    mp_shm arena;                  /* per slot: a ring of POOL_RING_BYTES (WIRE_SHM) */
+    mp_shm arena;                  /* per slot: a ring of POOL_RING_BYTES (WIRE_SHM), then the shared buffer */
     proc_worker *w;                /* size of them */
     double chunk_ns_avg;           /* how long a chunk takes, recently */
     int dispatch_next;             /* processes: the worker the next round of dispatch starts at */

@@ -87,7 +87,7 @@ static size_t ring_take(proc_worker *w, size_t len)
 
 static void ring_give_back(proc_worker *w, const held_chunk *h)
 {
-    if (!(h->flags & WIRE_SHM))
+    if (!(h->flags & WIRE_SHM) || h->in_place)
         return;
     w->ring_tail = h->ring_off + h->ring_len;
     w->ring_chunks--;
@@ -169,6 +169,13 @@ static bool next_chunk(mp_pool *p, mp_async **job, size_t *chunk)
     return false;
 }
 
+/* Do [ptr, ptr + len) lie in the pool's shared buffer? */
+static bool in_shared(const mp_pool *p, const void *ptr, size_t len)
+{
+    const unsigned char *b = ptr;
+    return p->shared && b >= p->shared && len <= p->shared_bytes && (size_t)(b - p->shared) <= p->shared_bytes - len;
+}
+
 /* 1: appended; 0: it must wait (no room in the ring now); -ENOMEM. */
 static int append_chunk(mp_pool *p, int slot, mp_async *j, size_t c)
 {
@@ -180,7 +187,14 @@ static int append_chunk(mp_pool *p, int slot, mp_async *j, size_t c)
     size_t args_len = (count * j->arg_size + 63) & ~(size_t)63;
     size_t ring_len = args_len + ((count * j->result_size + 63) & ~(size_t)63);
     size_t ring_off = SIZE_MAX;
-    if (ring_len <= POOL_RING_BYTES) {
+    size_t first = job_chunk_first(j, c);
+    const unsigned char *args_at = j->args + first * j->arg_size;
+    unsigned char *results_at = j->results + first * j->result_size;
+    /* arguments and results both in the shared buffer: the worker works there */
+    bool in_place = in_shared(p, args_at, count * j->arg_size) && in_shared(p, results_at, count * j->result_size);
+    if (in_place) {
+        flags |= WIRE_SHM;
+    } else if (ring_len <= POOL_RING_BYTES) {
         ring_off = ring_take(w, ring_len);
         if (ring_off == SIZE_MAX)
             return 0;
@@ -198,33 +212,36 @@ static int append_chunk(mp_pool *p, int slot, mp_async *j, size_t c)
             cap *= 2;
         unsigned char *o = realloc(w->out, cap);
         if (!o) {
-            if (flags & WIRE_SHM)
+            if ((flags & WIRE_SHM) && !in_place)
                 w->ring_chunks--, w->ring_head = ring_off; /* the last taken: give it back */
             return -ENOMEM;
         }
         w->out = o;
         w->out_cap = cap;
     }
-    size_t first = job_chunk_first(j, c);
     size_t base = (size_t)slot * POOL_RING_BYTES;
     wire_chunk h = {.magic = WIRE_CHUNK_MAGIC, .count = (uint32_t)count, .seq = ++w->seq, .first = first,
                     .fn = (uint64_t)(uintptr_t)j->fn, .arg_size = (uint32_t)j->arg_size,
                     .result_size = (uint32_t)j->result_size, .flags = flags, .flow = j->flow_base + c};
     if (j->fn_name)
         snprintf(h.fn_name, sizeof h.fn_name, "%s", j->fn_name);
-    if (flags & WIRE_SHM) {
+    if (in_place) {
+        h.args_off = (uint64_t)(args_at - (const unsigned char *)p->arena.p);
+        h.results_off = (uint64_t)(results_at - (unsigned char *)p->arena.p);
+    } else if (flags & WIRE_SHM) {
         h.args_off = base + ring_off;
         h.results_off = base + ring_off + args_len;
-        memcpy(ring_base(p, slot) + ring_off, j->args + first * j->arg_size, count * j->arg_size);
+        memcpy(ring_base(p, slot) + ring_off, args_at, count * j->arg_size);
     }
     memcpy(w->out + w->out_len, &h, sizeof h);
     if (!(flags & WIRE_SHM)) {
         memset(w->out + w->out_len + sizeof h, 0, need - sizeof h);
-        memcpy(w->out + w->out_len + sizeof h, j->args + first * j->arg_size, count * j->arg_size);
+        memcpy(w->out + w->out_len + sizeof h, args_at, count * j->arg_size);
     }
     w->out_len += need;
+    bool ring = (flags & WIRE_SHM) && !in_place;
     w->held[(w->held_first + w->held_count) % POOL_WINDOW_MAX] =
-        (held_chunk){j, c, h.seq, flags, flags & WIRE_SHM ? ring_off : 0, flags & WIRE_SHM ? ring_len : 0};
+        (held_chunk){j, c, h.seq, flags, ring ? ring_off : 0, ring ? ring_len : 0, in_place};
     w->held_count++;
     w->chunks_sent++;
     return 1;
@@ -311,11 +328,14 @@ static int handle_results(mp_pool *p, int slot, const unsigned char *msg, size_t
             off + wire_result_bytes(count, j->result_size, r.flags) > len)
             return -EPROTO;
         const unsigned char *results = msg + off + sizeof r;
-        if (shm)
+        if (h.in_place)
+            results = NULL; /* written where they belong */
+        else if (shm)
             results = ring_base(p, slot) + h.ring_off + ((count * j->arg_size + 63) & ~(size_t)63);
         const unsigned char *times = msg + off + sizeof r + (shm ? 0 : WIRE_PAD(count * j->result_size));
         const unsigned char *status = times + (info ? count * 16 : 0);
-        memcpy(j->results + first * j->result_size, results, count * j->result_size);
+        if (results)
+            memcpy(j->results + first * j->result_size, results, count * j->result_size);
         pid_t pid = w->proc.pid;
         /* every task succeeded and nobody asked who ran what: nothing per task */
         bool per_task = !(r.flags & WIRE_ALL_OK) || (j->info && info);
@@ -681,7 +701,10 @@ int pool_procs_create(mp_pool *p)
     if (rc == 0)
         rc = mp_shm_create(&p->started_shm, "mpkit-pool", (size_t)p->size * sizeof(uint64_t));
     if (rc == 0)
-        rc = mp_shm_create(&p->arena, "mpkit-pool-arena", (size_t)p->size * POOL_RING_BYTES);
+        rc = mp_shm_create(&p->arena, "mpkit-pool-arena",
+                           (size_t)p->size * POOL_RING_BYTES + ((p->shared_bytes + 4095) & ~(size_t)4095));
+    if (rc == 0 && p->shared_bytes)
+        p->shared = (unsigned char *)p->arena.p + (size_t)p->size * POOL_RING_BYTES;
     if (rc == 0) {
         mp_thread_init(&p->manager, "pool-manager", manager, p);
         rc = mp_thread_start(&p->manager);

@@ -1350,6 +1350,72 @@ static void test_apply_async_spreads_to_idle_workers(void **state)
     check_no_children();
 }
 
+/* ---- the shared buffer: a map that copies nothing ---- */
+
+/* result = what the result slot held before + the argument: where results
+ * are written in place, the task sees what the caller left there; where
+ * they are copied through a ring, it sees the ring's bytes instead (zeros,
+ * or an earlier chunk's results: never the caller's 1000000). */
+static int add_to_result(const void *arg, void *result)
+{
+    *(long *)result += *(const long *)arg;
+    return 0;
+}
+MP_TASK(add_to_result)
+
+/* In a pool with a shared buffer, a map whose arguments and results lie in
+ * it works in place, on every backend and start method: every result is
+ * what the caller left in its slot plus the argument, and the arguments are
+ * the caller's own. The same map from private memory is copied, as before:
+ * its results are right (the map writes them), and the task saw fresh
+ * slots, not the caller's. A pool without the option has no buffer. */
+static void shared_in_place(const config *c)
+{
+    enum { NS = 10000 };
+    mp_pool_opts o = mp_pool_defaults(c->backend);
+    o.shared_bytes = 2 * NS * sizeof(long);
+    mp_pool *p = make_pool(c, 2, &o);
+    size_t bytes = 0;
+    long *buf = mp_pool_shared(p, &bytes);
+    assert_non_null(buf);
+    assert_int_equal(bytes, 2 * NS * sizeof(long));
+    long *args = buf, *res = buf + NS;
+    for (long i = 0; i < NS; i++) {
+        assert_int_equal(res[i], 0); /* zeroed at create */
+        args[i] = i;
+        res[i] = 1000000;
+    }
+    mp_call_opts co = {.chunksize = 0}; /* the default chunksize */
+    assert_int_equal(mp_pool_map(p, add_to_result, args, NS, sizeof(long), res, sizeof(long), &co), 0);
+    co.chunksize = 7; /* many small chunks, sent ahead */
+    assert_int_equal(mp_pool_map(p, add_to_result, args, NS, sizeof(long), res, sizeof(long), &co), 0);
+    for (long i = 0; i < NS; i++) {
+        assert_int_equal(args[i], i);
+        if (res[i] != 1000000 + 2 * i)
+            fail_msg("%s: in place, result %ld is %ld, not %ld", c->name, i, res[i], 1000000 + 2 * i);
+    }
+    /* arguments in the buffer, results outside: copied, and right */
+    long *mine = malloc(NS * sizeof *mine);
+    assert_non_null(mine);
+    for (long i = 0; i < NS; i++)
+        mine[i] = 5;
+    assert_int_equal(mp_pool_map(p, square, args, NS, sizeof(long), mine, sizeof(long), NULL), 0);
+    for (long i = 0; i < NS; i++)
+        assert_int_equal(mine[i], i * i);
+    free(mine);
+    close_join_free(p);
+
+    p = make_pool(c, 1, NULL);
+    assert_null(mp_pool_shared(p, &bytes));
+    assert_int_equal(bytes, 0);
+    close_join_free(p);
+}
+
+static void test_shared_threads(void **s) { (void)s; shared_in_place(&configs[0]); }
+static void test_shared_fork(void **s) { (void)s; shared_in_place(&configs[1]); check_no_children(); }
+static void test_shared_spawn(void **s) { (void)s; shared_in_place(&configs[2]); check_no_children(); }
+static void test_shared_forkserver(void **s) { (void)s; shared_in_place(&configs[3]); check_no_children(); }
+
 int main(int argc, char **argv)
 {
     mp_spawn_main(argc, argv, entries);
@@ -1402,6 +1468,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_dead_worker_fork, teardown),
         cmocka_unit_test_teardown(test_dead_worker_spawn, teardown),
         cmocka_unit_test_teardown(test_dead_worker_forkserver, teardown),
+        cmocka_unit_test(test_shared_threads),
+        cmocka_unit_test_teardown(test_shared_fork, teardown),
+        cmocka_unit_test_teardown(test_shared_spawn, teardown),
+        cmocka_unit_test_teardown(test_shared_forkserver, teardown),
     };
     int rc = cmocka_run_group_tests_name("pool", tests, NULL, NULL);
     mp_forkserver_stop();
