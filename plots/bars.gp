@@ -32,6 +32,9 @@ set boxwidth 0.9
 set bmargin 6
 set xrange [-0.7:*]
 if (logy) { set logscale y } else { set yrange [0:*] }
+# room above the tallest bar or reference dash: a dash at the top of the range
+# would lie on the border, where it cannot be seen
+set offsets 0, 0, graph 0.05, 0
 set grid ytics
 # the reference's entry makes the key too tall to sit on the bars: then it goes below them
 if (refblocks > 0) { set key below box } else { if (nseries > 1) { set key top left box opaque } else { unset key } }
