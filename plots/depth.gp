@@ -8,7 +8,9 @@
 if (term eq 'png') {
     set terminal pngcairo size 900,500 noenhanced font ',10'
     set output png
-    set key outside right top
+    # the reference's entry is long (it names the machine): beside the plot it
+    # would take half the width, so with a reference the key goes below
+    if (refblocks > 0) { set key outside below } else { set key outside right top }
 } else {
     set terminal dumb size cols,rows noenhanced
     set key outside below
