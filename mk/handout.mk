@@ -15,6 +15,14 @@ handout:
 	@scripts/handout.sh $(HANDOUT_ARCHIVE)
 .PHONY: handout
 
+# mk/grade.mk stays out of the handout; its README still tells of make grade,
+# so a student who tries it is told whose it is (not "No rule to make target")
+ifneq ($(HANDOUT),)
+grade:
+	@echo "make grade is the instructor's: it grades a class in the instructor's clone, and this handout has no grading tools (mk/grade.mk, scripts/grade.sh, tools/); make check-N tests your exercises"; exit 2
+.PHONY: grade
+endif
+
 ifeq ($(HANDOUT),)
 EXTRA_TESTS += $(BUILD)/tests/test_handout
 $(BUILD)/tests/test_handout: tests/test_handout.c tests/helpers.h tests/instructor.h $(LIBMP) $(BUILD)/.cmocka

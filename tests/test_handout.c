@@ -317,6 +317,11 @@ static void test_instructor_commands_say_it_is_a_handout(void **state)
     assert_int_equal(run("make handout", &out), 2);
     assert_contains(out, "this tree is a handout already");
     free(out);
+    /* the README in the handout tells of make grade: it must say whose it
+     * is, not make's "No rule to make target" */
+    assert_int_equal(run("make grade SUBMISSIONS=exercises", &out), 2);
+    assert_contains(out, "make grade is the instructor's");
+    free(out);
     assert_int_equal(run("make watch-99", &out), 2);
     assert_contains(out, "no exercises for lesson 99");
     free(out);
