@@ -33,7 +33,7 @@ else
         case "$n" in ''|*[!0-9]*) die "LESSONS: '$n' is not a lesson number (say LESSONS=\"1 9\")" ;; esac
         nn=$(printf '%02d' "$((10#$n))")
         d=$(echo "$all" | grep "^$nn-" | head -1)
-        [ -n "$d" ] || die "LESSONS: there is no lesson $n (lessons: $(echo "$all" | sed 's/-.*//; s/^0//' | tr '\n' ' '))"
+        [ -n "$d" ] || die "LESSONS: there is no lesson $n (lessons: $(echo "$all" | sed 's/-.*//; s/^0//' | paste -sd ' '))"
         names="$names $d"
     done
 fi
