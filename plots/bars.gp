@@ -37,7 +37,8 @@ if (logy) { set logscale y } else { set yrange [0:*] }
 set offsets 0, 0, graph 0.05, 0
 set grid ytics
 # the reference's entry makes the key too tall to sit on the bars: then it goes below them
-if (refblocks > 0) { set key below box } else { if (nseries > 1) { set key top left box opaque } else { unset key } }
+# (with a bottom margin gnuplot makes as tall as the labels and the key need)
+if (refblocks > 0) { set key below box; set bmargin } else { if (nseries > 1) { set key top left box opaque } else { unset key } }
 set xtics nomirror rotate by 15 right
 # one colour per series, far apart
 set linetype 1 lc rgb '#1f77b4'

@@ -26,7 +26,10 @@ set boxwidth 0.9
 set bmargin 6
 set xrange [-0.7:*]
 set grid ytics
-set key top left box opaque
+# the key sits on the tall bars' top left: with a reference it would cover the
+# reference's dashes there (its p99s are the tallest marks), so then it goes below
+# (below, gnuplot makes the bottom margin as tall as the labels and the key need)
+if (refblocks > 0) { set key below box; set bmargin } else { set key top left box opaque }
 set xtics nomirror rotate by 15 right
 # where a bar stands: row j (from 0), bar i of 2, gap 1.5
 bar_x(j, i) = j + (i - 1.5) / 3.5
