@@ -103,5 +103,5 @@ echo "left out, ${#left[@]} files: $(printf '%s\n' "${left[@]}" | sed 's|^soluti
 echo "instructor-only tests withheld: $n_tests (tests/exercises/WITHHELD in the archive lists them)"
 untracked=$(git ls-files --others --exclude-standard)
 if [ -n "$untracked" ]; then
-    echo "note: not in the handout, since git does not know them (git add them to include them): $(echo "$untracked" | tr "\n" " ")"
+    echo "note: not in the handout, since git does not know them (git add them to include them): $(echo "$untracked" | paste -sd " ")"
 fi
