@@ -71,7 +71,7 @@ done < <(git ls-files -z)
 solution_sums=$(find solutions -type f -exec sha256sum {} + | awk '{ print $1 }' | sort -u)
 leaks=$(sha256sum "${files[@]}" | awk 'NR == FNR { sol[$1] = 1; next } sol[$1] { print $2 }' <(echo "$solution_sums") -)
 if [ -n "$leaks" ]; then
-    echo "make handout: these files hold a solution, word for word: $(echo "$leaks" | tr "\n" " ")" >&2
+    echo "make handout: these files hold a solution, word for word: $(echo "$leaks" | paste -sd " ")" >&2
     exit 1
 fi
 
