@@ -285,7 +285,7 @@ help:
 	@echo "  make lessons                  build every lesson"
 	@echo "  make plots [ARGS=...]         run every lesson: all CSV data and plots under plots/out/"
 	@echo "  make test                     every test (installs cmocka and gnuplot if missing)"
-	@echo "  make check-N [EX=K] [SOLUTIONS=1] [V=1]  test your exercises for lesson N (or the solutions)"
+	@echo "  make check-N [EX=K]$(if $(HANDOUT),, [SOLUTIONS=1]) [V=1]  test your exercises for lesson N$(if $(HANDOUT),, (or the solutions))"
 	@echo "  make hint-N [EX=K] [ALL=1]    the next hint for lesson N's exercises (ALL=1: every hint)"
 	@echo "  make progress                 every exercise: done, failing, untouched or missing; what next"
 	@echo "  make watch-N [EX=K]           make check-N again at every save of an exercise file (Ctrl-C stops)"

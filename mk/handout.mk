@@ -30,6 +30,9 @@ $(BUILD)/tests/test_handout: tests/test_handout.c tests/helpers.h tests/instruct
 	$(CC) $(ALL_CFLAGS) -Itests -DBUILD_DIR='"$(BUILD)"' $< $(LIBMP) -o $@ $(TESTLIBS) $(LDLIBS)
 endif
 
+# the handout's own help does not offer what only the instructor's clone can do
+ifeq ($(HANDOUT),)
 help-more::
 	@echo "  make handout                  instructors: the students' archive, $(HANDOUT_ARCHIVE) (no solutions,"
 	@echo "                                no instructor-only tests); make check-N there runs the public tests"
+endif
