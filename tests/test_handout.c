@@ -18,7 +18,8 @@
 #define STEP_LIMIT_S 100 /* one make command; scripts/run-tests.sh bounds the whole binary too */
 
 static char *tmp;           /* the temporary folder: the archive, the logs, mpkit/ */
-static char tree[256];      /* tmp/mpkit: the unpacked handout */
+static char tree[256];      /* tmp/a class/mpkit: the unpacked handout (a space in its path, as in
+                             * many a student's folder: every script must quote it) */
 static char why_not[8192];  /* the handout could not be made: every test fails with this */
 static bool skip_all;       /* this tree's exercises are edited (not in CI) */
 static pid_t watch_group;   /* a running make watch-1, for the teardown to stop */
@@ -197,11 +198,12 @@ static int make_the_handout(void **state)
     for (size_t i = 0; i < sizeof outer / sizeof outer[0]; i++)
         unsetenv(outer[i]);
     tmp = make_tmpdir();
-    snprintf(tree, sizeof tree, "%s/mpkit", tmp);
+    snprintf(tree, sizeof tree, "%s/a class/mpkit", tmp);
     char *cmd = NULL, path[4200];
     snprintf(path, sizeof path, "%s/handout.txt", tmp);
     if (asprintf(&cmd, "make -C '%s' --no-print-directory handout HANDOUT_ARCHIVE='%s/mpkit-handout.tar.gz' && "
-                       "tar -xzf '%s/mpkit-handout.tar.gz' -C '%s'", MP_ROOT, tmp, tmp, tmp) < 0)
+                       "mkdir '%s/a class' && tar -xzf '%s/mpkit-handout.tar.gz' -C '%s/a class'",
+                 MP_ROOT, tmp, tmp, tmp, tmp) < 0)
         return -1;
     int rc = finish(start(tmp, cmd, path), STEP_LIMIT_S);
     free(cmd);
