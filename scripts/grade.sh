@@ -54,6 +54,9 @@
 #                  cmocka's summary, printed more than GRADE_OUTPUT bytes, or
 #                  reached GRADE_PROCS processes (a fork bomb)
 #   missing        the submission has no such file
+#   untouched      the file is the exercise as handed out (it matches
+#                  tests/exercises/SHIPPED.sha256): not built, not run, 0
+#                  points (an exercise's tests may pass in part as shipped)
 #
 # Output, in OUT_DIR:
 #   grades.csv           student,lesson,exercise,status,passed,total,seconds
@@ -62,7 +65,9 @@
 #   results/NAME.json    Gradescope's autograder results.json for NAME
 #   logs/NAME/           each exercise's output and the compiler's
 # Exit status: 0 when every submission was graded (whatever the grades),
-# 2 for bad input, 1 when the grading itself failed.
+# 2 for bad input, 1 when the grading itself failed. A grading cut short
+# (Ctrl-C, an error) leaves OUT_DIR/INCOMPLETE saying how far it got: the
+# grades there are only the students graded before it.
 set -u
 # C: cmocka's lines are found in logs that may hold any bytes (in UTF-8, sed's
 # .* stops at an invalid one); names and messages in plain ASCII
@@ -241,6 +246,10 @@ grade_one() {
         status=missing; note="no $ex.c in the submission"
         return
     fi
+    if [ -n "${untouched[$ex]:-}" ]; then
+        status=untouched; note="the file as handed out (tests/exercises/SHIPPED.sha256): not run, 0 points"
+        return
+    fi
     if [ ! -x "$bin" ]; then
         status=compile-error
         if [ -f "$bin.compile-error" ]; then
@@ -299,7 +308,7 @@ md_cell() { printf '%s' "$1" | ascii | tr '\n' ' ' | sed 's/|/\\|/g'; }
 
 # ---- the run ----
 
-rm -rf "$out/students" "$out/results" "$out/logs" "$out/grades.csv"
+rm -rf "$out/students" "$out/results" "$out/logs" "$out/grades.csv" "$out/INCOMPLETE"
 mkdir -p "$out/students" "$out/results" "$out/logs" || exit 1
 csv="$out/grades.csv"
 echo "student,lesson,exercise,status,passed,total,seconds" >"$csv"
@@ -322,9 +331,17 @@ for old in "${TMPDIR:-/tmp}"/mpkit-grade-*; do
 done
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/mpkit-grade-XXXXXX") || exit 1
 echo $$ >"$scratch/grading.pid"
-# Ctrl-C: the sandbox kills what it runs; the scratch folder goes too.
+# Ctrl-C: the sandbox kills what it runs; the scratch folder goes too, and
+# OUT_DIR/INCOMPLETE says the grades there are not the whole class.
+graded=0
 stop() {
     rm -rf "$scratch"
+    local why="an error"
+    [ "$1" = 130 ] && why="Ctrl-C"
+    [ "$1" = 143 ] && why="SIGTERM"
+    echo "grading stopped by $why after $graded submission(s): $out holds only those (no other student was graded)" \
+        >"$out/INCOMPLETE"
+    echo "grade: $(cat "$out/INCOMPLETE")" >&2
     exit "$1"
 }
 trap 'stop 130' INT
@@ -349,8 +366,14 @@ else
         "and change your files (README: grade an untrusted class as root)" >&2
 fi
 have_unzip=$(command -v unzip || true)
-graded=0
 declare -A seen
+# The exercises as handed out, by path: a file that is still one of them is
+# untouched, not graded (its tests may pass in part as shipped).
+declare -A shipped
+while read -r sum path; do
+    shipped[$path]=$sum
+done <"$root/tests/exercises/SHIPPED.sha256"
+
 
 for entry in "$subs"/*; do
     [ -e "$entry" ] || continue
@@ -396,6 +419,7 @@ for entry in "$subs"/*; do
         fi
     fi
     # the copy: regular files only, found without following links
+    declare -A untouched=()
     if [ -n "$from" ]; then
         from=$(exercises_root "$from")
         for ex in $exercises; do
@@ -403,6 +427,8 @@ for entry in "$subs"/*; do
             if [ -f "$f" ] && [ ! -L "$f" ] && [ ! -L "$(dirname "$f")" ]; then
                 mkdir -p "$work/exercises/$(dirname "$ex")"
                 cat "$f" >"$work/exercises/$ex.c"
+                sum=$(sha256sum "$work/exercises/$ex.c" | cut -d' ' -f1)
+                [ "$sum" = "${shipped[exercises/$ex.c]:-}" ] && untouched[$ex]=1
             fi
         done
         rm -rf "$work/unpacked"
@@ -413,7 +439,7 @@ for entry in "$subs"/*; do
     # that does not compile stops nothing; the Makefile keeps its errors)
     bins=()
     for ex in $exercises; do
-        [ -f "$work/exercises/$ex.c" ] && bins+=("$work/build/tests/exercises/$ex")
+        [ -f "$work/exercises/$ex.c" ] && [ -z "${untouched[$ex]:-}" ] && bins+=("$work/build/tests/exercises/$ex")
     done
     compile_note=""
     if [ "${#bins[@]}" -gt 0 ]; then

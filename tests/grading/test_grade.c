@@ -75,6 +75,7 @@ static int grade_the_class(void **state)
              "set -e; t='%s'; mkdir -p $t/subs $t/pack/exercises/01-hello $t/evil/in $t/scratch; "
              "cp -r tests/grading/submissions/* $t/subs/; "
              "mkdir -p $t/subs/alice && cp -r solutions/01-hello $t/subs/alice/; "
+             "mkdir -p $t/subs/untouched && cp -r exercises/01-hello $t/subs/untouched/; "
              "cp solutions/01-hello/ex1-exitcode.c $t/pack/exercises/01-hello/; "
              "mkdir -p $t/mac/mpkit $t/mac/__MACOSX/mpkit && cp -r $t/pack/exercises $t/mac/mpkit/ && "
              "touch $t/mac/.DS_Store $t/mac/__MACOSX/mpkit/._exercises; "
@@ -180,6 +181,9 @@ static void test_every_status_is_the_expected_one(void **state)
         "tarred,01-hello,ex1-exitcode,passed,2,2",
         "tarred,01-hello,ex2-usable-cpus,missing,0,0",
         "tarred,01-hello,ex3-reap,missing,0,0",
+        "untouched,01-hello,ex1-exitcode,untouched,0,0",
+        "untouched,01-hello,ex2-usable-cpus,untouched,0,0",
+        "untouched,01-hello,ex3-reap,untouched,0,0",
         "wrong,01-hello,ex1-exitcode,failed,0,2",
         "wrong,01-hello,ex2-usable-cpus,missing,0,0",
         "wrong,01-hello,ex3-reap,missing,0,0",
@@ -329,6 +333,54 @@ static void test_nothing_is_left_behind(void **state)
     free(p);
 }
 
+/* A grading stopped in the middle (a student whose tests loop, the grading
+ * waiting for them): it fails, says in GRADE_OUT/INCOMPLETE that no student
+ * was graded, and leaves no process of its uid and no scratch copy. The
+ * signal is SIGTERM to its process group, which takes the path Ctrl-C
+ * takes (the same trap): a shell starts a background job with SIGINT
+ * ignored, so SIGINT could not be sent from here. It is sent once the
+ * student's logs folder exists (the grading is under way, whatever the
+ * load), and the file is waited for, up to 20 s, since make may end before
+ * grade.sh has written it. */
+static void test_stopped_says_the_grades_are_incomplete(void **state)
+{
+    (void)state;
+    long uid = grade_uid + 1; /* the main grading's uid is checked on its own */
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "t='%s'; rm -rf $t/cut && mkdir -p $t/cut/subs && cp -r tests/grading/submissions/loops $t/cut/subs/; "
+             "setsid " MAKE_AS_TYPED " grade BUILD='%s' SUBMISSIONS=$t/cut/subs GRADE_OUT=$t/cut/out LESSONS=1 "
+             "GRADE_TIME=60 GRADE_UID=%ld >$t/cut/grade.txt 2>&1 & pid=$!; "
+             "i=0; while [ ! -d $t/cut/out/logs/loops ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; "
+             "kill -TERM -$pid; wait $pid; echo $? >$t/cut/rc; "
+             "i=0; while [ ! -f $t/cut/out/INCOMPLETE ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; "
+             "i=0; while ps -o pid= -u %ld >/dev/null 2>&1 && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done",
+             tmp, BUILD_DIR, uid, uid);
+    assert_int_equal(sh(cmd, 120), 0);
+    char *rc = file_in_tmp("cut/rc");
+    assert_int_not_equal(atoi(rc), 0); /* stopped: not a success */
+    free(rc);
+    char *inc = file_in_tmp("cut/out/INCOMPLETE");
+    assert_contains(inc, "grading stopped by SIGTERM after 0 submission(s)", "INCOMPLETE");
+    free(inc);
+    if (geteuid() == 0) {
+        snprintf(cmd, sizeof cmd, "ps -o pid= -u %ld", uid);
+        sh(cmd, 30);
+        char *left = read_output(tmp, "out.txt");
+        assert_non_null(left);
+        if (*left)
+            fail_msg("uid %ld left running: %s", uid, left);
+        free(left);
+    }
+    snprintf(cmd, sizeof cmd, "ls -A '%s/scratch'", tmp);
+    assert_int_equal(sh(cmd, 30), 0);
+    char *out = read_output(tmp, "out.txt");
+    assert_non_null(out);
+    if (strcmp(out, "mpkit-grade-running\n") != 0)
+        fail_msg("the scratch folder holds, not only mpkit-grade-running:\n%s", out);
+    free(out);
+}
+
 /* Bad input: one line, status 2. */
 static void test_bad_input_is_one_line_and_status_2(void **state)
 {
@@ -363,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_the_json_is_gradescopes),
         cmocka_unit_test(test_nothing_is_left_behind),
         cmocka_unit_test(test_bad_input_is_one_line_and_status_2),
+        cmocka_unit_test(test_stopped_says_the_grades_are_incomplete),
     };
     return cmocka_run_group_tests_name("make grade", tests, grade_the_class, remove_the_class);
 }
