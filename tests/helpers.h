@@ -138,6 +138,25 @@ static inline char *read_file(const char *path)
     return buf;
 }
 
+/* Write text to dir/name (the test fails if it cannot). */
+static inline void write_file_in(const char *dir, const char *name, const char *text)
+{
+    char path[4200];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        fail_msg("path too long: %s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The test fails, showing text, unless text holds what. */
+#define assert_contains(text, what)                                                        \
+    do {                                                                                   \
+        if (!strstr((text), (what)))                                                       \
+            fail_msg("expected \"%s\" in this output:\n%s", (what), (text));               \
+    } while (0)
+
 /* What a program run by run_program left in dir: "out.txt" or "err.txt"
  * (free() it; NULL if there is no such file). */
 static inline char *read_output(const char *dir, const char *name)

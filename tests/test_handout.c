@@ -103,11 +103,6 @@ static int run(const char *cmd, char **out)
     return rc;
 }
 
-#define assert_contains(text, what)                                                        \
-    do {                                                                                   \
-        if (!strstr((text), (what)))                                                       \
-            fail_msg("expected \"%s\" in this output:\n%s", (what), (text));               \
-    } while (0)
 #define assert_lacks(text, what)                                                           \
     do {                                                                                   \
         if (strstr((text), (what)))                                                        \

@@ -83,16 +83,6 @@ static int entries(const char *rel, const char *ext)
     return n;
 }
 
-static void write_rel(const char *rel, const char *text)
-{
-    char path[700];
-    snprintf(path, sizeof path, "%s/%s", scratch, rel);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
-
 static char *read_rel(const char *rel)
 {
     char path[700];
@@ -144,8 +134,8 @@ static void test_failed_lesson_keeps_reference(void **state)
     assert_int_equal(mkdir(path, 0755), 0);
     snprintf(path, sizeof path, "%s/ref/01-hello", scratch);
     assert_int_equal(mkdir(path, 0755), 0);
-    write_rel("ref/01-hello/counter.csv", "old\n");
-    write_rel("ref/machine.txt", "label: old\n");
+    write_file_in(scratch, "ref/01-hello/counter.csv", "old\n");
+    write_file_in(scratch, "ref/machine.txt", "label: old\n");
     /* lesson 01 takes 17 workers, lesson 09 at most 16: the second one fails */
     int rc = make_reference("--quick --workers 17", "1 9");
     assert_int_not_equal(rc, 0);
@@ -187,7 +177,7 @@ static void test_ctrl_c_leaves_nothing(void **state)
     assert_int_equal(chmod(bin, 0755), 0);
     snprintf(ref, sizeof ref, "%s/ref", scratch);
     assert_int_equal(mkdir(ref, 0755), 0);
-    write_rel("ref/machine.txt", "label: old\n");
+    write_file_in(scratch, "ref/machine.txt", "label: old\n");
 
     char script[600];
     snprintf(script, sizeof script, "%s/scripts/reference.sh", MP_ROOT);

@@ -226,16 +226,6 @@ static char *scratch_tree(void)
     return dir;
 }
 
-static void write_text(const char *dir, const char *name, const char *text)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* The real ex1-exitcode.c, with `extra` appended; and its real manifest line. */
 static char *copy_of_ex1(const char *extra)
 {
@@ -304,12 +294,6 @@ static int run_on(const char *dir, bool ci, char **output)
     return rc;
 }
 
-#define assert_contains(text, what)                                                            \
-    do {                                                                                       \
-        if (!strstr((text), (what)))                                                           \
-            fail_msg("expected \"%s\" in this output:\n%s", (what), (text));                   \
-    } while (0)
-
 /* A student's edited copy: noted and not judged; in CI, a stale manifest. */
 static void test_edited_copy_is_not_judged(void **state)
 {
@@ -317,9 +301,9 @@ static void test_edited_copy_is_not_judged(void **state)
     char *dir = scratch_tree(), *text = copy_of_ex1("/* solved, says the student */\n");
     char *line = manifest_line_of_ex1(), sub[4200], *out;
     snprintf(sub, sizeof sub, "%s/exercises/01-hello", dir);
-    write_text(sub, "ex1-exitcode.c", text);
+    write_file_in(sub, "ex1-exitcode.c", text);
     snprintf(sub, sizeof sub, "%s/tests/exercises", dir);
-    write_text(sub, "SHIPPED.sha256", line);
+    write_file_in(sub, "SHIPPED.sha256", line);
 
     int rc = run_on(dir, false, &out);
     assert_contains(out, "note: exercises/01-hello/ex1-exitcode.c is edited, not the shipped copy: not judged");
@@ -343,9 +327,9 @@ static void test_shipped_copy_is_judged(void **state)
     char *dir = scratch_tree(), *text = copy_of_ex1("");
     char *line = manifest_line_of_ex1(), sub[4200], *out;
     snprintf(sub, sizeof sub, "%s/exercises/01-hello", dir);
-    write_text(sub, "ex1-exitcode.c", text);
+    write_file_in(sub, "ex1-exitcode.c", text);
     snprintf(sub, sizeof sub, "%s/tests/exercises", dir);
-    write_text(sub, "SHIPPED.sha256", line);
+    write_file_in(sub, "SHIPPED.sha256", line);
     for (int ci = 0; ci < 2; ci++) {
         int rc = run_on(dir, ci, &out);
         if (strstr(out, "note:"))
@@ -365,7 +349,7 @@ static void test_manifest_and_files_must_agree_in_ci(void **state)
     (void)state;
     char *dir = scratch_tree(), *line = manifest_line_of_ex1(), sub[4200], *out;
     snprintf(sub, sizeof sub, "%s/tests/exercises", dir);
-    write_text(sub, "SHIPPED.sha256", line); /* an entry, no file */
+    write_file_in(sub, "SHIPPED.sha256", line); /* an entry, no file */
     int rc = run_on(dir, true, &out);
     assert_contains(out, "lists exercises/01-hello/ex1-exitcode.c, which does not exist");
     assert_int_not_equal(rc, 0);
@@ -374,9 +358,9 @@ static void test_manifest_and_files_must_agree_in_ci(void **state)
     assert_int_equal(rc, 0);
     free(out);
 
-    write_text(sub, "SHIPPED.sha256", ""); /* a file, no entry */
+    write_file_in(sub, "SHIPPED.sha256", ""); /* a file, no entry */
     snprintf(sub, sizeof sub, "%s/exercises/01-hello", dir);
-    write_text(sub, "ex9-new.c", "int x;\n");
+    write_file_in(sub, "ex9-new.c", "int x;\n");
     rc = run_on(dir, true, &out);
     assert_contains(out, "exercises/01-hello/ex9-new.c has no entry");
     assert_int_not_equal(rc, 0);

@@ -112,7 +112,7 @@ static int remove_the_class(void **state)
     return 0;
 }
 
-static void assert_contains(const char *text, const char *part, const char *where)
+static void assert_says(const char *text, const char *part, const char *where)
 {
     if (!strstr(text, part))
         fail_msg("%s does not say '%s'; it holds:\n%s", where, part, text);
@@ -133,7 +133,7 @@ static void test_the_run_ends_well_within_its_bound(void **state)
     else
         warning = strdup("grade: warning: not root, so the students' code runs as you");
     assert_non_null(err);
-    assert_contains(err, warning, "make grade's stderr");
+    assert_says(err, warning, "make grade's stderr");
     free(warning);
     free(err);
 }
@@ -234,11 +234,11 @@ static void test_each_student_has_a_page(void **state)
         char rel[128];
         snprintf(rel, sizeof rel, "out/students/%s.md", pages[i].student);
         char *md = file_in_tmp(rel);
-        assert_contains(md, "| lesson | exercise | status | tests passed | seconds | note |", rel);
-        assert_contains(md, "## First compiler error", rel);
-        assert_contains(md, "## Failing tests", rel);
+        assert_says(md, "| lesson | exercise | status | tests passed | seconds | note |", rel);
+        assert_says(md, "## First compiler error", rel);
+        assert_says(md, "## Failing tests", rel);
         if (pages[i].says)
-            assert_contains(md, pages[i].says, rel);
+            assert_says(md, pages[i].says, rel);
         free(md);
     }
 }
@@ -275,14 +275,14 @@ static void test_the_json_is_gradescopes(void **state)
     (void)state;
     char *json = file_in_tmp("out/results/alice.json");
     assert_json_syntax(json, "alice.json");
-    assert_contains(json, "\"score\": 3,", "alice.json");
-    assert_contains(json, "{\"name\": \"01-hello/ex3-reap\", \"score\": 1, \"max_score\": 1, \"status\": \"passed\"",
+    assert_says(json, "\"score\": 3,", "alice.json");
+    assert_says(json, "{\"name\": \"01-hello/ex3-reap\", \"score\": 1, \"max_score\": 1, \"status\": \"passed\"",
                     "alice.json");
     free(json);
     json = file_in_tmp("out/results/no-compile.json");
     assert_json_syntax(json, "no-compile.json"); /* the compiler's quotes, escaped */
-    assert_contains(json, "\"score\": 0,", "no-compile.json");
-    assert_contains(json, "\"status\": \"failed\"", "no-compile.json");
+    assert_says(json, "\"score\": 0,", "no-compile.json");
+    assert_says(json, "\"status\": \"failed\"", "no-compile.json");
     free(json);
     if (mp_have_program("python3")) {
         char cmd[4200];
@@ -361,7 +361,7 @@ static void test_stopped_says_the_grades_are_incomplete(void **state)
     assert_int_not_equal(atoi(rc), 0); /* stopped: not a success */
     free(rc);
     char *inc = file_in_tmp("cut/out/INCOMPLETE");
-    assert_contains(inc, "grading stopped by SIGTERM after 0 submission(s)", "INCOMPLETE");
+    assert_says(inc, "grading stopped by SIGTERM after 0 submission(s)", "INCOMPLETE");
     free(inc);
     if (geteuid() == 0) {
         snprintf(cmd, sizeof cmd, "ps -o pid= -u %ld", uid);
@@ -399,7 +399,7 @@ static void test_bad_input_is_one_line_and_status_2(void **state)
         assert_int_equal(sh(cmd, 60), 2);
         char *err = read_output(tmp, "err.txt");
         assert_non_null(err);
-        assert_contains(err, bad[i].says, cmd);
+        assert_says(err, bad[i].says, cmd);
         if (count_lines(err) != 1)
             fail_msg("%s: said %d lines, not one:\n%s", cmd, count_lines(err), err);
         free(err);

@@ -122,16 +122,6 @@ static int fake_gnuplot_teardown(void **state)
     return 0;
 }
 
-static void write_text(const char *rel, const char *text)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/%s", fake_dir, rel);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* Plot sp with `script` (quiet: the PNG only), and return the variables
  * of each gnuplot run, one line each (free it). */
 static char *plot_args(const char *script, bool quiet)
@@ -141,7 +131,7 @@ static char *plot_args(const char *script, bool quiet)
     snprintf(dat, sizeof dat, "%s/sp.dat", out);
     snprintf(args, sizeof args, "%s/args.txt", fake_dir);
     unlink(args);
-    write_text("out/sp.dat", "# a\n1 1\n2 2\n\n\n# b\n1 1\n2 1\n\n\n");
+    write_file_in(fake_dir, "out/sp.dat", "# a\n1 1\n2 2\n\n\n# b\n1 1\n2 1\n\n\n");
     mp_report_quiet(quiet);
     int rc = mp_plot(script, dat, out, "sp", "test", "nseries=2", false);
     mp_report_quiet(0);
@@ -156,7 +146,7 @@ static void test_reference_drawn_only_when_there(void **state)
     (void)state;
     char ref[600], want[800];
     snprintf(ref, sizeof ref, "%s/ref", fake_dir);
-    write_text("ref/machine.txt", "label: test box, 3 CPUs\ncpu: a CPU\n");
+    write_file_in(fake_dir, "ref/machine.txt", "label: test box, 3 CPUs\ncpu: a CPU\n");
     mp_plot_reference(ref);
     assert_string_equal(mp_plot_reference_dir(), ref);
 
@@ -168,7 +158,7 @@ static void test_reference_drawn_only_when_there(void **state)
     free(a);
 
     /* now it has, with three blocks: the PNG draws it, the terminal not */
-    write_text("ref/sp.dat", "# a\n1 1\n2 1.5\n\n\n# b\n1 1\n\n\n# c\n4 4\n");
+    write_file_in(fake_dir, "ref/sp.dat", "# a\n1 1\n2 1.5\n\n\n# b\n1 1\n\n\n# c\n4 4\n");
     a = plot_args("speedup.gp", false);
     assert_int_equal(count_lines(a), 2);
     char *dumb = strchr(a, '\n') + 1;
@@ -190,7 +180,7 @@ static void test_reference_drawn_only_when_there(void **state)
     free(a);
 
     /* a CSV reference is one block */
-    write_text("ref/sp.dat", "x,y\n1,2\n2,3\n");
+    write_file_in(fake_dir, "ref/sp.dat", "x,y\n1,2\n2,3\n");
     a = plot_args("lines.gp", true);
     assert_non_null(strstr(a, "refblocks=1"));
     free(a);
@@ -213,15 +203,15 @@ static void test_bars_need_the_same_rows(void **state)
     snprintf(ref, sizeof ref, "%s/ref", fake_dir);
     mp_plot_reference(ref);
     /* plot_args writes the run's sp.dat: rows "# a", 1, 2, "# b", 1, 2 */
-    write_text("ref/sp.dat", "# a\n1 5\n2 5\n\n\n# b\n1 5\n2 5\n");
+    write_file_in(fake_dir, "ref/sp.dat", "# a\n1 5\n2 5\n\n\n# b\n1 5\n2 5\n");
     char *a = plot_args("bars.gp", true);
     assert_non_null(strstr(a, "refblocks=2"));
     free(a);
-    write_text("ref/sp.dat", "# a\n1 5\n3 5\n\n\n# b\n1 5\n2 5\n"); /* a row differs */
+    write_file_in(fake_dir, "ref/sp.dat", "# a\n1 5\n3 5\n\n\n# b\n1 5\n2 5\n"); /* a row differs */
     a = plot_args("bars.gp", true);
     assert_non_null(strstr(a, "refblocks=0"));
     free(a);
-    write_text("ref/sp.dat", "# a\n1 5\n2 5\n\n\n# b\n1 5\n"); /* one row fewer */
+    write_file_in(fake_dir, "ref/sp.dat", "# a\n1 5\n2 5\n\n\n# b\n1 5\n"); /* one row fewer */
     a = plot_args("convoy.gp", true);
     assert_non_null(strstr(a, "refblocks=0"));
     free(a);
@@ -243,7 +233,7 @@ static void test_reference_is_not_the_run_itself(void **state)
     free(a);
     char ref[600];
     snprintf(ref, sizeof ref, "%s/ref", fake_dir);
-    write_text("ref/sp.dat", "1 1\n");
+    write_file_in(fake_dir, "ref/sp.dat", "1 1\n");
     mp_plot_reference(ref);
     a = plot_args("speedup.gp", true);
     assert_non_null(strstr(a, "reflabel='reference: an earlier run'"));
