@@ -7,8 +7,10 @@
  *
  * How much a worker is sent ahead, beyond the chunk it is running: enough
  * chunks to keep it busy while the manager turns a result around (about
- * 0.25 ms: read the message, copy the results out, copy the next
- * arguments in, send), as measured on the chunks that came back; none for
+ * 0.25 ms: read the message, copy the next arguments in and send them,
+ * then copy the results out: work first, so that no worker waits through
+ * the copies of another's results), as measured on the chunks that came
+ * back; none for
  * chunks longer than 1 ms, which are never sent ahead of a free worker;
  * and at most 64 KiB of the manager's messages in flight -- or a single
  * chunk of any size. That bound is what keeps the two from blocking each
@@ -34,6 +36,7 @@
 #define LONG_CHUNK_NS 1000000.0      /* a chunk longer than this is never sent ahead */
 #define TURNAROUND_NS 250000.0       /* the work sent ahead covers this much of the manager's time */
 #define IN_FLIGHT_MAX (64 * 1024)    /* bytes of the manager's messages, unless one chunk is bigger */
+#define SEND_AFTER_BYTES (64 * 1024) /* arguments copied: send them before copying more */
 #define JOIN_BOUND_S 1.0             /* terminate: SIGTERM, then SIGKILL after this */
 #define RESTART_NS 100000000ull      /* an empty slot: the next try to fill it, after 0.1 s */
 #define RESTART_SHIFT_MAX 5          /* workers that keep dying early: at most 0.1 s << 5 apart */
@@ -176,8 +179,9 @@ static bool in_shared(const mp_pool *p, const void *ptr, size_t len)
     return p->shared && b >= p->shared && len <= p->shared_bytes && (size_t)(b - p->shared) <= p->shared_bytes - len;
 }
 
-/* 1: appended; 0: it must wait (no room in the ring now); -ENOMEM. */
-static int append_chunk(mp_pool *p, int slot, mp_async *j, size_t c)
+/* 1: appended (*copied += the argument bytes it copied); 0: it must
+ * wait (no room in the ring now); -ENOMEM. */
+static int append_chunk(mp_pool *p, int slot, mp_async *j, size_t c, size_t *copied)
 {
     proc_worker *w = &p->w[slot];
     size_t count = job_chunk_count(j, c);
@@ -244,6 +248,8 @@ static int append_chunk(mp_pool *p, int slot, mp_async *j, size_t c)
         (held_chunk){j, c, h.seq, flags, ring ? ring_off : 0, ring ? ring_len : 0, in_place};
     w->held_count++;
     w->chunks_sent++;
+    if (!in_place)
+        *copied += count * j->arg_size;
     return 1;
 }
 
@@ -279,8 +285,9 @@ static bool can_take(const mp_pool *p, const proc_worker *w, int window)
  * shared queue, so only an idle worker ever takes a task; the window is
  * what lets the kit send tiny chunks ahead, and chunks that take longer
  * than the window are never sent ahead of a free worker. */
-static void dispatch_locked(mp_pool *p, int pass)
+static bool dispatch_locked(mp_pool *p, int pass)
 {
+    size_t copied = 0;
     /* chunks a worker may hold: the one it runs and those ahead (a chunk
      * of 0.2 ms: 2 ahead; of 1 us: a full window) */
     double avg = p->chunk_ns_avg;
@@ -297,20 +304,25 @@ static void dispatch_locked(mp_pool *p, int pass)
             if ((pass == 0 && w->held_count > 0) || !can_take(p, w, pass == 0 ? 1 : window) ||
                 !next_chunk(p, &j, &c))
                 continue;
-            int rc = append_chunk(p, i, j, c);
+            int rc = append_chunk(p, i, j, c, &copied);
             if (rc != 1) { /* no room in its ring, or no memory: the chunk waits */
                 unchunk(j, c);
                 if (rc < 0)
-                    return;
+                    return false;
                 continue;
             }
             p->dispatch_next = (i + 1) % p->size; /* the next chunk starts the round after it */
             any = true;
+            if (copied >= SEND_AFTER_BYTES)
+                return true; /* send what is copied: its worker starts now, not after every copy */
         }
     }
+    return false;
 }
 
 /* ---- results ---- */
+
+static void feed(mp_pool *p);
 
 static int handle_results(mp_pool *p, int slot, const unsigned char *msg, size_t len)
 {
@@ -334,6 +346,19 @@ static int handle_results(mp_pool *p, int slot, const unsigned char *msg, size_t
             results = ring_base(p, slot) + h.ring_off + ((count * j->arg_size + 63) & ~(size_t)63);
         const unsigned char *times = msg + off + sizeof r + (shm ? 0 : WIRE_PAD(count * j->result_size));
         const unsigned char *status = times + (info ? count * 16 : 0);
+        pthread_mutex_lock(&p->lock);
+        w->held_first = (w->held_first + 1) % POOL_WINDOW_MAX;
+        w->held_count--; /* (its ring space is given back once the results are out of it) */
+        p->chunk_ns_avg = p->chunk_ns_avg > 0 ? 0.8 * p->chunk_ns_avg + 0.2 * (double)r.chunk_ns : (double)r.chunk_ns;
+        if (p->chunk_ns_avg < 1)
+            p->chunk_ns_avg = 1;
+        pthread_mutex_unlock(&p->lock);
+        /* Results to copy out: first the next work for the workers. With as
+         * many workers as CPUs, the manager gets a CPU mostly when a worker
+         * has run out of work; one that waited for these copies would sit
+         * idle through them. */
+        if (results && count * (j->arg_size + j->result_size) >= SEND_AFTER_BYTES)
+            feed(p);
         if (results)
             memcpy(j->results + first * j->result_size, results, count * j->result_size);
         pid_t pid = w->proc.pid;
@@ -360,11 +385,6 @@ static int handle_results(mp_pool *p, int slot, const unsigned char *msg, size_t
         }
         pthread_mutex_lock(&p->lock);
         ring_give_back(w, &h);
-        w->held_first = (w->held_first + 1) % POOL_WINDOW_MAX;
-        w->held_count--;
-        p->chunk_ns_avg = p->chunk_ns_avg > 0 ? 0.8 * p->chunk_ns_avg + 0.2 * (double)r.chunk_ns : (double)r.chunk_ns;
-        if (p->chunk_ns_avg < 1)
-            p->chunk_ns_avg = 1;
         pthread_mutex_unlock(&p->lock);
         off += wire_result_bytes(count, j->result_size, r.flags);
         job_chunk_finished(j, h.chunk, count); /* the last: j may be freed from here on */
@@ -497,6 +517,19 @@ static void send_out(mp_pool *p)
     }
 }
 
+/* Hand out what there is to hand out and send it: first a chunk to each
+ * idle worker, then chunks ahead (dispatch_locked). */
+static void feed(mp_pool *p)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (bool more = true; more;) {
+            pthread_mutex_lock(&p->lock);
+            more = dispatch_locked(p, pass);
+            pthread_mutex_unlock(&p->lock);
+            send_out(p);
+        }
+}
+
 static void *manager(void *arg)
 {
     mp_pool *p = arg;
@@ -527,13 +560,8 @@ static void *manager(void *arg)
             stop_workers(p, false);
             return NULL;
         }
-        dispatch_locked(p, 0);
         pthread_mutex_unlock(&p->lock);
-        send_out(p);
-        pthread_mutex_lock(&p->lock);
-        dispatch_locked(p, 1);
-        pthread_mutex_unlock(&p->lock);
-        send_out(p);
+        feed(p);
         fds[0] = (struct pollfd){.fd = p->wake_fd, .events = POLLIN};
         for (int i = 0; i < p->size; i++)
             fds[i + 1] = (struct pollfd){.fd = p->w[i].conn.fd, .events = POLLIN};
