@@ -45,6 +45,9 @@ typedef struct whoami { long pid, inits, tasks; } whoami;
 int whoami_task(const void *arg, void *result);
 void greet_worker(const void *initargs, size_t len); /* the initializer */
 
+/* Part 7: 2x + 1, the whole task. */
+int twice_plus_one_task(const void *arg, void *result); /* long -> long */
+
 /* ---- output files ---- */
 /* pool.csv: experiment,backend,workers,tasks,chunksize,median_s,min_s,max_s
  * tasks.csv: experiment,task,worker_pid,start_us,end_us (parts 1 and 2) */
@@ -133,5 +136,17 @@ typedef struct backends_result {
     int started;           /* mp_pool_started: replacements included */
 } backends_result;
 void part_backends(mp_lesson *L, backends_result *R);
+
+/* ---- 7: share.c, copy or share a pool's arguments and results ---- */
+enum { SH_THREAD, SH_COPIED, SH_IN_PLACE, NSHARE };
+extern const char *const share_ways[NSHARE];
+typedef struct share_result {
+    int workers;
+    long tasks;
+    size_t chunksize;
+    bool all_right;     /* every result of every run was 2x + 1 */
+    mp_stats run[NSHARE]; /* seconds per map */
+} share_result;
+void part_share(mp_lesson *L, share_result *R);
 
 #endif
