@@ -58,6 +58,11 @@ void pool_row(const char *experiment, const char *backend, int workers, size_t t
               const mp_stats *s);
 /* Every task of one run: start and end in us since t0_ns (0: since the first task's start). */
 void task_rows(const char *experiment, const mp_task_info *info, size_t n, uint64_t t0_ns);
+/* A bar chart (plots/bars.gp) of parts 6 and 7: bars_open creates OUT/STEM.dat
+ * (its path in dat, PATH_MAX) with the header line, or returns NULL (said);
+ * bars_draw closes it and draws STEM.png (vars: bars.gp's variables). */
+FILE *bars_open(const mp_lesson *L, const char *stem, char *dat, const char *header);
+void bars_draw(const mp_lesson *L, FILE *f, const char *dat, const char *stem, const char *title, const char *vars);
 
 /* ---- the schedule, from mp_task_info ---- */
 /* The most tasks running at one instant. */

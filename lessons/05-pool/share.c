@@ -57,21 +57,16 @@ static void timed_map(const ways *W, int k, bool *right, double *s)
 static void share_bars(mp_lesson *L, const share_result *R)
 {
     char dat[PATH_MAX];
-    CHECK(mp_out_path(dat, sizeof dat, L->o.out, "share.dat"));
-    FILE *f = mp_file_create(dat);
+    FILE *f = bars_open(L, "share", dat, "way \"ns per task\" min max");
     if (!f)
         return;
-    fprintf(f, "way \"ns per task\" min max\n");
     double per = 1e9 / (double)R->tasks;
     for (int k = 0; k < NSHARE; k++)
         fprintf(f, "\"%s\" %.2f %.2f %.2f\n", share_ways[k], R->run[k].median * per, R->run[k].min * per,
                 R->run[k].max * per);
-    if (mp_file_close(f, dat) != 0)
-        return;
-    char vars[128];
+    char vars[64];
     snprintf(vars, sizeof vars, "ylabel='ns per task, %d workers'; nseries=1", R->workers);
-    mp_plot_png("bars.gp", dat, L->o.out, "share", "lesson 05: copy or share a pool's arguments and results", vars,
-                L->o.no_plot);
+    bars_draw(L, f, dat, "share", "lesson 05: copy or share a pool's arguments and results", vars);
 }
 
 void part_share(mp_lesson *L, share_result *R)
