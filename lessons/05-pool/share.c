@@ -74,7 +74,7 @@ void part_share(mp_lesson *L, share_result *R)
     int w = L->o.workers;
     /* A map of 1 M such tasks takes a ms or two: a run is `maps` of them, so
      * that a run is long enough for the clock and a scheduler's hiccup. */
-    long n = L->o.quick ? 250000 : 1000000;
+    long n = L->o.quick ? 500000 : 1000000;
     int maps = L->o.quick ? 10 : 80;
     mp_lesson_part(L, "7. copy or share: %ld tasks of 2x + 1, on a thread pool and a fork process pool, the arrays "
                       "copied or in a shared buffer", n);

@@ -113,7 +113,7 @@ static void check_lesson05_run(const char *dir, const char *start)
     assert_verdict_yes(out, "every pool counted the same primes; the initializer ran exactly once");
     assert_verdict_yes(out, "maxtasksperchild=2: 12 tasks ran in ");
     assert_verdict_yes(out, "copy or share: the thread pool, the process pool copying and the process pool in place "
-                            "gave all 250000 results 2x + 1 in every run");
+                            "gave all 500000 results 2x + 1 in every run");
     assert_non_null(strstr(out, "in place beats copied: the copied map took "));
     free(out);
     /* the progress bar, off a terminal: one summary line on stderr */
