@@ -144,12 +144,11 @@ void part_backends(mp_lesson *L, backends_result *R);
 
 /* ---- 7: share.c, copy or share a pool's arguments and results ---- */
 enum { SH_THREAD, SH_COPIED, SH_IN_PLACE, NSHARE };
-extern const char *const share_ways[NSHARE];
 typedef struct share_result {
     int workers;
     long tasks;
     size_t chunksize;
-    bool all_right;     /* every result of every run was 2x + 1 */
+    bool all_right;       /* every result of every map was 2x + 1 */
     mp_stats run[NSHARE]; /* seconds per map */
 } share_result;
 void part_share(mp_lesson *L, share_result *R);

@@ -14,18 +14,19 @@
  * nothing, the messages carry offsets only.
  *
  * The same map of many tiny tasks (2x + 1: moving its 16 bytes is most of
- * the work), at the default chunksize, three ways, taken in turns
- * --repeat times so that a burst of load hits all three alike:
+ * the work), at the default chunksize, three ways, taking turns map by map
+ * (so that a burst of load hits all three alike), --repeat runs of many
+ * maps (pool.csv):
  *   thread     a thread pool, the arrays in the caller's memory (threads
  *              share everything: nothing to copy);
  *   copied     a fork process pool, the arrays in the caller's memory;
  *   in place   the same process pool, the arrays in mp_pool_shared().
- * Every result of every run is checked against the serial answer. */
+ * Every result of every map is checked against the serial answer. */
 #include <stdlib.h>
 
 #include "lesson05.h"
 
-const char *const share_ways[NSHARE] = {"thread", "copied", "in place"};
+static const char *const share_ways[NSHARE] = {"thread", "copied", "in place"};
 static const char *const experiments[NSHARE] = {"share", "share-copied", "share-in-place"};
 static const char *const backends[NSHARE] = {"thread", "process-fork", "process-fork"};
 
