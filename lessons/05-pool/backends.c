@@ -113,22 +113,17 @@ static void options(mp_lesson *L, backends_result *R)
 static void speedup_bars(mp_lesson *L, const backends_result *R)
 {
     char dat[PATH_MAX];
-    CHECK(mp_out_path(dat, sizeof dat, L->o.out, "backends.dat"));
-    FILE *f = mp_file_create(dat);
+    FILE *f = bars_open(L, "backends", dat, "backend \"CPU-bound (primes)\" min max \"I/O-bound (sleeps)\" min max");
     if (!f)
         return;
-    fprintf(f, "backend \"CPU-bound (primes)\" min max \"I/O-bound (sleeps)\" min max\n");
     for (int k = B_THREAD; k < NBACKENDS; k++)
         fprintf(f, "\"%s\" %.3f %.3f %.3f %.3f %.3f %.3f\n", names[k], R->cpu[B_SERIAL].median / R->cpu[k].median,
                 R->cpu[B_SERIAL].median / R->cpu[k].max, R->cpu[B_SERIAL].median / R->cpu[k].min,
                 R->io[B_SERIAL].median / R->io[k].median, R->io[B_SERIAL].median / R->io[k].max,
                 R->io[B_SERIAL].median / R->io[k].min);
-    if (mp_file_close(f, dat) != 0)
-        return;
     char vars[128];
     snprintf(vars, sizeof vars, "ylabel='speedup over the serial loop, %d workers'; nseries=2; ref=1", R->workers);
-    mp_plot_png("bars.gp", dat, L->o.out, "backends", "lesson 05: thread pool against process pools", vars,
-                L->o.no_plot);
+    bars_draw(L, f, dat, "backends", "lesson 05: thread pool against process pools", vars);
 }
 
 void part_backends(mp_lesson *L, backends_result *R)

@@ -18,7 +18,10 @@
  *      (killed.c);
  *   6. thread pool against process pool (fork, spawn, forkserver) on
  *      CPU-bound and I/O-bound tasks; initializer and maxtasksperchild
- *      (backends.c).
+ *      (backends.c);
+ *   7. copy or share: the same map of tiny tasks on a thread pool and on a
+ *      process pool, its arrays copied or in the pool's shared buffer
+ *      (share.c).
  * The tasks are in tasks.c, the shared schedule arithmetic in schedule.c.
  * The closing verdicts check each claim against this run's numbers.
  */
@@ -113,6 +116,19 @@ static void backends_verdicts(mp_lesson *L, const backends_result *b)
                "started)", b->maxtasks_tasks, b->maxtasks_pids, b->started);
 }
 
+static void share_verdicts(mp_lesson *L, const share_result *s)
+{
+    mp_verdict(L, s->all_right, 0, NULL,
+               "copy or share: the thread pool, the process pool copying and the process pool in place gave all %ld "
+               "results 2x + 1 in every run", s->tasks);
+    /* Copies cost CPU time on any machine, one CPU included: no not_here. */
+    double r = s->run[SH_COPIED].median / s->run[SH_IN_PLACE].median;
+    double sp = fmax(mp_spread(&s->run[SH_COPIED]), mp_spread(&s->run[SH_IN_PLACE]));
+    mp_verdict(L, r > 1, mp_decisive(r, 1, sp), NULL,
+               "in place beats copied: the copied map took %.2fx the in-place map (%.1f against %.1f ns per task)", r,
+               s->run[SH_COPIED].median * 1e9 / (double)s->tasks, s->run[SH_IN_PLACE].median * 1e9 / (double)s->tasks);
+}
+
 int main(int argc, char **argv)
 {
     mp_spawn_main(argc, argv, entries); /* the guard: a spawned worker never gets past this line */
@@ -121,7 +137,7 @@ int main(int argc, char **argv)
     static const mp_cli cli = {
         .prog = "lesson-05",
         .summary = "Pool: who runs which task, map/imap/apply and friends, two rounds, a dead worker, threads vs "
-                   "processes",
+                   "processes, copy or share",
         .default_out = "plots/out/05-pool",
         .unused = unused,
         .workers_limit = 64,
@@ -138,12 +154,14 @@ int main(int argc, char **argv)
     files_result files;
     killed_result killed;
     backends_result back;
+    share_result share;
     part_tiny(&L, &tiny);
     part_rounds(&L, &rounds);
     part_tour(&L, &tour);
     part_files(&L, &files);
     part_killed(&L, &killed);
     part_backends(&L, &back);
+    part_share(&L, &share);
     outputs_close();
 
     mp_lesson_verdicts(&L);
@@ -155,5 +173,6 @@ int main(int argc, char **argv)
                "loop's (chunksize 1 and 25)", files.files);
     killed_verdicts(&L, &killed);
     backends_verdicts(&L, &back);
+    share_verdicts(&L, &share);
     return mp_lesson_end(&L);
 }

@@ -45,6 +45,9 @@ typedef struct whoami { long pid, inits, tasks; } whoami;
 int whoami_task(const void *arg, void *result);
 void greet_worker(const void *initargs, size_t len); /* the initializer */
 
+/* Part 7: 2x + 1, the whole task. */
+int twice_plus_one_task(const void *arg, void *result); /* long -> long */
+
 /* ---- output files ---- */
 /* pool.csv: experiment,backend,workers,tasks,chunksize,median_s,min_s,max_s
  * tasks.csv: experiment,task,worker_pid,start_us,end_us (parts 1 and 2) */
@@ -55,6 +58,11 @@ void pool_row(const char *experiment, const char *backend, int workers, size_t t
               const mp_stats *s);
 /* Every task of one run: start and end in us since t0_ns (0: since the first task's start). */
 void task_rows(const char *experiment, const mp_task_info *info, size_t n, uint64_t t0_ns);
+/* A bar chart (plots/bars.gp) of parts 6 and 7: bars_open creates OUT/STEM.dat
+ * (its path in dat, PATH_MAX) with the header line, or returns NULL (said);
+ * bars_draw closes it and draws STEM.png (vars: bars.gp's variables). */
+FILE *bars_open(const mp_lesson *L, const char *stem, char *dat, const char *header);
+void bars_draw(const mp_lesson *L, FILE *f, const char *dat, const char *stem, const char *title, const char *vars);
 
 /* ---- the schedule, from mp_task_info ---- */
 /* The most tasks running at one instant. */
@@ -133,5 +141,16 @@ typedef struct backends_result {
     int started;           /* mp_pool_started: replacements included */
 } backends_result;
 void part_backends(mp_lesson *L, backends_result *R);
+
+/* ---- 7: share.c, copy or share a pool's arguments and results ---- */
+enum { SH_THREAD, SH_COPIED, SH_IN_PLACE, NSHARE };
+typedef struct share_result {
+    int workers;
+    long tasks;
+    size_t chunksize;
+    bool all_right;       /* every result of every map was 2x + 1 */
+    mp_stats run[NSHARE]; /* seconds per map */
+} share_result;
+void part_share(mp_lesson *L, share_result *R);
 
 #endif

@@ -1,5 +1,5 @@
-/* Lesson 05: what the parts share -- the two output files, making and
- * finishing a pool, and reading a schedule out of mp_task_info (who ran
+/* Lesson 05: what the parts share -- the two output files, the bar charts,
+ * making and finishing a pool, and reading a schedule out of mp_task_info (who ran
  * which task, from when to when). */
 #include <stdlib.h>
 
@@ -24,6 +24,23 @@ void pool_row(const char *experiment, const char *backend, int workers, size_t t
 {
     CHECK(mp_csv_row(&pool_csv, "%s,%s,%d,%zu,%zu,%.6f,%.6f,%.6f", experiment, backend, workers, tasks, chunksize,
                      s->median, s->min, s->max));
+}
+
+FILE *bars_open(const mp_lesson *L, const char *stem, char *dat, const char *header)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s.dat", stem);
+    CHECK(mp_out_path(dat, PATH_MAX, L->o.out, name));
+    FILE *f = mp_file_create(dat);
+    if (f)
+        fprintf(f, "%s\n", header);
+    return f;
+}
+
+void bars_draw(const mp_lesson *L, FILE *f, const char *dat, const char *stem, const char *title, const char *vars)
+{
+    if (mp_file_close(f, dat) == 0)
+        mp_plot_png("bars.gp", dat, L->o.out, stem, title, vars, L->o.no_plot);
 }
 
 static uint64_t first_start(const mp_task_info *info, size_t n)

@@ -3,7 +3,9 @@
  * rows, one tasks.csv row per task of parts 1 and 2 with start <= end and a
  * worker PID of the pool's, T0's schedule (3 workers, one of them twice),
  * and the verdicts about behaviour (results, order, callbacks, the dead
- * worker's cost, initializer, maxtasksperchild). Never a time or a speedup. */
+ * worker's cost, initializer, maxtasksperchild, part 7's results in all
+ * three ways). Never a time or a speedup: part 7's "in place beats copied"
+ * is only checked to be there, never for its answer. */
 
 /* The PIDs printed after `prefix` in out.txt ("pool pids 12 13"), up to max. */
 static int pids_after(const char *out, const char *prefix, int *pids, int max)
@@ -38,7 +40,8 @@ static void check_lesson05_run(const char *dir, const char *start)
     const char *rows[] = {"\nfactorials,serial,1,100,0,", "\nfiles,serial,1,1000,0,", "\ncpu,serial,1,",
                           "\ncpu,thread,2,", "\ncpu,process-fork,2,", "\ncpu,process-spawn,2,",
                           "\ncpu,process-forkserver,2,", "\nio,serial,1,", "\nio,thread,2,", "\nio,process-fork,2,",
-                          "\nio,process-spawn,2,", "\nio,process-forkserver,2,"};
+                          "\nio,process-spawn,2,", "\nio,process-forkserver,2,", "\nshare,thread,2,",
+                          "\nshare-copied,process-fork,2,", "\nshare-in-place,process-fork,2,"};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         if (!strstr(pool, rows[i]))
             fail_msg("pool.csv: no row starting %s", rows[i] + 1);
@@ -109,6 +112,9 @@ static void check_lesson05_run(const char *dir, const char *start)
     assert_verdict_yes(out, "the dead worker cost exactly its own tasks");
     assert_verdict_yes(out, "every pool counted the same primes; the initializer ran exactly once");
     assert_verdict_yes(out, "maxtasksperchild=2: 12 tasks ran in ");
+    assert_verdict_yes(out, "copy or share: the thread pool, the process pool copying and the process pool in place "
+                            "gave all 500000 results 2x + 1 in every run");
+    assert_non_null(strstr(out, "in place beats copied: the copied map took "));
     free(out);
     /* the progress bar, off a terminal: one summary line on stderr */
     char *err = read_output(dir, "err.txt");
