@@ -832,32 +832,45 @@ static void *kill_one(void *arg)
     return NULL;
 }
 
-/* One map of n tasks of `ms` each with a worker killed after delay: the
- * map returns (bounded), the tasks that failed are exactly those reported
- * by the dead worker's PID with -9, every other result is right, a
- * replacement was started. Returns how many tasks failed. */
-static int map_with_a_kill(const config *c, mp_pool *p, int n, long ms, uint64_t delay_ns)
+/* A map to run while a worker is killed: n tasks of fn over args (each
+ * arg_size bytes, a long result each), in chunks of chunksize; want(arg)
+ * is a task's right result. */
+typedef struct kill_map {
+    mp_task_fn fn;
+    const unsigned char *args;
+    size_t arg_size, chunksize;
+    int n;
+    long (*want)(const void *arg);
+} kill_map;
+
+/* The map with a worker killed after delay: the map returns (bounded), the
+ * tasks that failed are exactly those reported by the dead worker's PID
+ * with -9, every other result is right, a replacement was started.
+ * Returns how many tasks failed. */
+static int map_with_a_kill_of(const config *c, mp_pool *p, const kill_map *m, uint64_t delay_ns)
 {
-    long args[64], res[64];
-    mp_task_info info[64];
-    for (int i = 0; i < n; i++)
-        args[i] = ms;
+    long *res = calloc((size_t)m->n, sizeof *res);
+    mp_task_info *info = calloc((size_t)m->n, sizeof *info);
+    assert_non_null(res);
+    assert_non_null(info);
     int started = mp_pool_started(p);
     killer k = {p, delay_ns, 0};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, kill_one, &k), 0);
     mp_task_error e;
-    mp_call_opts o = {.chunksize = 1, .info = info, .error = &e};
+    mp_call_opts o = {.chunksize = m->chunksize, .info = info, .error = &e};
     uint64_t t0 = mp_now_ns();
-    int rc = mp_pool_map(p, sleep_ms, args, (size_t)n, sizeof(long), res, sizeof(long), &o);
+    int rc = mp_pool_map(p, m->fn, m->args, (size_t)m->n, m->arg_size, res, sizeof(long), &o);
     uint64_t took = mp_now_ns() - t0;
     pthread_join(t, NULL);
     if (took > 10000000000ull)
         fail_msg("%s: map with a killed worker took %.1f s", c->name, (double)took / 1e9);
     int failed = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < m->n; i++) {
         if (info[i].err == 0) {
-            assert_int_equal(res[i], ms);
+            if (res[i] != m->want(m->args + (size_t)i * m->arg_size))
+                fail_msg("%s: task %d of %d came back %ld, not %ld", c->name, i, m->n, res[i],
+                         m->want(m->args + (size_t)i * m->arg_size));
             continue;
         }
         failed++;
@@ -873,6 +886,8 @@ static int map_with_a_kill(const config *c, mp_pool *p, int n, long ms, uint64_t
     } else {
         assert_int_equal(rc, 0); /* killed between chunks: its unstarted ones ran elsewhere */
     }
+    free(res);
+    free(info);
     /* the victim is gone and replaced */
     assert_true(pid_gone(k.victim, 10));
     uint64_t deadline = mp_now_ns() + 10000000000ull;
@@ -880,6 +895,18 @@ static int map_with_a_kill(const config *c, mp_pool *p, int n, long ms, uint64_t
         mp_sleep_ns(1000000);
     assert_true(mp_pool_started(p) > started);
     return failed;
+}
+
+static long slept_ms(const void *arg) { return *(const long *)arg; }
+
+/* n tasks of `ms` each, one a chunk. */
+static int map_with_a_kill(const config *c, mp_pool *p, int n, long ms, uint64_t delay_ns)
+{
+    long args[64];
+    for (int i = 0; i < n; i++)
+        args[i] = ms;
+    kill_map m = {sleep_ms, (const unsigned char *)args, sizeof(long), 1, n, slept_ms};
+    return map_with_a_kill_of(c, p, &m, delay_ns);
 }
 
 static void dead_worker(const config *c, int runs, double budget_s)
@@ -931,6 +958,59 @@ static void test_dead_worker_long_task(void **state)
     assert_int_equal(r, 25);
     close_join_free(p);
     mp_report_quiet(0); /* once the manager, which reports the death, is gone */
+    check_no_children();
+}
+
+/* Big chunks (over 64 KiB of arguments and results: the manager sends a
+ * worker its next chunk before it copies the results out) with a worker
+ * killed at random moments: the same promises, and every result that
+ * came back is its own task's (a ring region given back too early, or
+ * reused before its results were out, would show as a wrong result). */
+typedef struct kilo_arg {
+    long x;
+    unsigned char bytes[1016];
+} kilo_arg;
+static long kilo_want(const void *arg)
+{
+    const kilo_arg *a = arg;
+    uint64_t sum = 0; /* (unsigned: it wraps, as a checksum should) */
+    for (size_t i = 0; i < sizeof a->bytes; i++)
+        sum = sum * 31 + a->bytes[i];
+    return (long)((uint64_t)(3 * a->x + 1) + sum);
+}
+static int kilo_task(const void *arg, void *result)
+{
+    uint64_t until = mp_now_ns() + 20000; /* 20 us: a chunk of 100, 2 ms */
+    long r = kilo_want(arg);
+    while (mp_now_ns() < until)
+        ;
+    *(long *)result = r;
+    return 0;
+}
+
+static void test_dead_worker_big_chunks(void **state)
+{
+    (void)state;
+    enum { KILO_N = 1600, KILO_CHUNK = 100 }; /* 16 chunks of 100 KiB */
+    kilo_arg *args = malloc(KILO_N * sizeof *args);
+    assert_non_null(args);
+    for (int i = 0; i < KILO_N; i++) {
+        args[i].x = i;
+        for (size_t b = 0; b < sizeof args[i].bytes; b++)
+            args[i].bytes[b] = (unsigned char)(i * 7 + b);
+    }
+    kill_map m = {kilo_task, (const unsigned char *)args, sizeof *args, KILO_CHUNK, KILO_N, kilo_want};
+    mp_pool *p = make_pool(&configs[1], 2, NULL);
+    mp_report_quiet(1);
+    uint64_t end = mp_now_ns() + 2000000000ull;
+    int done = 0, total_failed = 0;
+    srand(54321);
+    for (; done < 200 && (done < 5 || mp_now_ns() < end); done++)
+        total_failed += map_with_a_kill_of(&configs[1], p, &m, (uint64_t)(rand() % 16 + 1) * 1000000);
+    close_join_free(p);
+    mp_report_quiet(0);
+    free(args);
+    print_message("big chunks: %d runs with a worker killed, %d tasks failed in all\n", done, total_failed);
     check_no_children();
 }
 
@@ -1466,6 +1546,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_traced_fork_late, teardown),
         cmocka_unit_test_teardown(test_dead_worker_long_task, teardown),
         cmocka_unit_test_teardown(test_dead_worker_fork, teardown),
+        cmocka_unit_test_teardown(test_dead_worker_big_chunks, teardown),
         cmocka_unit_test_teardown(test_dead_worker_spawn, teardown),
         cmocka_unit_test_teardown(test_dead_worker_forkserver, teardown),
         cmocka_unit_test(test_shared_threads),
