@@ -598,7 +598,14 @@ static void *manager(void *arg)
             }
             if (!fds[i + 1].revents)
                 continue;
-            /* everything that came, without waiting for more */
+            /* everything that came, without waiting for more -- of the
+             * chunks sent before this read began. handle_results sends
+             * this worker its next chunks (feed), and their results come
+             * back while this loop runs: reading those too would keep the
+             * manager on this one worker for as long as there is work,
+             * the other workers' results unread (they sit idle) and a
+             * terminate unseen. */
+            uint64_t sent_before = w->seq;
             do {
                 void *msg;
                 size_t len;
@@ -618,7 +625,7 @@ static void *manager(void *arg)
                     worker_ended(p, i);
                     break;
                 }
-            } while (mp_conn_poll(&w->conn, 0) > 0);
+            } while (w->held_count > 0 && w->held[w->held_first].seq <= sent_before && mp_conn_poll(&w->conn, 0) > 0);
         }
     }
 }

@@ -1372,6 +1372,86 @@ static void test_terminate_with_big_chunk_waiting(void **state)
     check_no_children();
 }
 
+/* The manager reads a worker's results until none are left, and for a big
+ * chunk (64 KiB or more) it sends that worker its next chunk from inside
+ * that read. The read must end with the results of the chunks sent before
+ * it began: else it never ends while there is work (the worker answers as
+ * fast as it is fed), and the manager sees nothing else -- not the other
+ * workers, not a terminate. Chunks of 64 KiB that each take 1.5 ms (over
+ * 1 ms: once one came back, none is sent ahead, so the one worker holds
+ * a single chunk), one job each; the third job's callback terminates the
+ * pool, and from then on each callback takes 3 ms (time for the worker to
+ * answer the chunk it was just sent). The terminate is seen once that read
+ * is done: no job after the third succeeds, under any load. (The read
+ * that went on did all twelve.) */
+typedef struct spin_arg {
+    long x;
+    unsigned char bytes[64 * 1024];
+} spin_arg;
+static int spin_1500us(const void *arg, void *result)
+{
+    uint64_t until = mp_now_ns() + 1500000;
+    while (mp_now_ns() < until)
+        ;
+    *(long *)result = ((const spin_arg *)arg)->x;
+    return 0;
+}
+MP_TASK(spin_1500us)
+
+typedef struct stop_at {
+    mp_pool *p;
+    atomic_int succeeded; /* callbacks so far (the manager's thread) */
+} stop_at;
+static void terminate_at_third(const void *results, size_t n, void *ctx)
+{
+    (void)results;
+    (void)n;
+    stop_at *s = ctx;
+    int k = atomic_fetch_add(&s->succeeded, 1) + 1;
+    if (k == 3)
+        mp_pool_terminate(s->p); /* from a callback: it only asks */
+    if (k >= 3)
+        mp_sleep_ns(3000000);
+}
+
+static void test_terminate_seen_amid_big_chunks(void **state)
+{
+    (void)state;
+    enum { JOBS = 12 };
+    mp_pool *p = make_pool(&configs[1], 1, NULL);
+    stop_at s = {.p = p};
+    spin_arg *arg = calloc(1, sizeof *arg);
+    assert_non_null(arg);
+    mp_call_opts o = {.callback = terminate_at_third, .ctx = &s};
+    mp_async *h[JOBS];
+    int submitted = 0;
+    for (; submitted < JOBS; submitted++) { /* (a submit after the terminate is refused) */
+        arg->x = submitted;
+        if (mp_pool_apply_async(p, spin_1500us, arg, sizeof *arg, sizeof(long), &o, &h[submitted]) != 0)
+            break;
+    }
+    free(arg); /* copied */
+    assert_true(submitted >= 3); /* (3 only if this thread was held up through 3 chunks of 1.5 ms) */
+    int succeeded = 0;
+    for (int i = 0; i < submitted; i++) {
+        long r = -1;
+        int rc = mp_async_get(h[i], 30, &r);
+        if (rc == 0) {
+            assert_int_equal(r, i);
+            succeeded++;
+        } else {
+            assert_int_equal(rc, MP_POOL_TERMINATED);
+        }
+        mp_async_free(h[i]);
+    }
+    assert_int_equal(mp_pool_join(p), 0);
+    mp_pool_free(p);
+    assert_int_equal(atomic_load(&s.succeeded), succeeded);
+    if (succeeded != 3)
+        fail_msg("%d jobs of %d succeeded, not 3: the manager went on past the terminate", succeeded, submitted);
+    check_no_children();
+}
+
 /* ---- tasks sent one at a time go to idle workers ---- */
 
 /* A task that says it started, then holds its worker until the test lets
@@ -1536,6 +1616,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_inherited_job_threads),
         cmocka_unit_test_teardown(test_inherited_job_fork, teardown),
         cmocka_unit_test_teardown(test_terminate_with_big_chunk_waiting, teardown),
+        cmocka_unit_test_teardown(test_terminate_seen_amid_big_chunks, teardown),
         cmocka_unit_test_teardown(test_sigint_leaves_no_worker, teardown),
         cmocka_unit_test_teardown(test_exit_without_free, teardown),
         cmocka_unit_test_teardown(test_imap_progress_summary, teardown),
