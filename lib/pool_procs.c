@@ -43,6 +43,10 @@
 
 static bool worker_live(const proc_worker *w) { return w->conn.fd >= 0; }
 
+/* Bytes of the worker's messages already read from the socket, into the
+ * connection's read-ahead, and not yet handled: poll cannot see them. */
+static bool read_ahead(const proc_worker *w) { return w->conn.rpos < w->conn.rlen; }
+
 /* Bytes in flight in the manager's messages to the worker (not in the
  * arena). (Results need no bound: the manager never waits to read them.) */
 static size_t held_bytes(const proc_worker *w)
@@ -566,13 +570,17 @@ static void *manager(void *arg)
         for (int i = 0; i < p->size; i++)
             fds[i + 1] = (struct pollfd){.fd = p->w[i].conn.fd, .events = POLLIN};
         /* a slot without a worker (its start failed, or its workers die
-         * early) is filled at its restart_ns */
+         * early) is filled at its restart_ns; results in a read-ahead
+         * (a read below that stopped early) are handled at once */
         int timeout_ms = -1;
         uint64_t now = mp_now_ns();
         for (int i = 0; i < p->size; i++) {
             const proc_worker *w = &p->w[i];
-            if (worker_live(w))
+            if (worker_live(w)) {
+                if (read_ahead(w))
+                    timeout_ms = 0;
                 continue;
+            }
             uint64_t left = w->restart_ns > now ? w->restart_ns - now : 0;
             int ms = (int)((left + 999999) / 1000000);
             if (timeout_ms < 0 || ms < timeout_ms)
@@ -596,7 +604,7 @@ static void *manager(void *arg)
                     w->restart_ns = mp_now_ns() + RESTART_NS;
                 continue;
             }
-            if (!fds[i + 1].revents)
+            if (!fds[i + 1].revents && !read_ahead(w))
                 continue;
             /* everything that came, without waiting for more -- of the
              * chunks sent before this read began. handle_results sends
