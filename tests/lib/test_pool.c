@@ -707,13 +707,17 @@ static void test_imap_progress_summary(void **state)
  * round it), or as bytes in the messages when a chunk is bigger than the
  * ring: the same results either way. */
 #define BIG 4096
+/* n bytes' checksum (unsigned: it wraps, as a checksum should) */
+static uint64_t sum31(const unsigned char *b, size_t n)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum = sum * 31 + b[i];
+    return sum;
+}
 static int checksum(const void *arg, void *result)
 {
-    const unsigned char *b = arg;
-    uint64_t sum = 0;
-    for (size_t i = 0; i < BIG; i++)
-        sum = sum * 31 + b[i];
-    *(uint64_t *)result = sum;
+    *(uint64_t *)result = sum31(arg, BIG);
     return 0;
 }
 MP_TASK(checksum)
@@ -973,10 +977,7 @@ typedef struct kilo_arg {
 static long kilo_want(const void *arg)
 {
     const kilo_arg *a = arg;
-    uint64_t sum = 0; /* (unsigned: it wraps, as a checksum should) */
-    for (size_t i = 0; i < sizeof a->bytes; i++)
-        sum = sum * 31 + a->bytes[i];
-    return (long)((uint64_t)(3 * a->x + 1) + sum);
+    return (long)((uint64_t)(3 * a->x + 1) + sum31(a->bytes, sizeof a->bytes));
 }
 static int kilo_task(const void *arg, void *result)
 {
