@@ -368,11 +368,13 @@ int mp_conn_recv_alloc(mp_conn *c, size_t max, void **buf, size_t *len)
     return r;
 }
 
+bool mp_conn_buffered(const mp_conn *c) { return c->rpos < c->rlen; }
+
 int mp_conn_poll(mp_conn *c, double timeout_s)
 {
     if (!usable(c, MP_CONN_RECV))
         return -EBADF;
-    if (c->rpos < c->rlen)
+    if (mp_conn_buffered(c))
         return 1;
     uint64_t deadline = 0;
     if (timeout_s >= 0) {

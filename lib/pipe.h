@@ -144,6 +144,12 @@ int mp_conn_recv_alloc(mp_conn *c, size_t max, void **buf, size_t *len);
  * or the failed poll's -errno. */
 int mp_conn_poll(mp_conn *c, double timeout_s);
 
+/* Bytes of the peer's messages already read from the descriptor into this
+ * end's read-ahead and not yet received: poll(2) on the descriptor cannot
+ * see them (a caller polling many ends checks this first, as mp_conn_poll
+ * does). */
+bool mp_conn_buffered(const mp_conn *c);
+
 /* Mark an end shared (or not): see MP_CONN_SHARED above. */
 void mp_conn_set_shared(mp_conn *c, bool shared);
 

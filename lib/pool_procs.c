@@ -43,10 +43,6 @@
 
 static bool worker_live(const proc_worker *w) { return w->conn.fd >= 0; }
 
-/* Bytes of the worker's messages already read from the socket, into the
- * connection's read-ahead, and not yet handled: poll cannot see them. */
-static bool read_ahead(const proc_worker *w) { return w->conn.rpos < w->conn.rlen; }
-
 /* Bytes in flight in the manager's messages to the worker (not in the
  * arena). (Results need no bound: the manager never waits to read them.) */
 static size_t held_bytes(const proc_worker *w)
@@ -577,7 +573,7 @@ static void *manager(void *arg)
         for (int i = 0; i < p->size; i++) {
             const proc_worker *w = &p->w[i];
             if (worker_live(w)) {
-                if (read_ahead(w))
+                if (mp_conn_buffered(&w->conn)) /* results poll cannot see */
                     timeout_ms = 0;
                 continue;
             }
@@ -604,7 +600,7 @@ static void *manager(void *arg)
                     w->restart_ns = mp_now_ns() + RESTART_NS;
                 continue;
             }
-            if (!fds[i + 1].revents && !read_ahead(w))
+            if (!fds[i + 1].revents && !mp_conn_buffered(&w->conn))
                 continue;
             /* everything that came, without waiting for more -- of the
              * chunks sent before this read began. handle_results sends
